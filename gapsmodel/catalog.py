@@ -1,0 +1,209 @@
+"""The catalog: sectors, indicators, gaps, institutions, aliases, reporting obligations and settings.
+
+Everything here is data read from ``data/catalog/``; nothing about Tumbes is written in code.
+Loading checks every cross-reference and raises :class:`CatalogError` listing all problems at once.
+"""
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
+
+ROLES = ("need", "supply")
+TIMES = ("flow", "stock")
+BASIC_RULES = ("max", "sum", "mean")
+FREQUENCIES = ("mensual", "trimestral")
+SEVERITIES = ("adecuada", "moderada", "alta", "critica")
+NO_DATA = "sin_datos"
+
+
+class CatalogError(ValueError):
+    """The catalog files are inconsistent; ``problems`` lists every issue found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Catálogo inválido / invalid catalog:\n- " + "\n- ".join(problems))
+
+
+def fold(text: object) -> str:
+    """Lower case, accents removed, spaces collapsed: how names are compared."""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return " ".join(s.lower().split())
+
+
+@dataclass(frozen=True)
+class Catalog:
+    sectors: pd.DataFrame          # index code; name_es, name_en, order
+    indicators: pd.DataFrame       # index code; sector, role, time, rule, unit, small_cell, name_es, name_en
+    gaps: pd.DataFrame             # index code; sector, supply, need, fixed_target_per_district, target_coverage, unit, thresholds
+    institutions: pd.DataFrame     # index code; name_es, name_en, type
+    aliases: dict[str, str]        # folded alias -> institution code
+    obligations: pd.DataFrame      # institution, indicator, frequency
+    settings: dict = field(default_factory=dict)
+
+    # --- settings with their meaning -------------------------------------------------
+    @property
+    def small_cell_threshold(self) -> int:
+        """Counts below this are shown as ``<N`` in public views (DOMAIN.md §7)."""
+        return int(self.settings["protection"]["small_cell_threshold"])
+
+    @property
+    def protected_sectors(self) -> tuple[str, ...]:
+        return tuple(self.settings["protection"]["protected_sectors"])
+
+    @property
+    def carry_forward_months(self) -> int:
+        """A stock stands in for at most this many following unreported months."""
+        return int(self.settings["reporting"]["carry_forward_months"])
+
+    @property
+    def deadline_day(self) -> int:
+        """Day of the following month by which a month's report is on time."""
+        return int(self.settings["reporting"]["deadline_day"])
+
+    def label(self, table: str, code: str, lang: str = "es") -> str:
+        frame = getattr(self, table)
+        if code in frame.index:
+            return str(frame.at[code, f"name_{lang}"])
+        return code
+
+    def resolve_institution(self, text: object) -> str | None:
+        """Catalog code for a code or known alias (any case and accents), else None."""
+        key = fold(text)
+        for code in self.institutions.index:
+            if fold(code) == key:
+                return code
+        return self.aliases.get(key)
+
+    def is_protected(self, indicator: str) -> bool:
+        return bool(self.indicators.at[indicator, "small_cell"]) if indicator in self.indicators.index else False
+
+
+def _read(directory: Path, name: str, problems: list[str]) -> pd.DataFrame:
+    path = directory / name
+    if not path.exists():
+        problems.append(f"falta el archivo {name} / missing file {name}")
+        return pd.DataFrame()
+    return pd.read_csv(path, dtype=str, keep_default_na=False).apply(lambda c: c.str.strip())
+
+
+def _need_columns(frame: pd.DataFrame, name: str, columns: list[str], problems: list[str]) -> bool:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing and not frame.empty:
+        problems.append(f"{name}: faltan columnas {missing} / missing columns")
+    return not missing and not frame.empty
+
+
+def valid_rule(rule: str, institutions) -> bool:
+    if rule in BASIC_RULES:
+        return True
+    return rule.startswith("source:") and rule.split(":", 1)[1] in institutions
+
+
+def load_catalog(directory: str | Path | None = None) -> Catalog:
+    """Read and cross-check the catalog; raise CatalogError naming every problem."""
+    directory = Path(directory or DEFAULT_DIR)
+    problems: list[str] = []
+    sectors = _read(directory, "sectors.csv", problems)
+    indicators = _read(directory, "indicators.csv", problems)
+    gaps = _read(directory, "gaps.csv", problems)
+    institutions = _read(directory, "institutions.csv", problems)
+    aliases = _read(directory, "institution_aliases.csv", problems)
+    obligations = _read(directory, "obligations.csv", problems)
+    settings_path = directory / "settings.toml"
+    settings = tomllib.loads(settings_path.read_text("utf-8")) if settings_path.exists() else {}
+    if not settings:
+        problems.append("falta settings.toml / missing settings.toml")
+    if problems:
+        raise CatalogError(problems)
+
+    ok = all([
+        _need_columns(sectors, "sectors.csv", ["code", "name_es", "name_en"], problems),
+        _need_columns(indicators, "indicators.csv",
+                      ["code", "sector", "role", "time", "rule", "unit", "small_cell", "name_es", "name_en"], problems),
+        _need_columns(gaps, "gaps.csv", ["code", "sector", "supply", "need", "fixed_target_per_district",
+                                         "target_coverage", "unit", "name_es", "name_en"], problems),
+        _need_columns(institutions, "institutions.csv", ["code", "name_es", "name_en", "type"], problems),
+        _need_columns(obligations, "obligations.csv", ["institution", "indicator", "frequency"], problems),
+    ])
+    if not ok:
+        raise CatalogError(problems or ["catálogo vacío / empty catalog"])
+
+    for name, frame in [("sectors.csv", sectors), ("indicators.csv", indicators), ("gaps.csv", gaps),
+                        ("institutions.csv", institutions)]:
+        dup = frame["code"][frame["code"].duplicated()].tolist()
+        if dup:
+            problems.append(f"{name}: códigos repetidos / duplicate codes {dup}")
+    inst_codes = set(institutions["code"])
+    for row in indicators.itertuples():
+        where = f"indicators.csv, {row.code}"
+        if row.sector not in set(sectors["code"]):
+            problems.append(f"{where}: sector desconocido / unknown sector '{row.sector}'")
+        if row.role not in ROLES:
+            problems.append(f"{where}: role '{row.role}' no es {ROLES}")
+        if row.time not in TIMES:
+            problems.append(f"{where}: time '{row.time}' no es {TIMES}")
+        if not valid_rule(row.rule, inst_codes):
+            problems.append(f"{where}: regla desconocida / unknown rule '{row.rule}' "
+                            f"(max, sum, mean, source:<institución>)")
+        if row.small_cell not in ("yes", "no"):
+            problems.append(f"{where}: small_cell debe ser yes/no")
+    ind_codes = set(indicators["code"])
+    for row in gaps.itertuples():
+        where = f"gaps.csv, {row.code}"
+        if row.sector not in set(sectors["code"]):
+            problems.append(f"{where}: sector desconocido / unknown sector '{row.sector}'")
+        if row.supply not in ind_codes:
+            problems.append(f"{where}: indicador de oferta desconocido / unknown supply indicator '{row.supply}'")
+        if row.need and row.need not in ind_codes:
+            problems.append(f"{where}: indicador de necesidad desconocido / unknown need indicator '{row.need}'")
+        if bool(row.need) == bool(row.fixed_target_per_district):
+            problems.append(f"{where}: indique 'need' o 'fixed_target_per_district', no ambos ni ninguno")
+        for col in ("fixed_target_per_district", "target_coverage", "threshold_adecuada", "threshold_moderada",
+                    "threshold_alta"):
+            value = getattr(row, col, "")
+            if value:
+                try:
+                    float(value)
+                except ValueError:
+                    problems.append(f"{where}: {col} no es un número / not a number: '{value}'")
+    alias_map: dict[str, str] = {}
+    for row in aliases.itertuples():
+        if row.institution not in inst_codes:
+            problems.append(f"institution_aliases.csv: '{row.alias}' apunta a una institución desconocida "
+                            f"'{row.institution}'")
+        alias_map[fold(row.alias)] = row.institution
+    for row in obligations.itertuples():
+        if row.institution not in inst_codes:
+            problems.append(f"obligations.csv: institución desconocida / unknown institution '{row.institution}'")
+        if row.indicator not in ind_codes:
+            problems.append(f"obligations.csv: indicador desconocido / unknown indicator '{row.indicator}'")
+        if row.frequency not in FREQUENCIES:
+            problems.append(f"obligations.csv: frecuencia '{row.frequency}' no es {FREQUENCIES}")
+    if problems:
+        raise CatalogError(problems)
+
+    indicators = indicators.set_index("code")
+    indicators["small_cell"] = indicators["small_cell"].eq("yes")
+    gaps = gaps.set_index("code")
+    severity = settings.get("severity", {})
+    for level in ("adecuada", "moderada", "alta"):
+        col = f"threshold_{level}"
+        if col not in gaps.columns:
+            gaps[col] = ""
+        gaps[col] = pd.to_numeric(gaps[col].replace("", None)).fillna(float(severity.get(level, 0)))
+    gaps["target_coverage"] = pd.to_numeric(gaps["target_coverage"].replace("", None)).fillna(1.0)
+    gaps["fixed_target_per_district"] = pd.to_numeric(gaps["fixed_target_per_district"].replace("", None))
+    sectors = sectors.set_index("code")
+    if "order" in sectors.columns:
+        sectors["order"] = pd.to_numeric(sectors["order"])
+        sectors = sectors.sort_values("order")
+    return Catalog(sectors=sectors, indicators=indicators, gaps=gaps,
+                   institutions=institutions.set_index("code"), aliases=alias_map,
+                   obligations=obligations.reset_index(drop=True), settings=settings)

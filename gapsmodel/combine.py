@@ -1,0 +1,153 @@
+"""Steps 1 to 3 of DOMAIN.md §5: from stored values to one monthly figure per indicator and place.
+
+1. Within one institution's report for a month and place, a total row wins over its parts; parts without
+   a total are summed (one breakdown: the one with fewest dimensions, sex before age before nationality).
+2. Stocks only: each institution's own series is carried forward up to ``carry_forward_months`` months
+   where it reported nothing (flagged ``carried``). Flows are never carried.
+3. Across institutions, per month and place, by the indicator's rule: ``max``, ``sum``, ``mean`` or
+   ``source:<institution>`` (that institution's figure wins; when it is missing the others are combined
+   by the role's default: ``max`` for a need, ``sum`` for a supply).
+
+Values keep the unit of their indicator (personas, camas, casos, ...).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .catalog import Catalog
+from .periods import month_index
+from .territory import Territory
+
+REPORT = ["institution", "indicator", "ubigeo", "period"]
+PLACE_MONTH = ["indicator", "ubigeo", "period"]
+DIMENSIONS = ["sex", "age", "nationality"]
+_PART_PRIORITY = {("sex",): 0, ("age",): 1, ("nationality",): 2}
+
+
+def _breakdown(values: pd.DataFrame) -> pd.Series:
+    """Which dimensions a row breaks down, as text ('' for a total row): 'sex', 'age', 'sex+age', ..."""
+    flags = [values[d].ne("total") for d in DIMENSIONS]
+    out = pd.Series("", index=values.index, dtype=object)
+    for dim, flag in zip(DIMENSIONS, flags):
+        out = out.where(~flag, out + np.where(out.eq(""), "", "+") + dim)
+    return out
+
+
+def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Step 1. Return (figures, disagreements).
+
+    figures: one row per REPORT key with ``value``, ``from_parts`` and ``uploaded_at`` (latest of its rows).
+    disagreements: reports whose total differs from the sum of one of its breakdowns.
+    """
+    if values.empty:
+        cols = REPORT + ["value", "from_parts", "uploaded_at"]
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
+    values = values.assign(breakdown=_breakdown(values))
+    is_total = values["breakdown"].eq("")
+    totals = values.loc[is_total, REPORT + ["value", "uploaded_at"]].assign(from_parts=False)
+    parts = values.loc[~is_total]
+    disagreements = pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
+    if parts.empty:
+        return totals.reset_index(drop=True), disagreements
+    sums = parts.groupby(REPORT + ["breakdown"], sort=False, observed=True).agg(
+        value=("value", "sum"), uploaded_at=("uploaded_at", "max")).reset_index()
+    compared = sums.merge(totals[REPORT + ["value"]].rename(columns={"value": "total"}), on=REPORT)
+    disagreements = compared.loc[~np.isclose(compared["value"], compared["total"]),
+                                 REPORT + ["breakdown", "total", "value"]].rename(columns={"value": "parts_sum"})
+    sums["priority"] = sums["breakdown"].map(lambda b: _PART_PRIORITY.get(tuple(b.split("+")), 10 + b.count("+")))
+    sums = sums.sort_values(["priority", "breakdown"], kind="stable").drop_duplicates(REPORT, keep="first")
+    keyed = totals.set_index(REPORT).index
+    only_parts = sums.loc[~sums.set_index(REPORT).index.isin(keyed), REPORT + ["value", "uploaded_at"]]
+    figures = pd.concat([totals, only_parts.assign(from_parts=True)], ignore_index=True)
+    return figures, disagreements.reset_index(drop=True)
+
+
+def carry_forward(figures: pd.DataFrame, catalog: Catalog, until: str | None = None) -> pd.DataFrame:
+    """Step 2. Add carried rows for stock indicators; flags: ``carried`` and ``carried_from``."""
+    figures = figures.assign(carried=False, carried_from=figures["period"])
+    stock_codes = catalog.indicators.index[catalog.indicators["time"].eq("stock")]
+    stocks = figures[figures["indicator"].isin(stock_codes)]
+    if stocks.empty or catalog.carry_forward_months <= 0:
+        return figures
+    base_index = month_index(stocks["period"])
+    copies = []
+    for k in range(1, catalog.carry_forward_months + 1):
+        idx = base_index + k
+        shifted = stocks.assign(
+            period=(idx // 12).astype(str).str.zfill(4) + "-" + (idx % 12 + 1).astype(str).str.zfill(2),
+            carried=True, lag=k)
+        copies.append(shifted)
+    carried = pd.concat(copies, ignore_index=True)
+    if until is not None:
+        carried = carried[carried["period"] <= until]
+    # nearest earlier report wins; a real report (lag 0) always wins
+    carried = carried.sort_values("lag", kind="stable").drop_duplicates(REPORT, keep="first")
+    reported = figures.set_index(REPORT).index
+    carried = carried.loc[~carried.set_index(REPORT).index.isin(reported)].drop(columns="lag")
+    return pd.concat([figures, carried], ignore_index=True)
+
+
+def _rule_frame(catalog: Catalog) -> pd.DataFrame:
+    ind = catalog.indicators
+    rule = ind["rule"]
+    source = rule.where(rule.str.startswith("source:"), "").str.removeprefix("source:")
+    fallback = np.where(ind["role"].eq("need"), "max", "sum")
+    base = rule.where(~rule.str.startswith("source:"), pd.Series(fallback, index=ind.index))
+    return pd.DataFrame({"indicator": ind.index, "base_rule": base.values, "source": source.values})
+
+
+def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Step 3. One figure per indicator, place and month, with the range across institutions.
+
+    Columns: indicator, ubigeo, period, value, carried, n_institutions, low, low_institution, high,
+    high_institution, chosen_by (the rule applied).
+    """
+    cols = PLACE_MONTH + ["value", "carried", "n_institutions", "low", "low_institution", "high",
+                          "high_institution", "chosen_by"]
+    if figures.empty:
+        return pd.DataFrame(columns=cols)
+    frame = figures.merge(_rule_frame(catalog), on="indicator", how="left")
+    frame["is_source"] = frame["institution"].eq(frame["source"])
+    frame["source_value"] = frame["value"].where(frame["is_source"])
+    grouped = frame.groupby(PLACE_MONTH, sort=False, observed=True)
+    out = grouped.agg(total=("value", "sum"), high=("value", "max"), mean=("value", "mean"),
+                      low=("value", "min"), n_institutions=("institution", "nunique"),
+                      carried=("carried", "any"), source_value=("source_value", "max"),
+                      base_rule=("base_rule", "first"), source=("source", "first"))
+    hi = frame.loc[grouped["value"].idxmax(), PLACE_MONTH + ["institution"]].set_index(PLACE_MONTH)
+    lo = frame.loc[grouped["value"].idxmin(), PLACE_MONTH + ["institution"]].set_index(PLACE_MONTH)
+    out["high_institution"] = hi["institution"]
+    out["low_institution"] = lo["institution"]
+    by_rule = np.select([out["base_rule"].eq("sum"), out["base_rule"].eq("max"), out["base_rule"].eq("mean")],
+                        [out["total"], out["high"], out["mean"]], default=np.nan)
+    has_source = out["source_value"].notna()
+    out["value"] = np.where(has_source, out["source_value"], by_rule)
+    out["chosen_by"] = np.where(has_source, "source:" + out["source"], out["base_rule"])
+    return out.reset_index()[cols]
+
+
+def region_wide(figures: pd.DataFrame, territory: Territory) -> pd.DataFrame:
+    """Per institution, its region-wide figure: its region report (ubigeo of the region) or, failing that,
+    the sum of its district reports. Returned with ubigeo = the region's code."""
+    region = territory.region_ubigeo
+    own_region = figures[figures["ubigeo"].eq(region)]
+    districts = figures[figures["ubigeo"].isin(territory.district_codes)]
+    summed = districts.groupby(REPORT[:2] + ["period"], sort=False, observed=True).agg(
+        value=("value", "sum"), carried=("carried", "any")).reset_index().assign(ubigeo=region)
+    have_region = own_region.set_index(["institution", "indicator", "period"]).index
+    summed = summed.loc[~summed.set_index(["institution", "indicator", "period"]).index.isin(have_region)]
+    return pd.concat([own_region[REPORT + ["value", "carried"]], summed[REPORT + ["value", "carried"]]],
+                     ignore_index=True)
+
+
+def monthly_figures(values: pd.DataFrame, catalog: Catalog, territory: Territory,
+                    until: str | None = None) -> pd.DataFrame:
+    """Steps 1-3 for every month: district rows and one region-wide row per indicator and month."""
+    figures, _ = report_figures(values)
+    if until is None and not figures.empty:
+        until = figures["period"].max()
+    figures = carry_forward(figures, catalog, until)
+    districts = figures[figures["ubigeo"].isin(territory.district_codes)]
+    return pd.concat([across_institutions(districts, catalog),
+                      across_institutions(region_wide(figures, territory), catalog)], ignore_index=True)

@@ -1,0 +1,319 @@
+"""Storage through SQLAlchemy: batches of values, superseded but never deleted, plus the table's records.
+
+A value's key is (institution, indicator, ubigeo, period, sex, age, nationality). A later batch with the
+same key supersedes the earlier value; a reverted batch stops counting from the moment it was reverted.
+So the state "as of" any instant can be rebuilt exactly (DOMAIN.md §8).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .permissions import COMMAND_LINE, Actor
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "gapsmodel.db"
+ENV_VAR = "GAPSMODEL_DATABASE_URL"
+KEY = ["institution", "indicator", "ubigeo", "period", "sex", "age", "nationality"]
+VALUE_COLUMNS = KEY + ["value", "note"]
+
+metadata = sa.MetaData()
+batches = sa.Table(
+    "batches", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("institution", sa.String(40), nullable=False, index=True),
+    sa.Column("uploaded_by", sa.String(120), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("filename", sa.String(255), nullable=False, default=""),
+    sa.Column("checksum", sa.String(64), nullable=False, default=""),
+    sa.Column("n_values", sa.Integer, nullable=False, default=0),
+    sa.Column("kind", sa.String(20), nullable=False, default="upload"),
+    sa.Column("reverted_at", sa.DateTime, nullable=True),
+    sa.Column("reverted_by", sa.String(120), nullable=True),
+    sa.Column("revert_reason", sa.Text, nullable=True),
+)
+observations = sa.Table(
+    "observations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False, index=True),
+    sa.Column("institution", sa.String(40), nullable=False),
+    sa.Column("indicator", sa.String(80), nullable=False),
+    sa.Column("ubigeo", sa.String(10), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False, index=True),
+    sa.Column("sex", sa.String(20), nullable=False, default="total"),
+    sa.Column("age", sa.String(20), nullable=False, default="total"),
+    sa.Column("nationality", sa.String(40), nullable=False, default="total"),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+)
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+)
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("date", sa.Date, nullable=False, unique=True),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("notes", sa.Text, nullable=False, default=""),
+)
+agreements = sa.Table(
+    "agreements", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_date", sa.Date, nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("institution", sa.String(40), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="pendiente"),
+    sa.Column("gap_code", sa.String(80), nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+approvals = sa.Table(
+    "approvals", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("period", sa.String(7), nullable=False, index=True),
+    sa.Column("approved_at", sa.DateTime, nullable=False),
+    sa.Column("approved_by", sa.String(120), nullable=False),
+    sa.Column("reopened_at", sa.DateTime, nullable=True),
+    sa.Column("reopened_by", sa.String(120), nullable=True),
+    sa.Column("reopen_reason", sa.Text, nullable=True),
+)
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(120), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("institution", sa.String(40), nullable=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+schema_migrations = sa.Table(
+    "schema_migrations", metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+
+def _create_all(conn):
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t is not schema_migrations])
+
+
+# version -> step; each runs in its own transaction together with its record in schema_migrations
+MIGRATIONS = {1: _create_all}
+
+
+class LockedPeriodError(ValueError):
+    """An upload touches a month the secretariat approved."""
+
+
+class StoreError(ValueError):
+    pass
+
+
+def utcnow() -> datetime:
+    """Naive UTC: what every timestamp column holds."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def naive_utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def default_url() -> str:
+    return os.environ.get(ENV_VAR) or f"sqlite:///{DEFAULT_DB}"
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Store:
+    engine: sa.Engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> "Store":
+        """Open (and create or migrate) the store at an SQLAlchemy URL; default: the embedded file."""
+        url = url or default_url()
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+        if url == "sqlite:///:memory:":
+            kwargs["poolclass"] = sa.pool.StaticPool
+            kwargs["connect_args"]["check_same_thread"] = False
+        store = cls(sa.create_engine(url, **kwargs))
+        store.migrate()
+        return store
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def migrate(self) -> None:
+        with self.engine.begin() as conn:
+            schema_migrations.create(conn, checkfirst=True)
+        for version in sorted(MIGRATIONS):
+            with self.engine.begin() as conn:
+                done = conn.execute(sa.select(schema_migrations.c.version).where(
+                    schema_migrations.c.version == version)).first()
+                if done:
+                    continue
+                MIGRATIONS[version](conn)
+                conn.execute(schema_migrations.insert().values(version=version, applied_at=utcnow()))
+
+    # --- audit ------------------------------------------------------------------------
+    @staticmethod
+    def _audit(conn, actor: str, action: str, detail: dict | str, at: datetime | None = None) -> None:
+        text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, default=str)
+        conn.execute(audit_log.insert().values(at=at or utcnow(), actor=actor, action=action, detail=text))
+
+    def audit(self, actor: str, action: str, detail: dict | str) -> None:
+        with self.engine.begin() as conn:
+            self._audit(conn, actor, action, detail)
+
+    def audit_frame(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.select(audit_log).order_by(audit_log.c.id.desc()), conn)
+
+    # --- batches --------------------------------------------------------------------
+    def locked_months(self) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(approvals.c.period).where(approvals.c.reopened_at.is_(None))).all()
+        return {r[0] for r in rows}
+
+    def add_batch(self, values: pd.DataFrame, *, institution: str, actor: Actor = COMMAND_LINE,
+                  filename: str = "", checksum: str = "", uploaded_at: datetime | None = None,
+                  kind: str = "upload", _fail_after_rows: int | None = None) -> int:
+        """Commit one batch in one transaction (all values or none); return its id.
+
+        ``values`` holds VALUE_COLUMNS; its institution column must be ``institution``.
+        """
+        actor.require("upload", institution)
+        frame = values.reindex(columns=VALUE_COLUMNS)
+        other = set(frame["institution"].dropna().unique()) - {institution}
+        if other:
+            raise StoreError(f"El lote de {institution} contiene valores de otra institución: {sorted(other)}. "
+                             f"/ The batch holds values of another institution.")
+        frame = frame.fillna({"sex": "total", "age": "total", "nationality": "total", "note": ""})
+        frame["value"] = frame["value"].astype(float)
+        at = naive_utc(uploaded_at) or utcnow()
+        with self.engine.begin() as conn:
+            locked = {r[0] for r in conn.execute(sa.select(approvals.c.period).where(
+                approvals.c.reopened_at.is_(None))).all()}
+            hit = sorted(set(frame["period"]) & locked)
+            if hit:
+                raise LockedPeriodError(
+                    f"Los meses {', '.join(hit)} están aprobados y cerrados por la secretaría técnica; "
+                    f"pida a un administrador que los reabra. / Months {', '.join(hit)} are approved and locked.")
+            batch_id = conn.execute(batches.insert().values(
+                institution=institution, uploaded_by=actor.username, uploaded_at=at, filename=filename,
+                checksum=checksum, n_values=len(frame), kind=kind)).inserted_primary_key[0]
+            records = frame.assign(batch_id=batch_id).to_dict("records")
+            chunk = 5000
+            for start in range(0, len(records), chunk):
+                if _fail_after_rows is not None and start >= _fail_after_rows:
+                    raise RuntimeError("injected failure")
+                conn.execute(observations.insert(), records[start:start + chunk])
+            self._audit(conn, actor.username, "upload", {
+                "batch": batch_id, "institution": institution, "file": filename, "values": len(frame),
+                "periods": sorted(frame["period"].unique().tolist())}, at=at if kind == "demo" else None)
+        return int(batch_id)
+
+    def revert_batch(self, batch_id: int, *, actor: Actor, reason: str = "") -> None:
+        """Stop counting a batch from now on; the values it superseded count again."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
+            if row is None:
+                raise StoreError(f"No existe el lote {batch_id}. / No batch {batch_id}.")
+            actor.require("revert", row["institution"])
+            if row["reverted_at"] is not None:
+                raise StoreError(f"El lote {batch_id} ya fue revertido. / Batch {batch_id} was already reverted.")
+            periods = {r[0] for r in conn.execute(sa.select(observations.c.period).distinct().where(
+                observations.c.batch_id == batch_id)).all()}
+            locked = {r[0] for r in conn.execute(sa.select(approvals.c.period).where(
+                approvals.c.reopened_at.is_(None))).all()}
+            if periods & locked:
+                raise LockedPeriodError(f"El lote {batch_id} toca meses aprobados: {sorted(periods & locked)}. "
+                                        f"/ The batch touches approved months.")
+            conn.execute(batches.update().where(batches.c.id == batch_id).values(
+                reverted_at=utcnow(), reverted_by=actor.username, revert_reason=reason))
+            self._audit(conn, actor.username, "revert", {"batch": batch_id, "institution": row["institution"],
+                                                         "reason": reason})
+
+    def batches_frame(self, institution: str | None = None) -> pd.DataFrame:
+        query = sa.select(batches).order_by(batches.c.id.desc())
+        if institution:
+            query = query.where(batches.c.institution == institution)
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    def batch_values(self, batch_id: int) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.select(observations).where(observations.c.batch_id == batch_id), conn)
+
+    def version(self) -> tuple:
+        """Changes whenever what the model sees changes: a cache key."""
+        with self.engine.connect() as conn:
+            b = conn.execute(sa.select(sa.func.count(), sa.func.max(batches.c.id),
+                                       sa.func.count(batches.c.reverted_at))).first()
+            a = conn.execute(sa.select(sa.func.count(), sa.func.count(approvals.c.reopened_at))).first()
+        return tuple(b) + tuple(a)
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar() == 0
+
+    def values(self, as_of: datetime | None = None) -> pd.DataFrame:
+        """The values in force at ``as_of`` (default: now), one per key, with their batch's upload time.
+
+        Columns: KEY, value, note, batch_id, uploaded_at.
+        """
+        as_of = naive_utc(as_of)
+        o, b = observations, batches
+        query = sa.select(o.c.institution, o.c.indicator, o.c.ubigeo, o.c.period, o.c.sex, o.c.age,
+                          o.c.nationality, o.c.value, o.c.note, o.c.batch_id, b.c.uploaded_at
+                          ).join(b, b.c.id == o.c.batch_id)
+        if as_of is None:
+            query = query.where(b.c.reverted_at.is_(None))
+        else:
+            query = query.where(b.c.uploaded_at <= as_of).where(
+                sa.or_(b.c.reverted_at.is_(None), b.c.reverted_at > as_of))
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(query, conn)
+        if frame.empty:
+            return frame
+        frame = frame.sort_values(["uploaded_at", "batch_id"], kind="stable")
+        frame = frame.drop_duplicates(KEY, keep="last").reset_index(drop=True)
+        return frame
+
+    def report_times(self, as_of: datetime | None = None) -> pd.DataFrame:
+        """First upload per institution, indicator and month among batches in force at ``as_of``."""
+        as_of = naive_utc(as_of)
+        o, b = observations, batches
+        query = sa.select(o.c.institution, o.c.indicator, o.c.period,
+                          sa.func.min(b.c.uploaded_at).label("first_upload")).join(b, b.c.id == o.c.batch_id)
+        if as_of is None:
+            query = query.where(b.c.reverted_at.is_(None))
+        else:
+            query = query.where(b.c.uploaded_at <= as_of).where(
+                sa.or_(b.c.reverted_at.is_(None), b.c.reverted_at > as_of))
+        query = query.group_by(o.c.institution, o.c.indicator, o.c.period)
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(query, conn)
+        frame["first_upload"] = pd.to_datetime(frame["first_upload"])
+        return frame
