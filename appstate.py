@@ -1,0 +1,170 @@
+"""Streamlit glue shared by the pages: the store, the catalog, the user's language and cached model calls.
+
+Only this file, dashboard.py and pages/ import streamlit; the model in gapsmodel/ never does.
+"""
+from __future__ import annotations
+
+import traceback
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from gapsmodel import model
+from gapsmodel.catalog import load_catalog
+from gapsmodel.demo import ensure_demo, is_demo
+from gapsmodel.i18n import LANGUAGES, Translator
+from gapsmodel.periods import KINDS, Period, parse_as_of, parse_period, period_of, periods_between
+from gapsmodel.permissions import PUBLIC, Actor
+from gapsmodel.sessions import sessions_frame
+from gapsmodel.store import Store, default_url
+from gapsmodel.territory import load_territory
+
+
+@st.cache_resource(show_spinner=False)
+def catalog():
+    return load_catalog()
+
+
+@st.cache_resource(show_spinner=False)
+def territory():
+    return load_territory()
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Store:
+    store = Store.open(url)
+    ensure_demo(store, catalog(), territory())
+    return store
+
+
+def store() -> Store:
+    return _open_store(default_url())
+
+
+def version() -> tuple:
+    """Changes whenever the data the model sees changes: part of every cache key."""
+    return store().version()
+
+
+# --- the user -----------------------------------------------------------------------
+def actor() -> Actor:
+    return st.session_state.get("actor", PUBLIC)
+
+
+def is_public() -> bool:
+    return not actor().can("view_exact")
+
+
+def language() -> str:
+    lang = st.session_state.get("lang")
+    if lang not in LANGUAGES:
+        lang = st.query_params.get("lang", "es")
+        lang = lang if lang in LANGUAGES else "es"
+        st.session_state["lang"] = lang
+    return lang
+
+
+def translator() -> Translator:
+    return Translator(language())
+
+
+# --- cached model calls ---------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _snapshot(url: str, data_version: tuple, as_of: str | None, until: str | None) -> model.Snapshot:
+    return model.take_snapshot(store(), catalog(), territory(), as_of=as_of, until_month=until)
+
+
+def snapshot(as_of: date | datetime | None = None, until: str | None = None) -> model.Snapshot:
+    key = parse_as_of(as_of).isoformat() if as_of else None
+    return _snapshot(default_url(), version(), key, until)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _gaps(url: str, data_version: tuple, as_of: str | None, until: str | None, periods: tuple[str, ...],
+          public: bool) -> pd.DataFrame:
+    snap = _snapshot(url, data_version, as_of, until)
+    table = model.gap_table(snap, catalog(), territory(), [parse_period(p) for p in periods])
+    if public:
+        from gapsmodel.protection import suppress_gaps
+        table = suppress_gaps(table, catalog(), territory())
+    return table
+
+
+def gaps(periods: list[Period], as_of: date | datetime | None = None, until: str | None = None,
+         public: bool | None = None) -> pd.DataFrame:
+    key = parse_as_of(as_of).isoformat() if as_of else None
+    return _gaps(default_url(), version(), key, until, tuple(p.code for p in periods),
+                 is_public() if public is None else public)
+
+
+def series(kind: str = "month", as_of=None, until: str | None = None) -> pd.DataFrame:
+    snap = snapshot(as_of, until)
+    if snap.empty:
+        return model.series(snap, catalog(), territory(), kind)
+    return gaps(periods_between(snap.first_month, snap.last_month, kind), as_of, until)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sessions(url: str, data_version: tuple) -> pd.DataFrame:
+    return sessions_frame(store())
+
+
+def sessions() -> pd.DataFrame:
+    return _sessions(default_url(), version())
+
+
+def previous_session(before: date | None = None):
+    """The latest session strictly before ``before`` (default: today), or None."""
+    frame = sessions()
+    before = before or date.today()
+    earlier = frame[frame["date"] < before]
+    return None if earlier.empty else earlier.iloc[-1]
+
+
+# --- widgets shared by pages ------------------------------------------------------------
+def period_picker(t: Translator, snap: model.Snapshot, key: str = "period") -> Period | None:
+    """Kind (month, quarter, year) and period; default the latest complete month; kept in the URL."""
+    if snap.empty:
+        return None
+    default = model.latest_complete_month(snap, catalog())
+    wanted = st.query_params.get(key)
+    try:
+        wanted_period = parse_period(wanted) if wanted else None
+    except ValueError:
+        wanted_period = None
+    kinds = list(KINDS)
+    kind_default = kinds.index(wanted_period.kind) if wanted_period else 0
+    cols = st.columns([1, 2])
+    kind = cols[0].radio(t("periods.kind"), kinds, index=kind_default, format_func=lambda k: t(f"periods.{k}"),
+                         horizontal=True, key=f"{key}_kind")
+    options = [p.code for p in periods_between(snap.first_month, snap.last_month, kind)][::-1]
+    preferred = wanted_period.code if wanted_period and wanted_period.kind == kind else period_of(default, kind).code
+    index = options.index(preferred) if preferred in options else 0
+    code = cols[1].selectbox(t("periods.select"), options, index=index, format_func=t.period, key=f"{key}_{kind}")
+    st.query_params[key] = code
+    return parse_period(code)
+
+
+def demo_banner(t: Translator) -> None:
+    if is_demo(store()):
+        st.warning(t("app.demo_banner"))
+
+
+@contextmanager
+def guarded(t: Translator):
+    """Show a clear message instead of a traceback when something fails while drawing a view."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - users never see a traceback
+        traceback.print_exc()
+        st.error(t("app.error", detail=f"{type(exc).__name__}: {exc}"))
+
+
+def show_figure(fig, data: pd.DataFrame, t: Translator, caption: str, key: str) -> None:
+    """A chart, its one-line caption, and the numbers behind it one click away."""
+    st.plotly_chart(fig, width="stretch", theme=None, key=key)
+    st.caption(caption)
+    with st.expander(t("overview.show_data")):
+        st.dataframe(data, hide_index=True, width="stretch")

@@ -1,0 +1,34 @@
+"""Entry point: ``streamlit run dashboard.py``. Page config, language, demo banner and navigation."""
+from __future__ import annotations
+
+import streamlit as st
+
+import appstate
+
+# (file, title key, icon, section key, url path); the section keys are translated in [nav]
+PAGES = [
+    ("pages/resumen.py", "nav.overview", ":material/dashboard:", "nav.section_table", "resumen"),
+]
+
+
+def main() -> None:
+    st.set_page_config(page_title="Brechas Tumbes", page_icon=":material/bar_chart:", layout="wide")
+    t = appstate.translator()
+    sections: dict[str, list] = {}
+    for path, title, icon, section, url in PAGES:
+        sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
+    page = st.navigation(sections)
+    with st.sidebar:
+        lang = st.radio(t("app.language"), ["es", "en"], horizontal=True, key="lang",
+                        format_func=lambda code: {"es": "Español", "en": "English"}[code])
+        st.query_params["lang"] = lang
+        st.caption(t("app.table"))
+    t = appstate.translator()
+    with appstate.guarded(t):
+        appstate.demo_banner(t)
+        page.run()
+    st.divider()
+    st.caption(t("app.footer_geo"))
+
+
+main()

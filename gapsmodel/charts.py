@@ -1,0 +1,110 @@
+"""Charts as pure functions: frames in, Plotly figures out (the pages and the HTML report draw them).
+
+Severity is always written as a word on the chart as well as coloured; the palette is the Okabe-Ito
+colour-blind-safe set, with grey for missing data.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .catalog import NO_DATA, Catalog
+from .i18n import Translator
+
+SEVERITY_COLORS = {"critica": "#D55E00", "alta": "#E69F00", "moderada": "#F0E442", "adecuada": "#0072B2",
+                   NO_DATA: "#BBBBBB"}
+SEVERITY_ICONS = {"critica": "▲▲▲", "alta": "▲▲", "moderada": "▲", "adecuada": "✓", NO_DATA: "?"}
+SECTOR_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
+                 "#999999"]
+FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15)
+
+
+def severity_label(t: Translator, severity: str, coverage: float | None = None) -> str:
+    label = f"{SEVERITY_ICONS[severity]} {t.severity(severity)}"
+    return label if coverage is None or coverage != coverage else f"{label} · {t.percent(coverage)}"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height,
+                      margin=dict(l=10, r=20, t=60, b=40), plot_bgcolor="white", paper_bgcolor="white",
+                      template="plotly_white")
+    return fig
+
+
+def coverage_bars_frame(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str) -> pd.DataFrame:
+    """The numbers behind :func:`coverage_bars`: one row per gap at one place."""
+    rows = gaps[gaps["ubigeo"].eq(ubigeo)].copy()
+    rows["sector_order"] = rows["sector"].map(catalog.sectors["order"])
+    rows = rows.sort_values(["sector_order", "gap_code"])
+    rows["label"] = [f"{catalog.label('sectors', s, t.lang)} — {catalog.label('gaps', g, t.lang)}"
+                     for s, g in zip(rows["sector"], rows["gap_code"])]
+    return rows
+
+
+def coverage_bars(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str) -> go.Figure:
+    """Horizontal bars of coverage (ratio, capped at 120 % for drawing) per gap; the text says the
+    severity and the exact coverage; gaps without data are drawn as a grey stub labelled 'Sin datos'."""
+    rows = coverage_bars_frame(gaps, catalog, t, ubigeo)
+    drawn = rows["coverage"].fillna(0.02).clip(upper=1.2)
+    text = [severity_label(t, s, c) for s, c in zip(rows["severity"], rows["coverage"])]
+    fig = go.Figure(go.Bar(
+        x=drawn, y=rows["label"], orientation="h", text=text, textposition="outside",
+        marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]], line=dict(color="#333", width=1)),
+        customdata=rows[["coverage", "need", "supply", "unmet"]].to_numpy(),
+        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    fig.add_vline(x=1.0, line_dash="dot", line_color="#555")
+    fig.update_xaxes(range=[0, 1.45], tickformat=".0%", title=None)
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, title, height=max(360, 48 * len(rows) + 80))
+
+
+def trend_frame(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str) -> pd.DataFrame:
+    """Coverage per gap and month at one place, with a readable series name."""
+    rows = series[series["ubigeo"].eq(ubigeo)].copy()
+    rows["name"] = [f"{catalog.label('sectors', s, t.lang)} — {catalog.label('gaps', g, t.lang)}"
+                    for s, g in zip(rows["sector"], rows["gap_code"])]
+    return rows.sort_values(["name", "period"])
+
+
+def coverage_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str,
+                   session_dates: list | None = None) -> go.Figure:
+    """One line per gap over months (coverage ratio), session dates as vertical dotted lines."""
+    rows = trend_frame(series, catalog, t, ubigeo)
+    fig = go.Figure()
+    for i, (name, part) in enumerate(rows.groupby("name", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=[t.month(p) for p in part["period"]], y=part["coverage"], name=name, mode="lines+markers",
+            line=dict(color=SECTOR_COLORS[i % len(SECTOR_COLORS)], width=3),
+            hovertemplate=f"{name}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
+    months = sorted(rows["period"].unique())
+    for day in session_dates or []:
+        code = f"{day.year:04d}-{day.month:02d}"
+        if months and months[0] <= code <= months[-1]:
+            fig.add_vline(x=t.month(code), line_dash="dot", line_color="#777", line_width=1)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[t.month(m) for m in months])
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=None)
+    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    return _layout(fig, title, height=520)
+
+
+def worst_frame(gaps: pd.DataFrame, catalog: Catalog, t: Translator, territory, n: int = 10) -> pd.DataFrame:
+    """The district gaps with the most unmet need relative to need (gap share), then by unmet."""
+    rows = gaps[gaps["level"].eq("district") & gaps["severity"].ne(NO_DATA)].copy()
+    rows = rows.sort_values(["gap_share", "unmet"], ascending=False).head(n)
+    rows["place"] = rows["ubigeo"].map(territory.name)
+    rows["gap"] = [catalog.label("gaps", g, t.lang) for g in rows["gap_code"]]
+    rows["unit"] = rows["gap_code"].map(catalog.gaps["unit"])
+    return rows
+
+
+def worst_bars(rows: pd.DataFrame, t: Translator, title: str) -> go.Figure:
+    labels = [f"{p} — {g}" for p, g in zip(rows["place"], rows["gap"])]
+    text = [f"{t.number(u)} {unit} · {severity_label(t, s, c)}"
+            for u, unit, s, c in zip(rows["unmet"], rows["unit"], rows["severity"], rows["coverage"])]
+    fig = go.Figure(go.Bar(x=rows["gap_share"], y=labels, orientation="h", text=text, textposition="auto",
+                           marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]],
+                                       line=dict(color="#333", width=1)),
+                           hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1], title=t("columns.unmet") + " / " + t("columns.need"))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=max(320, 44 * len(rows) + 100))

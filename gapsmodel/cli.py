@@ -1,0 +1,196 @@
+"""Command line: everything the pages do with data, for scripts and batch loads (DOMAIN.md §9).
+
+Exit codes: 0 success (warnings allowed); 1 the file was read but has problems; 2 the file could not be
+read as a table at all, or the arguments are wrong. Bad input never prints a Python traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from . import model
+from .catalog import CatalogError, load_catalog
+from .gaps import CSV_COLUMNS
+from .periods import PeriodError, parse_period
+from .permissions import COMMAND_LINE, PermissionDenied
+from .store import LockedPeriodError, Store, StoreError, checksum
+from .territory import load_territory
+
+OK, PROBLEMS, UNREADABLE = 0, 1, 2
+# command groups that live in their own modules: each has add_parser(subparsers) and run(args, store, catalog)
+EXTRA_COMMANDS: list[str] = []
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = UNREADABLE):
+        super().__init__(message)
+        self.code = code
+
+
+def _parser(extra_modules) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gapsmodel",
+        description="Brechas de acceso a servicios, Tumbes / Service-access gaps, Tumbes.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    db_help = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
+
+    p = sub.add_parser("validate", help="Revisa un archivo sin guardarlo / check a file without storing it")
+    p.add_argument("file")
+    p.add_argument("--institution", help="código de la institución / institution code")
+    p.add_argument("--db", help=db_help)
+
+    p = sub.add_parser("import", help="Valida y guarda un archivo / validate and store a file")
+    p.add_argument("file")
+    p.add_argument("--institution", required=True, help="código de la institución / institution code")
+    p.add_argument("--db", help=db_help)
+
+    p = sub.add_parser("gaps", help="Imprime las brechas / print the gaps")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--period", help="2022-05, 2022-Q2 o/or 2022 (default: último mes completo / latest complete month)")
+    p.add_argument("--as-of", dest="as_of", help="AAAA-MM-DD: cifras como se conocían ese día / figures as known that day")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--public", action="store_true",
+                   help="aplica la supresión de celdas pequeñas de las vistas públicas / apply public small-cell suppression")
+
+    p = sub.add_parser("demo", help="Carga los datos de demostración / load the demo data")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--force", action="store_true", help="aunque la base ya tenga datos / even if the store has data")
+    for module in extra_modules:
+        before = set(sub.choices)
+        module.add_parser(sub)
+        for name in set(sub.choices) - before:
+            sub.choices[name].set_defaults(command_module=module)
+    return parser
+
+
+def _read_file(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise CliError(f"No se encuentra el archivo '{path}'. / File not found.", UNREADABLE)
+    return file.read_bytes()
+
+
+def _check(args, catalog, territory, store: Store | None):
+    from .ingest import UnreadableFile, read_upload
+    data = _read_file(args.file)
+    institution = None
+    if args.institution:
+        institution = catalog.resolve_institution(args.institution)
+        if institution is None:
+            raise CliError(f"Institución desconocida: '{args.institution}'. Códigos: "
+                           f"{', '.join(catalog.institutions.index)}. / Unknown institution.", UNREADABLE)
+    locked = store.locked_months() if store else set()
+    history = store.values() if store else None
+    try:
+        result = read_upload(data, Path(args.file).name, catalog, territory, institution=institution,
+                             locked_months=locked, history=history)
+    except UnreadableFile as exc:
+        raise CliError(str(exc), UNREADABLE) from None
+    for problem in result.problems:
+        where = f"fila {problem.row}" if problem.row else "archivo"
+        column = f", columna '{problem.column}'" if problem.column else ""
+        value = f", valor '{problem.value}'" if problem.value else ""
+        label = "ERROR" if problem.level == "error" else "AVISO"
+        print(f"{label} {where}{column}{value}: {problem.message}")
+    return data, result
+
+
+def cmd_validate(args, catalog, territory) -> int:
+    store = Store.open(args.db)
+    _, result = _check(args, catalog, territory, store)
+    if not result.ok:
+        print(f"Archivo con {len(result.errors)} problema(s); no se guardó nada. / "
+              f"{len(result.errors)} problem(s); nothing stored.", file=sys.stderr)
+        return PROBLEMS
+    print(f"Archivo válido: {len(result.values)} valores. / Valid file: {len(result.values)} values.")
+    return OK
+
+
+def cmd_import(args, catalog, territory) -> int:
+    store = Store.open(args.db)
+    data, result = _check(args, catalog, territory, store)
+    if not result.ok:
+        print(f"Archivo rechazado con {len(result.errors)} problema(s); no se guardó nada. / "
+              f"File refused; nothing stored.", file=sys.stderr)
+        return PROBLEMS
+    institution = result.institution or catalog.resolve_institution(args.institution)
+    batch = store.add_batch(result.values, institution=institution, actor=COMMAND_LINE,
+                            filename=Path(args.file).name, checksum=checksum(data))
+    print(f"Guardado el lote {batch}: {len(result.values)} valores de {institution}. / "
+          f"Stored batch {batch}: {len(result.values)} values.")
+    return OK
+
+
+def _format_table(frame, columns) -> str:
+    shown = frame[columns].copy()
+    for col in ("need", "supply", "unmet"):
+        shown[col] = shown[col].map(lambda v: "" if v != v else f"{v:,.0f}")
+    shown["coverage"] = shown["coverage"].map(lambda v: "" if v != v else f"{v:.0%}")
+    return shown.to_string(index=False)
+
+
+def cmd_gaps(args, catalog, territory) -> int:
+    store = Store.open(args.db)
+    snapshot = model.take_snapshot(store, catalog, territory, as_of=args.as_of)
+    if snapshot.empty:
+        raise CliError("La base no tiene datos (pruebe `python -m gapsmodel demo`). / The store has no data.", PROBLEMS)
+    period = parse_period(args.period) if args.period else parse_period(model.latest_complete_month(snapshot, catalog))
+    table = model.gap_table(snapshot, catalog, territory, [period])
+    table["period"] = period.code
+    if args.public:
+        from .protection import suppress_gaps
+        table = suppress_gaps(table, catalog, territory)
+    order = {"region": 0, "province": 1, "district": 2}
+    table = table.assign(_o=table["level"].map(order)).sort_values(["gap_code", "_o", "ubigeo"]).drop(columns="_o")
+    out = table[CSV_COLUMNS].copy()
+    out["coverage"] = out["coverage"].round(4)
+    if args.format == "csv":
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif args.format == "json":
+        print(json.dumps(json.loads(out.to_json(orient="records")), ensure_ascii=False, indent=1))
+    else:
+        print(_format_table(out, CSV_COLUMNS))
+    return OK
+
+
+def cmd_demo(args, catalog, territory) -> int:
+    from .demo import load_demo
+    store = Store.open(args.db)
+    if not store.is_empty() and not args.force:
+        raise CliError("La base ya tiene datos; use --force para añadir la demostración. / "
+                       "The store already has data; use --force.", PROBLEMS)
+    n = load_demo(store, catalog, territory)
+    print(f"Datos de demostración cargados: {n} valores en {store.url}. / Demo data loaded.")
+    return OK
+
+
+COMMANDS = {"validate": cmd_validate, "import": cmd_import, "gaps": cmd_gaps, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    modules = [importlib.import_module(name) for name in EXTRA_COMMANDS]
+    parser = _parser(modules)
+    args = parser.parse_args(argv)
+    try:
+        catalog, territory = load_catalog(), load_territory()
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args, catalog, territory)
+        return args.command_module.run(args, Store.open(getattr(args, "db", None)), catalog)
+    except BrokenPipeError:
+        return OK
+    except CliError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    except (PeriodError, CatalogError) as exc:
+        print(exc, file=sys.stderr)
+        return UNREADABLE
+    except (LockedPeriodError, StoreError, PermissionDenied) as exc:
+        print(exc, file=sys.stderr)
+        return PROBLEMS
+    except Exception as exc:  # noqa: BLE001 - a last guard: no traceback reaches the user
+        print(f"Error inesperado / unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return UNREADABLE
+    return OK

@@ -1,0 +1,80 @@
+"""User-facing text and number formats, Spanish first, English second.
+
+Every string a user sees comes from ``locales/<lang>.toml`` (one catalog per language, sections per
+page); numbers and dates are formatted by Babel for es-PE or en. A Translator is made per user session
+(never process-wide), so two people in different languages don't share one.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES = ("es", "en")
+LOCALES = {"es": "es_PE", "en": "en"}
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    out = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = str(value)
+    return out
+
+
+@lru_cache(maxsize=None)
+def messages(lang: str) -> dict[str, str]:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language '{lang}'; allowed: {LANGUAGES}")
+    return _flatten(tomllib.loads((LOCALE_DIR / f"{lang}.toml").read_text("utf-8")))
+
+
+class Translator:
+    def __init__(self, lang: str = "es"):
+        self.lang = lang if lang in LANGUAGES else "es"
+        self.locale = LOCALES[self.lang]
+        self._messages = messages(self.lang)
+
+    def __call__(self, key: str, **kwargs) -> str:
+        text = self._messages.get(key) or messages("es").get(key) or key
+        return text.format(**kwargs) if kwargs else text
+
+    # --- numbers and dates --------------------------------------------------------
+    def number(self, value, digits: int = 0) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, value, digits: int = 0) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
+        return format_percent(value, format=pattern, locale=self.locale)
+
+    def date(self, value: date | datetime, fmt: str = "medium") -> str:
+        return format_date(value, format=fmt, locale=self.locale)
+
+    def month(self, code: str, fmt: str = "MMM y") -> str:
+        """'2022-05' -> 'may. 2022' / 'May 2022'."""
+        return format_date(date(int(code[:4]), int(code[5:7]), 1), format=fmt, locale=self.locale)
+
+    def period(self, code: str) -> str:
+        """A period code for people: month name, 'T2 2022' / 'Q2 2022', or the year."""
+        if len(code) == 7 and code[4] == "-" and code[5] != "Q":
+            return self.month(code, "MMMM y").capitalize()
+        if "-Q" in code:
+            year, q = code.split("-Q")
+            return self("periods.quarter_label", q=q, year=year)
+        return code
+
+    def severity(self, code: str) -> str:
+        return self(f"severity.{code}")

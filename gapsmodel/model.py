@@ -1,0 +1,103 @@
+"""The model in one call: values in force at a moment → monthly figures → gaps for chosen periods.
+
+This is what pages, the command line and reports use; the rules themselves live in ``combine``
+(steps 1-3), ``gaps`` (steps 4-5) and ``quality`` (completeness and timeliness).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import pandas as pd
+
+from .catalog import Catalog
+from .combine import monthly_figures, report_figures
+from .gaps import compute_gaps, sector_summary
+from .periods import Period, add_months, deadline, month_of, parse_as_of, period_of, periods_between
+from .quality import obligation_status
+from .store import Store
+from .territory import Territory
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What was known at ``as_of`` (None = now), for months up to ``last_month``."""
+    values: pd.DataFrame
+    monthly: pd.DataFrame
+    report_times: pd.DataFrame
+    as_of: datetime | None
+    last_month: str | None
+    first_month: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.values.empty
+
+
+def take_snapshot(store: Store, catalog: Catalog, territory: Territory, as_of: datetime | date | str | None = None,
+                  until_month: str | None = None) -> Snapshot:
+    """Values in force at ``as_of`` for months up to ``until_month`` and their monthly figures."""
+    moment = parse_as_of(as_of) if as_of is not None else None
+    values = store.values(moment)
+    times = store.report_times(moment)
+    if until_month is not None and not values.empty:
+        values = values[values["period"] <= until_month].reset_index(drop=True)
+        times = times[times["period"] <= until_month].reset_index(drop=True)
+    last = values["period"].max() if not values.empty else None
+    first = values["period"].min() if not values.empty else None
+    monthly = monthly_figures(values, catalog, territory, until=last)
+    return Snapshot(values, monthly, times, moment, last, first)
+
+
+def clip(periods: list[Period], snapshot: Snapshot) -> list[Period]:
+    """Periods trimmed to the months the snapshot knows (a year under way ends at its last month)."""
+    return [p.clipped(snapshot.last_month) for p in periods]
+
+
+def gap_table(snapshot: Snapshot, catalog: Catalog, territory: Territory, periods: list[Period]) -> pd.DataFrame:
+    return compute_gaps(snapshot.monthly, catalog, territory, clip(periods, snapshot))
+
+
+def sectors(gaps: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    return sector_summary(gaps, catalog)
+
+
+def series(snapshot: Snapshot, catalog: Catalog, territory: Territory, kind: str = "month") -> pd.DataFrame:
+    """The gap table for every month (or quarter, year) the snapshot knows: for trends."""
+    if snapshot.empty:
+        return gap_table(snapshot, catalog, territory, [])
+    return gap_table(snapshot, catalog, territory, periods_between(snapshot.first_month, snapshot.last_month, kind))
+
+
+def latest_complete_month(snapshot: Snapshot, catalog: Catalog, now: datetime | None = None) -> str | None:
+    """The latest month whose reporting deadline has passed (at ``now`` or the snapshot's moment) and that
+    has data; failing that, the latest month with data."""
+    if snapshot.empty:
+        return None
+    moment = now or snapshot.as_of or datetime.now(timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    month = snapshot.last_month
+    while month >= snapshot.first_month:
+        if deadline(month, catalog.deadline_day) <= moment:
+            return month
+        month = add_months(month, -1)
+    return snapshot.last_month
+
+
+def previous(period: Period) -> Period:
+    return period_of(add_months(period.start, -1), period.kind)
+
+
+def reporting(snapshot: Snapshot, catalog: Catalog, period: Period) -> pd.DataFrame:
+    """Each reporting obligation due in the period with reported / on time."""
+    return obligation_status(snapshot.report_times, catalog, clip([period], snapshot)[0].months)
+
+
+def disagreements(snapshot: Snapshot) -> pd.DataFrame:
+    """Reports whose total row differs from the sum of its parts (a data-quality warning)."""
+    return report_figures(snapshot.values)[1]
+
+
+def session_moment(session_date: date) -> tuple[datetime, str]:
+    """"As of a session" (DOMAIN.md §8): uploads by the end of its date, months up to its month."""
+    return parse_as_of(session_date), month_of(session_date)

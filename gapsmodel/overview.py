@@ -1,0 +1,103 @@
+"""The overview's figures: headline counts, per-sector cards and the tables behind its charts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .catalog import NO_DATA, Catalog
+from .gaps import SEVERITY_ORDER, sector_summary
+from .i18n import Translator
+from .quality import overall
+
+
+@dataclass(frozen=True)
+class Headline:
+    critical: int                 # region-level gaps in critical severity
+    total: int                    # region-level gaps
+    district_critical: int        # district-level gaps in critical severity
+    completeness: float | None    # obligations reported / due
+    critical_delta: int | None = None
+    district_critical_delta: int | None = None
+    completeness_delta: float | None = None
+
+
+def _counts(table: pd.DataFrame, region: str) -> tuple[int, int, int]:
+    at_region = table[table["ubigeo"].eq(region)]
+    districts = table[table["level"].eq("district")]
+    return (int(at_region["severity"].eq("critica").sum()), len(at_region),
+            int(districts["severity"].eq("critica").sum()))
+
+
+def headline(table: pd.DataFrame, status: pd.DataFrame, catalog: Catalog, region: str,
+             before: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> Headline:
+    """Counts for the cards; ``before`` = (gap table, reporting status) as shown at the last session."""
+    critical, total, district_critical = _counts(table, region)
+    completeness = overall(status)
+    if before is None:
+        return Headline(critical, total, district_critical, completeness)
+    b_critical, _, b_district = _counts(before[0], region)
+    b_completeness = overall(before[1])
+    delta = None if completeness is None or b_completeness is None else completeness - b_completeness
+    return Headline(critical, total, district_critical, completeness, critical - b_critical,
+                    district_critical - b_district, delta)
+
+
+def sector_cards(table: pd.DataFrame, catalog: Catalog, region: str,
+                 before: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per sector at the region: unmet need (when its gaps share a unit), worst severity, change."""
+    now = sector_summary(table, catalog)
+    now = now[now["ubigeo"].eq(region)].set_index("sector")
+    out = pd.DataFrame(index=catalog.sectors.index)
+    out["unmet"] = now["unmet"].where(now["unit"].notna())
+    out["unit"] = now["unit"].fillna("")
+    out["severity"] = now["worst_severity"].fillna(NO_DATA)
+    if before is not None and not before.empty:
+        then = sector_summary(before, catalog)
+        then = then[then["ubigeo"].eq(region)].set_index("sector")
+        out["delta"] = out["unmet"] - then["unmet"].where(then["unit"].notna())
+    else:
+        out["delta"] = float("nan")
+    at_region = table[table["ubigeo"].eq(region) & table["severity"].ne(NO_DATA)]
+    units = at_region["gap_code"].map(catalog.gaps["unit"])
+    out["parts"] = pd.Series({sector: list(zip(part["unmet"], units[part.index]))
+                              for sector, part in at_region.groupby("sector")}).reindex(out.index)
+    out["parts"] = [p if isinstance(p, list) else [] for p in out["parts"]]
+    out["rank"] = out["severity"].map(SEVERITY_ORDER)
+    return out.reset_index(names="sector").sort_values(["rank", "sector"], kind="stable").drop(columns="rank")
+
+
+def region_only_gaps(table: pd.DataFrame, region: str) -> list[str]:
+    rows = table[table["ubigeo"].eq(region) & table["basis"].eq("region_report")]
+    return sorted(rows["gap_code"].unique())
+
+
+def _display(frame: pd.DataFrame, t: Translator, columns: dict[str, str]) -> pd.DataFrame:
+    out = frame[list(columns)].copy()
+    if "severity" in out:
+        out["severity"] = out["severity"].map(t.severity)
+    return out.rename(columns={k: t(v) for k, v in columns.items()})
+
+
+def bars_table(table: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str) -> pd.DataFrame:
+    rows = table[table["ubigeo"].eq(ubigeo)].copy()
+    rows["sector"] = [catalog.label("sectors", s, t.lang) for s in rows["sector"]]
+    rows["gap"] = [catalog.label("gaps", g, t.lang) for g in rows["gap_code"]]
+    rows["unit"] = rows["gap_code"].map(catalog.gaps["unit"])
+    return _display(rows, t, {"sector": "columns.sector", "gap": "columns.gap", "need": "columns.need",
+                              "supply": "columns.supply", "coverage": "columns.coverage", "unmet": "columns.unmet",
+                              "unit": "columns.unit", "severity": "columns.severity",
+                              "no_data_districts": "columns.no_data_districts"})
+
+
+def trend_table(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str) -> pd.DataFrame:
+    rows = series[series["ubigeo"].eq(ubigeo)].copy()
+    rows["gap"] = [catalog.label("gaps", g, t.lang) for g in rows["gap_code"]]
+    wide = rows.pivot_table(index="period", columns="gap", values="coverage", aggfunc="first")
+    return wide.reset_index().rename(columns={"period": t("columns.month")})
+
+
+def worst_table(worst: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    return _display(worst, t, {"place": "columns.place", "gap": "columns.gap", "need": "columns.need",
+                               "supply": "columns.supply", "coverage": "columns.coverage", "unmet": "columns.unmet",
+                               "unit": "columns.unit", "severity": "columns.severity"})

@@ -1,0 +1,65 @@
+"""Resumen / Overview: where the gaps are, by sector, and what changed since the last session."""
+from __future__ import annotations
+
+import streamlit as st
+
+import appstate
+from gapsmodel import charts, model, overview
+
+t = appstate.translator()
+catalog, territory = appstate.catalog(), appstate.territory()
+st.title(t("overview.title"))
+st.caption(t("overview.subtitle"))
+
+snap = appstate.snapshot()
+if snap.empty:
+    st.info(t("overview.no_data"))
+    st.stop()
+
+period = appstate.period_picker(t, snap)
+table = appstate.gaps([period])
+region = territory.region_ubigeo
+status = model.reporting(snap, catalog, period)
+
+# the change against the period before (what the previous monthly session looked at)
+earlier = model.previous(period)
+before = None
+if snap.first_month <= earlier.end:
+    before = (appstate.gaps([earlier]), model.reporting(snap, catalog, earlier))
+
+cards = overview.headline(table, status, catalog, region, before)
+since = t("overview.versus", period=t.period(earlier.code))
+c1, c2, c3 = st.columns(3)
+c1.metric(t("overview.card_critical"), t("overview.critical_count", n=cards.critical, total=cards.total),
+          delta=None if cards.critical_delta is None else f"{cards.critical_delta:+d} {since}",
+          delta_color="inverse", help=t("overview.card_critical_help"), border=True)
+c2.metric(t("overview.card_completeness"), t.percent(cards.completeness),
+    delta=None if cards.completeness_delta is None else f"{cards.completeness_delta * 100:+.0f} pp {since}",
+    help=t("overview.card_completeness_help"), border=True)
+c3.metric(t("overview.card_critical") + " · " + t("level.district"), cards.district_critical,
+          delta=None if cards.district_critical_delta is None else f"{cards.district_critical_delta:+d} {since}",
+          delta_color="inverse", border=True)
+
+sector_rows = overview.sector_cards(table, catalog, region, before[0] if before else None)
+columns = st.columns(3)
+for i, row in enumerate(sector_rows.itertuples()):
+    value = " · ".join(f"{t.number(unmet)} {unit}" for unmet, unit in row.parts) or t.severity("sin_datos")
+    delta = None if row.delta != row.delta else f"{t.number(row.delta)} {since}"
+    columns[i % 3].metric(f"{charts.SEVERITY_ICONS[row.severity]} {catalog.label('sectors', row.sector, t.lang)}",
+                          value, delta=delta, delta_color="inverse", border=True,
+                          help=t("overview.card_unmet", sector=catalog.label("sectors", row.sector, t.lang)))
+
+fig = charts.coverage_bars(table, catalog, t, region, t("overview.coverage_title", period=t.period(period.code)))
+appstate.show_figure(fig, overview.bars_table(table, catalog, t, region), t, t("overview.coverage_caption"), "bars")
+only_region = overview.region_only_gaps(table, region)
+if only_region:
+    st.info(t("overview.region_only", gaps=", ".join(catalog.label("gaps", g, t.lang) for g in only_region)))
+
+trend = appstate.series("month")
+fig = charts.coverage_trend(trend, catalog, t, region, t("overview.trend_title"), list(appstate.sessions()["date"]))
+appstate.show_figure(fig, overview.trend_table(trend, catalog, t, region), t, t("overview.trend_caption"), "trend")
+st.caption(t("overview.trata_vbg_note"))
+
+worst = charts.worst_frame(table, catalog, t, territory)
+fig = charts.worst_bars(worst, t, t("overview.worst_title", period=t.period(period.code)))
+appstate.show_figure(fig, overview.worst_table(worst, t), t, t("overview.worst_caption"), "worst")
