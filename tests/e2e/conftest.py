@@ -1,0 +1,215 @@
+"""Real-browser fixtures: the dashboard served by ``streamlit run`` on a free port, driven by headless Chromium.
+
+The server gets a fresh, empty SQLite file (the app loads the demo into it on first run). Chromium is the
+machine's own (Debian's ``/usr/bin/chromium``, or ``$CHROMIUM_PATH``); Playwright's browser download is not
+needed. Where no Chromium is found the tests skip with the reason, except under ``CI=true``, where they fail.
+
+Every test leaves a screenshot in tests/artifacts/; a failing test also leaves the page's HTML there.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+SERVER_START_TIMEOUT = 120  # seconds: includes loading the demo into the empty database on first run
+APP_RUN_TIMEOUT_MS = 120_000
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+APP_RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
+ERROR_ELEMENTS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def find_chromium() -> str | None:
+    wanted = os.environ.get("CHROMIUM_PATH")
+    for candidate in ([wanted] if wanted else []) + CHROMIUM_CANDIDATES:
+        path = candidate if os.path.isabs(candidate) else shutil.which(candidate)
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _unavailable(reason: str):
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+class StreamlitServer:
+    """``streamlit run dashboard.py`` in a subprocess on a free port with its own database."""
+
+    def __init__(self, db_path: Path, log_path: Path):
+        self.db_path, self.log_path = db_path, log_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "StreamlitServer":
+        env = dict(os.environ, GAPSMODEL_DATABASE_URL=f"sqlite:///{self.db_path}", PYTHONUNBUFFERED="1")
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log()}")
+            if _healthy(self.url):
+                return self
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"streamlit did not become healthy within {SERVER_START_TIMEOUT}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        _unavailable("no Chromium found (looked at $CHROMIUM_PATH, " + ", ".join(CHROMIUM_CANDIDATES) + ")")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is in requirements-dev.txt
+        _unavailable("Playwright for Python is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _server(tmp_path_factory, name: str):
+    folder = tmp_path_factory.mktemp(name)
+    server = StreamlitServer(folder / "app.db", folder / "streamlit.log").start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, chromium_path):
+    """A server shared by the tests that only read (its database is never written by a test)."""
+    server = _server(tmp_path_factory, "e2e_server")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_server(tmp_path_factory, chromium_path):
+    """A server of the test's own, for tests that write to the database (uploads)."""
+    server = _server(tmp_path_factory, "e2e_fresh_server")
+    yield server
+    server.stop()
+
+
+def wait_for_app_run(page, timeout: int = APP_RUN_TIMEOUT_MS) -> None:
+    """Wait for a script run triggered by the last interaction (if any started) to finish."""
+    try:
+        page.wait_for_selector(APP_RUNNING, timeout=1500)
+    except Exception:  # the run may have started and ended already, or not been needed
+        pass
+    page.wait_for_selector(APP_IDLE, timeout=timeout)
+    page.wait_for_timeout(300)  # let the frontend apply the last deltas
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(APP_IDLE, timeout=APP_RUN_TIMEOUT_MS)
+    page.wait_for_timeout(300)
+
+
+def _artifact_name(item) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def page(request, browser):
+    """A new browser context and page; screenshot after the test, plus the HTML when it failed."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-PE")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = _artifact_name(request.node)
+    (ARTIFACTS / f"{name}.html").unlink(missing_ok=True)
+    yield page
+    failed = any(getattr(request.node, f"rep_{w}", None) is not None and getattr(request.node, f"rep_{w}").failed
+                 for w in ("setup", "call"))
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        if failed:
+            (ARTIFACTS / f"{name}.html").write_text(page.content(), encoding="utf-8")
+    finally:
+        context.close()
+
+
+class AppDriver:
+    """What the tests need beyond Playwright's page: open the app, wait for a run, the error selector."""
+    errors = ERROR_ELEMENTS
+
+    def __init__(self, page):
+        self.page = page
+
+    def open(self, url: str) -> None:
+        open_app(self.page, url)
+
+    def wait(self) -> None:
+        wait_for_app_run(self.page)
+
+
+@pytest.fixture
+def app(page) -> AppDriver:
+    return AppDriver(page)
