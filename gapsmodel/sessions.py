@@ -54,3 +54,77 @@ def agreements_frame(store: Store, today: date | None = None) -> pd.DataFrame:
         frame[col] = pd.to_datetime(frame[col]).dt.date
     frame["effective_status"] = [effective_status(s, d, today) for s, d in zip(frame["status"], frame["due_date"])]
     return frame
+
+
+# --- editing sessions and following up agreements (admin only, audited) ---------------------------
+class SessionError(ValueError):
+    """A session or agreement change that cannot be made; the message is for the user (es / en)."""
+
+
+def _session_row(conn, day: date):
+    return conn.execute(sa.select(sessions).where(sessions.c.date == day)).mappings().first()
+
+
+def update_session(store: Store, day: date, *, title: str | None = None, notes: str | None = None,
+                   new_date: date | None = None, actor: Actor = COMMAND_LINE) -> None:
+    """Change a session's title, notes or date (its agreements follow a new date); audited."""
+    actor.require("manage_sessions")
+    if title is not None and not title.strip():
+        raise SessionError("El título no puede estar vacío. / The title cannot be empty.")
+    with store.engine.begin() as conn:
+        row = _session_row(conn, day)
+        if row is None:
+            raise SessionError(f"No hay sesión el {day.isoformat()}. / No session on {day.isoformat()}.")
+        changes: dict = {}
+        if title is not None and title != row["title"]:
+            changes["title"] = title.strip()
+        if notes is not None and notes != row["notes"]:
+            changes["notes"] = notes
+        if new_date is not None and new_date != day:
+            if _session_row(conn, new_date) is not None:
+                raise SessionError(f"Ya hay una sesión el {new_date.isoformat()}. / "
+                                   f"There is already a session on {new_date.isoformat()}.")
+            changes["date"] = new_date
+        if not changes:
+            return
+        conn.execute(sessions.update().where(sessions.c.date == day).values(**changes))
+        if "date" in changes:
+            conn.execute(agreements.update().where(agreements.c.session_date == day).values(session_date=new_date))
+        store._audit(conn, actor.username, "session_update", {"date": day, "changes": changes})
+
+
+def update_agreement(store: Store, agreement_id: int, *, status: str | None = None, text: str | None = None,
+                     institution: str | None = None, due: date | None = None, gap_code: str | None = None,
+                     actor: Actor = COMMAND_LINE) -> None:
+    """Follow an agreement up (usually its status) in a later session; audited with before and after."""
+    actor.require("manage_sessions")
+    if status is not None and status not in AGREEMENT_STATUSES:
+        raise ValueError(f"estado desconocido / unknown status '{status}'; allowed: {AGREEMENT_STATUSES}")
+    if text is not None and not text.strip():
+        raise SessionError("El texto del acuerdo no puede estar vacío. / The agreement text cannot be empty.")
+    with store.engine.begin() as conn:
+        row = conn.execute(sa.select(agreements).where(agreements.c.id == agreement_id)).mappings().first()
+        if row is None:
+            raise SessionError(f"No existe el acuerdo {agreement_id}. / No agreement {agreement_id}.")
+        wanted = {"status": status, "text": text.strip() if text is not None else None,
+                  "institution": institution, "due_date": due, "gap_code": gap_code}
+        changes = {k: v for k, v in wanted.items() if v is not None and v != row[k]}
+        if not changes:
+            return
+        conn.execute(agreements.update().where(agreements.c.id == agreement_id).values(**changes,
+                                                                                     updated_at=utcnow()))
+        before = {k: row[k] for k in changes}
+        store._audit(conn, actor.username, "agreement_update",
+                     {"id": agreement_id, "before": before, "after": changes})
+
+
+def follow_up_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Agreements for follow-up: overdue first, then open ones by due date, done ones last."""
+    rank = frame["effective_status"].map({OVERDUE: 0, "pendiente": 1, "en_curso": 1, "cumplido": 2})
+    return (frame.assign(_rank=rank).sort_values(["_rank", "due_date", "id"], kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
+
+
+def nearest_sessions(known: list[date], day: date, n: int = 3) -> list[date]:
+    """The ``n`` session dates closest to ``day`` (to suggest when a date is not a session), in order."""
+    return sorted(sorted(known, key=lambda d: (abs((d - day).days), d))[:n])
