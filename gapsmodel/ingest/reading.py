@@ -1,0 +1,328 @@
+"""From bytes to a raw grid of cells: CSV (any of the usual encodings and separators) or ``.xlsx``.
+
+Nothing here knows about indicators or districts. The result is a :class:`RawGrid`: a DataFrame of cells
+(``str`` for text, ``''`` for empty; ``.xlsx`` numbers stay ``int``/``float`` and dates stay ``datetime``)
+whose index is the row number as the user sees it in Excel (1-based).
+
+Decisions:
+
+- Encoding: UTF-8 (with or without BOM) first, then Windows-1252, then Latin-1 (which cannot fail). UTF-16
+  with a BOM (Excel's "Unicode text") is read too. No detector: detectors tend to call Spanish text cp1250.
+- Separator: ``,``, ``;`` or tab, whichever splits the first lines into the most lines with the same number
+  (>1) of fields; ties go to tab, then ``;``, then ``,``.
+- Limits (catalog settings ``[upload]``): file size, rows, columns. An ``.xlsx`` is a zip: the uncompressed
+  sizes declared in its directory are checked before anything is decompressed (a zip bomb is refused);
+  Python's zip reader never returns more than the declared size.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import pandas as pd
+
+from .problems import UnreadableFile
+
+SEPARATORS = ("\t", ";", ",")
+SEPARATOR_NAMES = {"\t": "tab", ";": ";", ",": ","}
+#: Rows scanned to sniff the separator.
+SNIFF_LINES = 60
+#: Hard cap on the uncompressed size of an .xlsx, whatever max_file_bytes says (bytes).
+XLSX_MAX_UNCOMPRESSED = 400_000_000
+#: Uncompressed size allowed per compressed byte of the upload file (a zip bomb has ratios of thousands).
+XLSX_MAX_RATIO = 100
+XLSX_MAX_MEMBERS = 2_000
+#: Headers are looked for in the first rows of each sheet.
+HEADER_SCAN_ROWS = 30
+
+DEFAULT_LIMITS = {"max_file_bytes": 20_000_000, "max_rows": 500_000, "max_columns": 200}
+
+_SIGNATURES = [
+    (b"%PDF", "un PDF", "a PDF"),
+    (b"\x89PNG", "una imagen PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "una imagen JPEG", "a JPEG image"),
+    (b"GIF8", "una imagen GIF", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "un libro de Excel antiguo (.xls) u otro documento de Office antiguo",
+     "an old Excel (.xls) or Office document"),
+    (b"\x1f\x8b", "un archivo comprimido (gzip)", "a gzip archive"),
+    (b"Rar!", "un archivo comprimido (RAR)", "a RAR archive"),
+    (b"7z\xbc\xaf", "un archivo comprimido (7z)", "a 7z archive"),
+]
+_FIX = ("Guárdelo como Excel (.xlsx) o como CSV e inténtelo de nuevo. / Save it as .xlsx or CSV and try again.")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+@dataclass
+class RawGrid:
+    cells: pd.DataFrame                  # object cells; index = row number as in Excel (1-based)
+    detected: dict = field(default_factory=dict)
+    native_numbers: bool = False         # True for .xlsx: numbers are real numbers, not text
+
+
+def limits_from(settings: dict | None) -> dict:
+    out = dict(DEFAULT_LIMITS)
+    out.update({k: int(v) for k, v in ((settings or {}).get("upload") or {}).items() if k in DEFAULT_LIMITS})
+    return out
+
+
+def read_grid(data: bytes, filename: str, limits: dict) -> RawGrid:
+    """Read ``data`` as a CSV or ``.xlsx`` grid; raise UnreadableFile with one clear sentence otherwise."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise UnreadableFile("El archivo no llegó como bytes. / The file did not arrive as bytes.")
+    data = bytes(data)
+    if len(data) > limits["max_file_bytes"]:
+        mb = limits["max_file_bytes"] / 1_000_000
+        raise UnreadableFile(f"El archivo pesa {len(data) / 1_000_000:.1f} MB y el máximo es {mb:.0f} MB; "
+                             f"divídalo en varios archivos (por ejemplo, uno por mes). / The file is larger than "
+                             f"the {mb:.0f} MB limit; split it.")
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise UnreadableFile("El archivo está vacío. / The file is empty.")
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _read_xlsx(data, limits)
+    for signature, es, en in _SIGNATURES:
+        if data.startswith(signature):
+            raise UnreadableFile(f"El archivo es {es}, no una tabla. {_FIX.split(' / ')[0]} / "
+                                 f"The file is {en}, not a table. {_FIX.split(' / ')[1]}")
+    text, encoding = _decode(data)
+    return _read_text(text, encoding, limits)
+
+
+# --- text ------------------------------------------------------------------------------------------------
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("El archivo parece binario (no es texto ni un libro de Excel). " + _FIX.replace(
+            " / ", " / The file looks binary. "))
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20_000]
+    if "\x00" in sample:
+        return True
+    controls = len(_CONTROL.findall(sample))
+    return controls > max(2, len(sample) // 100)
+
+
+def _sniff(lines: list[str]) -> str | None:
+    best, best_score = None, 0
+    for sep in SEPARATORS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=sep) if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        counts = [c for c in counts if c > 1]
+        if not counts:
+            continue
+        mode = max(set(counts), key=lambda c: (counts.count(c), c))
+        score = counts.count(mode)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
+    if _looks_binary(text):
+        raise UnreadableFile("El archivo parece binario (no es texto ni un libro de Excel). " + _FIX.replace(
+            " / ", " / The file looks binary. "))
+    n_lines = text.count("\n") + 1
+    if n_lines > limits["max_rows"] + HEADER_SCAN_ROWS:
+        raise _too_many_rows(n_lines, limits)
+    head = [line for line in text.splitlines()[:SNIFF_LINES * 3] if line.strip()][:SNIFF_LINES]
+    sep = _sniff(head)
+    if sep is None:
+        raise UnreadableFile("El archivo no parece una tabla: no se encontraron columnas separadas por coma, "
+                             "punto y coma ni tabulador. " + _FIX.replace(" / ", " / Not a table: no columns found. "))
+    widest = max(line.count(sep) for line in text.splitlines()) + 1
+    if widest > max(limits["max_columns"] * 5, 1_000):
+        raise _too_many_columns(widest, limits)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(widest), dtype=str,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                            quotechar='"', index_col=False)
+    except Exception:  # noqa: BLE001 - any parser failure means "not a readable table"
+        try:
+            rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+            frame = pd.DataFrame(rows, dtype=object)
+        except Exception:  # noqa: BLE001
+            raise UnreadableFile("No se pudo leer el archivo como tabla (¿comillas sin cerrar?). " + _FIX.replace(
+                " / ", " / Could not parse the file as a table. ")) from None
+    frame = frame.fillna("").astype(object)
+    frame = _trim(frame)
+    _check_shape(frame, limits)
+    frame.index = range(1, len(frame) + 1)
+    frame.columns = range(frame.shape[1])
+    return RawGrid(frame, {"format": "csv", "encoding": encoding, "separator": SEPARATOR_NAMES[sep]})
+
+
+def _trim(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop empty columns at the right and empty rows at the bottom."""
+    if frame.empty:
+        return frame
+    filled = frame.apply(lambda c: c.astype(str).str.strip().ne("") & c.notna())
+    used_cols = filled.any(axis=0)
+    used_rows = filled.any(axis=1)
+    if not used_cols.any():
+        return frame.iloc[0:0, 0:0]
+    last_col = used_cols[used_cols].index[-1]
+    last_row = used_rows[used_rows].index[-1]
+    return frame.loc[:last_row, :last_col]
+
+
+def _filled(cell) -> bool:
+    if cell is None:
+        return False
+    if isinstance(cell, str):
+        return bool(cell.strip())
+    return cell == cell  # NaN is empty
+
+
+def _check_shape(frame: pd.DataFrame, limits: dict) -> None:
+    if frame.empty:
+        raise UnreadableFile("El archivo no tiene datos (no hay ninguna celda con contenido). / The file has no data.")
+    if frame.shape[1] > limits["max_columns"]:
+        raise _too_many_columns(frame.shape[1], limits)
+    if frame.shape[0] > limits["max_rows"] + HEADER_SCAN_ROWS:
+        raise _too_many_rows(frame.shape[0], limits)
+
+
+def _too_many_rows(n: int, limits: dict) -> UnreadableFile:
+    return UnreadableFile(f"El archivo tiene más de {limits['max_rows']:,} filas; divídalo en varios archivos "
+                          f"(por ejemplo, uno por mes). / More than {limits['max_rows']:,} rows; split the file."
+                          .replace(",", "."))
+
+
+def _too_many_columns(n: int, limits: dict) -> UnreadableFile:
+    return UnreadableFile(f"El archivo tiene {n:,} columnas y el máximo es {limits['max_columns']}; use la "
+                          f"plantilla (una fila por valor). / {n:,} columns, the limit is {limits['max_columns']}; "
+                          f"use the template.".replace(",", "."))
+
+
+# --- xlsx ------------------------------------------------------------------------------------------------
+def _check_zip(data: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except Exception:  # noqa: BLE001
+        raise UnreadableFile("El archivo parece un Excel (.xlsx) pero está dañado o incompleto. " + _FIX.replace(
+            " / ", " / The .xlsx file is damaged. ")) from None
+    if len(infos) > XLSX_MAX_MEMBERS:
+        raise UnreadableFile("El libro de Excel tiene demasiadas partes internas; no se abrió por seguridad. "
+                             "/ The workbook has too many parts; not opened, for safety.")
+    total = sum(max(i.file_size, 0) for i in infos)
+    cap = min(XLSX_MAX_UNCOMPRESSED, max(len(data) * XLSX_MAX_RATIO, 50_000_000))
+    if total > cap:
+        raise UnreadableFile(f"El libro de Excel ocuparía {total / 1_000_000:,.0f} MB al descomprimirse (máximo "
+                             f"{cap / 1_000_000:,.0f} MB); no se abrió por seguridad. Guárdelo como CSV o "
+                             f"divídalo. / The workbook would expand to {total / 1_000_000:,.0f} MB; refused "
+                             f"for safety (possible zip bomb).")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        kind = "una hoja de cálculo OpenDocument (.ods)" if "content.xml" in names else "un archivo comprimido (.zip)"
+        raise UnreadableFile(f"El archivo es {kind}, no un libro de Excel (.xlsx). " + _FIX.replace(
+            " / ", " / Not an .xlsx workbook. "))
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return value
+    return str(value)
+
+
+def _read_xlsx(data: bytes, limits: dict) -> RawGrid:
+    from openpyxl import load_workbook
+
+    from .columns import header_score
+
+    _check_zip(data)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001
+        raise UnreadableFile("No se pudo abrir el libro de Excel (¿está dañado o protegido con contraseña?). "
+                             + _FIX.replace(" / ", " / Could not open the workbook. ")) from None
+    try:
+        sheets = [ws for ws in book.worksheets if hasattr(ws, "iter_rows")]
+        if not sheets:
+            raise UnreadableFile("El libro de Excel no tiene hojas con datos. / The workbook has no sheets.")
+        from ..catalog import fold
+        named = [ws for ws in sheets if fold(ws.title) in ("datos", "data", "valores", "values")]
+        chosen, grid = None, None
+        for ws in named + [ws for ws in sheets if ws not in named]:
+            candidate = _sheet_grid(ws, limits)
+            if candidate is None:
+                continue
+            if ws in named or header_score(candidate.head(HEADER_SCAN_ROWS))[1] >= 2:
+                chosen, grid = ws, candidate
+                break
+            if grid is None:
+                chosen, grid = ws, candidate
+        if grid is None:
+            raise UnreadableFile("El libro de Excel está vacío (ninguna hoja tiene datos). / The workbook is empty.")
+        return RawGrid(grid, {"format": "xlsx", "encoding": "xlsx", "separator": None, "sheet": chosen.title},
+                       native_numbers=True)
+    finally:
+        book.close()
+
+
+def _sheet_grid(ws, limits: dict) -> pd.DataFrame | None:
+    try:
+        ws.reset_dimensions()
+    except Exception:  # noqa: BLE001
+        pass
+    rows, last_filled = [], 0
+    try:
+        for values in ws.iter_rows(values_only=True):
+            row = [_cell(v) for v in values]
+            while row and not _filled(row[-1]):
+                row.pop()
+            if len(row) > limits["max_columns"]:
+                raise _too_many_columns(len(row), limits)
+            rows.append(row)
+            if row:
+                last_filled = len(rows)
+            if len(rows) > limits["max_rows"] + HEADER_SCAN_ROWS:
+                raise _too_many_rows(len(rows), limits)
+    except UnreadableFile:
+        raise
+    except Exception:  # noqa: BLE001
+        raise UnreadableFile(f"No se pudo leer la hoja '{ws.title}' del libro de Excel. / Could not read sheet "
+                             f"'{ws.title}'.") from None
+    rows = rows[:last_filled]
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    frame.index = range(1, len(frame) + 1)
+    return frame

@@ -1,0 +1,614 @@
+"""From a raw grid to checked values: every problem of a partner upload, found at once (DOMAIN.md §6, §7).
+
+Each column is read through its *distinct* cells (a 100,000-row file has a few dozen distinct months,
+districts and indicators), so the work per row is vectorised; Python loops run only over rows that have a
+problem, to describe it.
+
+Errors refuse the file; warnings do not:
+- a value far from the institution's own history: above ``OUTLIER_FACTOR`` times or below
+  1/``OUTLIER_FACTOR`` of the median of the same key (indicator, place, sex, age, nationality) over the
+  ``OUTLIER_WINDOW`` months before, when at least ``OUTLIER_MIN_MONTHS`` of them were reported and the
+  median is above 0;
+- a total row that disagrees with the sum of its parts in the same file, one dimension at a time (sex
+  with age and nationality at ``total``; age with sex and nationality at ``total``; nationality with sex
+  and age at ``total``): the parts add up to more than the total, or all the parts of a closed list
+  (mujer + hombre; 0-17 + 18-59 + 60+) are there and do not add up to it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from ..catalog import fold
+from ..periods import month_index, month_of
+from ..store import KEY, VALUE_COLUMNS
+from .columns import HEADER_NAMES, ColumnMap, indicator_lookup, map_columns, norm_header
+from .personal_data import find_personal_data
+from .problems import PROBLEM_COLUMNS, Problem, UnreadableFile
+from .reading import HEADER_SCAN_ROWS, RawGrid, limits_from, read_grid
+from .values import (AGES, AMBIGUOUS_HELP, NUMBER_HELP, SEXES, clean_numbers, decide_decimal, did_you_mean,
+                     number_kinds, parse_age, parse_month, parse_numbers, parse_sex, suggest)
+
+OUTLIER_FACTOR = 3.0
+OUTLIER_WINDOW = 12
+OUTLIER_MIN_MONTHS = 4
+LOCKED_MESSAGE = ("Mes aprobado y cerrado por la secretaría técnica; pida a un administrador que lo reabra. "
+                  "/ Month approved and locked; ask an administrator to reopen it.")
+TOTAL_WORDS = {"total", "todos", "todas", "all", "total general"}
+_EMPTY_VALUES = pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in VALUE_COLUMNS})
+
+
+@dataclass
+class UploadResult:
+    """What an upload holds (``values``, ready for :meth:`Store.add_batch`) and every problem found."""
+    values: pd.DataFrame
+    problems: list[Problem]
+    institution: str | None
+    detected: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def problems_frame(self) -> pd.DataFrame:
+        """Problems as a table with Spanish headers (fila, columna, valor, problema, nivel: error/aviso)."""
+        frame = pd.DataFrame(
+            [(p.row, p.column, p.value, p.message, "error" if p.level == "error" else "aviso")
+             for p in self.problems], columns=PROBLEM_COLUMNS)
+        frame["fila"] = frame["fila"].astype("Int64")
+        return frame
+
+
+def _accepted(role: str) -> str:
+    if role == "place":
+        return f"{_accepted('ubigeo')}; {_accepted('district')}"
+    return ", ".join(HEADER_NAMES[role][:6])
+
+
+def _is_empty(cell) -> bool:
+    if cell is None:
+        return True
+    if isinstance(cell, str):
+        return not cell.strip()
+    return cell != cell
+
+
+def _text(cell) -> str:
+    if _is_empty(cell):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == datetime.min.time() else cell.isoformat(sep=" ")
+    return str(cell)
+
+
+class _Rows:
+    """The upload in long form with one problem list; ``bad`` marks rows that may not be stored."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.bad = pd.Series(False, index=frame.index)
+        self.problems: list[Problem] = []
+
+    def flag(self, mask: pd.Series, column: str | pd.Series, raw: pd.Series, message: str | pd.Series,
+             level: str = "error") -> None:
+        mask = mask.reindex(self.frame.index, fill_value=False).astype(bool)
+        if not mask.any():
+            return
+        if level == "error":
+            self.bad |= mask
+        rows = self.frame.loc[mask, "row"]
+        cols = column[mask] if isinstance(column, pd.Series) else None
+        msgs = message[mask] if isinstance(message, pd.Series) else None
+        raws = raw[mask]
+        for i in rows.index:
+            self.problems.append(Problem(int(rows[i]), cols[i] if cols is not None else column, _text(raws[i]),
+                                         msgs[i] if msgs is not None else message, level))
+
+
+def _map_unique(raw: pd.Series, func) -> tuple[pd.Series, pd.Series]:
+    """(result, error message) per row, computing ``func`` once per distinct cell."""
+    uniques = pd.unique(raw)
+    results = [func(u) for u in uniques]
+    index = pd.Index(uniques, dtype=object)
+    value = pd.Series([r[0] for r in results], index=index, dtype=object)
+    error = pd.Series([r[1] for r in results], index=index, dtype=object)
+    return raw.map(value), raw.map(error)
+
+
+def read_upload(data: bytes, filename: str, catalog, territory, *, institution: str | None = None,
+                locked_months: set[str] | frozenset = frozenset(), history: pd.DataFrame | None = None,
+                today: date | None = None) -> UploadResult:
+    """Read and check one partner upload (CSV or ``.xlsx``) without storing anything.
+
+    Raises :class:`UnreadableFile` when the bytes cannot be read as a table at all; every other issue is a
+    :class:`Problem` in the result (errors refuse the file, warnings do not).
+    """
+    try:
+        grid = read_grid(data, filename, limits_from(getattr(catalog, "settings", {})))
+    except UnreadableFile:
+        raise
+    except (MemoryError, RecursionError):
+        raise UnreadableFile("El archivo es demasiado grande o complejo para leerlo. / The file is too large "
+                             "or complex to read.") from None
+    return check_grid(grid, catalog, territory, institution=institution, locked_months=locked_months,
+                      history=history, today=today or date.today())
+
+
+def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months, history, today) -> UploadResult:
+    detected = dict(grid.detected)
+    indicators = indicator_lookup(catalog)
+    cmap = map_columns(grid.cells, indicators, HEADER_SCAN_ROWS)
+    problems: list[Problem] = []
+    if cmap.header_row is None:
+        problems += find_personal_data(grid.cells, {}, {}, None, grid.native_numbers)
+        problems.insert(0, Problem(None, "", "", (
+            "No se encontró la fila de títulos (cabecera). La primera fila con datos debe nombrar las columnas: "
+            "periodo, institucion, indicador, ubigeo o distrito, valor (sexo, edad, nacionalidad y nota son "
+            "opcionales). Descargue la plantilla para ver un ejemplo. / No header row found: name the columns "
+            "periodo, institucion, indicador, ubigeo or distrito, valor; see the template.")))
+        detected.update(header_row=None, layout=None, hxl=False, decimal=None)
+        return UploadResult(_EMPTY_VALUES.copy(), problems, institution, detected)
+
+    first_data = (cmap.hxl_row or cmap.header_row) + 1
+    body = grid.cells.loc[first_data:]
+    if not body.empty:
+        filled = body.apply(lambda c: c.map(lambda v: not _is_empty(v))) if grid.native_numbers else \
+            body.apply(lambda c: c.str.strip().ne(""))
+        body = body[filled.any(axis=1)]
+    detected.update(header_row=cmap.header_row, hxl=cmap.hxl_row is not None or _header_is_hxl(grid, cmap),
+                    layout="wide" if cmap.layout == "wide" else ("hxl" if _uses_hxl(grid, cmap) else "long"),
+                    columns={role: cmap.names[pos] for role, pos in cmap.roles.items()}, decimal=None)
+    if cmap.layout == "wide":
+        detected["indicator_columns"] = {cmap.names[p]: code for p, code in cmap.indicator_columns.items()}
+
+    roles_by_pos: dict[int, str | None] = {pos: role for role, pos in cmap.roles.items()}
+    roles_by_pos.update({pos: "value" for pos in cmap.indicator_columns})
+    roles_by_pos.update(cmap.repeated)
+    personal = find_personal_data(body, cmap.names, roles_by_pos, cmap.header_row, grid.native_numbers)
+    problems += personal
+    personal_columns = {p.column for p in personal if p.row == cmap.header_row}
+
+    # --- columns ----------------------------------------------------------------------------------------
+    missing = []
+    if "period" not in cmap.roles:
+        missing.append(("periodo", "period"))
+    if cmap.layout == "long" and "indicator" not in cmap.roles:
+        missing.append(("indicador", "indicator"))
+    if "ubigeo" not in cmap.roles and "district" not in cmap.roles:
+        missing.append(("ubigeo o distrito", "place"))
+    if cmap.layout == "long" and "value" not in cmap.roles:
+        missing.append(("valor", "value"))
+    if missing:
+        names = "; ".join(f"«{es}» (se acepta: {_accepted(role)}"
+                          + (", o una columna por código de indicador" if role == "indicator" else "") + ")"
+                          for es, role in missing)
+        problems.insert(0, Problem(None, "", "", (
+            f"Faltan columnas obligatorias: {names}. Revise la fila de títulos o use la plantilla. / Missing "
+            f"required columns: {', '.join(es for es, _ in missing)}.")))
+    if "institution" not in cmap.roles and institution is None:
+        problems.insert(0, Problem(None, "", "", (
+            f"Falta la institución: añada una columna «institucion» (se acepta: {_accepted('institution')}) o "
+            f"indique la institución al subir el archivo. / Missing institution column.")))
+    for pos, role in cmap.repeated.items():
+        problems.append(Problem(cmap.header_row, cmap.names[pos], "", (
+            f"Columna repetida: ya se usa «{cmap.names[cmap.roles[role]]}» para lo mismo; esta se ignoró. "
+            f"/ Repeated column; ignored."), "warning"))
+    indicator_choices = _indicator_choices(catalog)
+    for pos in cmap.unknown:
+        name = cmap.names[pos]
+        if name in personal_columns:
+            continue
+        close = suggest(name, indicator_choices) if cmap.layout == "wide" else []
+        if close:
+            problems.append(Problem(cmap.header_row, name, name, (
+                f"Indicador desconocido en la fila de títulos.{did_you_mean(close)} Use los códigos de la hoja "
+                f"«indicadores» de la plantilla. / Unknown indicator column.")))
+        else:
+            problems.append(Problem(cmap.header_row, name, "", (
+                "Columna no reconocida; se ignoró. / Unrecognised column; ignored."), "warning"))
+    if missing:
+        return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
+    if body.empty:
+        problems.insert(0, Problem(None, "", "", "El archivo no trae filas de datos bajo la fila de títulos. "
+                                                 "/ No data rows under the header."))
+        return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
+
+    rows = _Rows(_long_form(body, cmap))
+    frame = rows.frame
+    if frame.empty:
+        problems.insert(0, Problem(None, "", "", "El archivo no trae ningún valor. / The file has no values."))
+        return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
+
+    out = pd.DataFrame(index=frame.index)
+    _check_period(rows, out, cmap, locked_months, today)
+    _check_institution(rows, out, cmap, catalog, institution)
+    _check_indicator(rows, out, cmap, indicators, indicator_choices)
+    _check_place(rows, out, cmap, territory)
+    _check_categories(rows, out, cmap)
+    decimal_problem = _check_value(rows, out, cmap, grid, detected)
+    if decimal_problem:
+        problems.insert(0, decimal_problem)
+    out["note"] = frame["note"].map(_text)
+
+    key_ok = ~out[KEY].isna().any(axis=1)
+    _check_duplicates(rows, out, key_ok, cmap)
+    problems += rows.problems
+
+    valid = out[~rows.bad & key_ok & out["value"].notna()].copy()
+    valid["row"] = frame.loc[valid.index, "row"]
+    valid["value_column"] = frame.loc[valid.index, "value_column"]
+    found = sorted(set(valid["institution"])) if "institution" in valid else []
+    result_institution = institution
+    if institution is None:
+        seen = sorted(set(out["institution"].dropna()))
+        if len(seen) > 1:
+            problems.insert(0, Problem(None, cmap.name("institution"), ", ".join(seen), (
+                f"El archivo trae datos de varias instituciones ({', '.join(seen)}); suba un archivo por "
+                f"institución. / One institution per file.")))
+        elif seen:
+            result_institution = seen[0]
+    if found:
+        problems += _history_warnings(valid, history)
+        problems += _total_warnings(valid, cmap)
+
+    values = valid[VALUE_COLUMNS].reset_index(drop=True)
+    values["value"] = values["value"].astype(float)
+    if personal:
+        values = _EMPTY_VALUES.copy()   # personal data is never passed on, not even for a preview
+    return UploadResult(values, _sorted(problems), result_institution, detected)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.row is not None, p.row or 0))
+
+
+def _header_is_hxl(grid: RawGrid, cmap: ColumnMap) -> bool:
+    return any(isinstance(c, str) and c.strip().startswith("#") for c in grid.cells.loc[cmap.header_row])
+
+
+def _uses_hxl(grid: RawGrid, cmap: ColumnMap) -> bool:
+    return cmap.hxl_row is not None or _header_is_hxl(grid, cmap)
+
+
+def _indicator_choices(catalog) -> dict[str, str]:
+    choices = {}
+    for code, row in catalog.indicators.iterrows():
+        choices[fold(code.replace("_", " "))] = code
+        for col in ("name_es", "name_en"):
+            if row.get(col):
+                choices[fold(row[col])] = code
+    return choices
+
+
+def _long_form(body: pd.DataFrame, cmap: ColumnMap) -> pd.DataFrame:
+    """One row per value: row number, raw cells per role, and the value's column name."""
+    def column(role):
+        return body[cmap.roles[role]] if role in cmap.roles else pd.Series("", index=body.index, dtype=object)
+
+    base = pd.DataFrame({"row": body.index}, index=body.index)
+    for role in ("period", "institution", "ubigeo", "district", "sex", "age", "nationality", "note"):
+        base[role] = column(role).astype(object)
+    if cmap.layout == "long":
+        base["indicator"] = column("indicator").astype(object)
+        base["value"] = column("value").astype(object)
+        base["value_column"] = cmap.name("value")
+        return base.reset_index(drop=True)
+    parts = []
+    for pos, code in cmap.indicator_columns.items():
+        cells = body[pos]
+        keep = ~cells.map(_is_empty)
+        part = base[keep].copy()
+        part["indicator"] = code
+        part["value"] = cells[keep].astype(object)
+        part["value_column"] = cmap.names[pos]
+        parts.append(part)
+    return pd.concat(parts).sort_values("row", kind="stable").reset_index(drop=True) if parts else \
+        base.iloc[0:0].assign(indicator="", value="", value_column="")
+
+
+def _check_period(rows: _Rows, out, cmap, locked_months, today) -> None:
+    raw = rows.frame["period"]
+    month, err = _map_unique(raw, parse_month)
+    name = cmap.name("period")
+    rows.flag(err.notna(), name, raw, err)
+    current = month_of(today)
+    future = month.notna() & (month > current)
+    rows.flag(future, name, raw, f"Mes futuro: solo se aceptan meses hasta el actual ({current}). Revise la fecha. "
+                                 f"/ Future month.")
+    locked = month.isin(set(locked_months))
+    rows.flag(locked, name, raw, LOCKED_MESSAGE)
+    out["period"] = month.where(~future & ~locked)
+
+
+def _check_institution(rows: _Rows, out, cmap, catalog, institution) -> None:
+    name = cmap.name("institution")
+    if "institution" not in cmap.roles:
+        out["institution"] = institution
+        return
+    raw = rows.frame["institution"]
+    choices = {}
+    for code, row in catalog.institutions.iterrows():
+        choices[fold(code)] = code
+        for col in ("name_es", "name_en"):
+            if row.get(col):
+                choices[fold(row[col])] = code
+    choices.update(catalog.aliases)
+
+    def resolve(cell):
+        if _is_empty(cell):
+            if institution:
+                return institution, None
+            return None, "Falta la institución en esta fila. / Missing institution."
+        code = catalog.resolve_institution(_text(cell))
+        if code:
+            return code, None
+        return None, (f"Institución desconocida.{did_you_mean(suggest(_text(cell), choices))} Use el código del "
+                      f"catálogo ({', '.join(catalog.institutions.index)}). / Unknown institution.")
+    code, err = _map_unique(raw, resolve)
+    rows.flag(err.notna(), name, raw, err)
+    if institution:
+        other = code.notna() & (code != institution)
+        rows.flag(other, name, raw, code.map(lambda c: (
+            f"Su cuenta es de {institution}; este archivo trae datos de {c}. Solo puede subir datos de su "
+            f"propia institución. / Your account is {institution}; this row is for {c}.")))
+        code = code.where(~other)
+    out["institution"] = code
+
+
+def _check_indicator(rows: _Rows, out, cmap, indicators, choices) -> None:
+    raw = rows.frame["indicator"]
+    if cmap.layout == "wide":
+        out["indicator"] = raw
+        return
+
+    def resolve(cell):
+        text = _text(cell).strip()
+        if not text:
+            return None, "Falta el indicador. / Missing indicator."
+        code = indicators.get(norm_header(text))
+        if code:
+            return code, None
+        return None, (f"Indicador desconocido.{did_you_mean(suggest(text, choices))} Use los códigos de la hoja "
+                      f"«indicadores» de la plantilla. / Unknown indicator.")
+    code, err = _map_unique(raw, resolve)
+    rows.flag(err.notna(), cmap.name("indicator"), raw, err)
+    out["indicator"] = code
+
+
+def _region_words(territory) -> dict[str, str]:
+    region = fold(territory.region_name)
+    words = ["region", "regional", "total regional", "toda la region", "total region", "total",
+             f"region {region}", f"{region} region", f"region de {region}", f"departamento de {region}",
+             f"departamento {region}", f"total {region}", f"gobierno regional de {region}"]
+    return {w: territory.region_ubigeo for w in words}
+
+
+def _check_place(rows: _Rows, out, cmap, territory) -> None:
+    codes = set(territory.district_codes)
+    region = territory.region_ubigeo
+    provinces = set(territory.provinces.index)
+    region_words = _region_words(territory)
+    names = {fold(n): code for code, n in territory.districts["name"].items()}
+    ub_name, di_name = cmap.name("ubigeo"), cmap.name("district")
+    listing = ", ".join(f"{c} ({territory.name(c)})" for c in territory.district_codes)
+
+    def code_of(cell):
+        text = _text(cell).strip().lstrip("'")
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]
+        if not text:
+            return None, None
+        if text.isdigit() and len(text) in (1, 3, 5):
+            text = text.zfill(len(text) + 1)
+        if text in codes or text == region:
+            return text, None
+        if text in provinces:
+            return None, (f"Este UBIGEO es de una provincia ({territory.name(text)}); use el del distrito o "
+                          f"{region} para toda la región. / Province code: use a district or {region}.")
+        return None, (f"UBIGEO desconocido. Use el código de un distrito ({listing}) o {region} para toda la "
+                      f"región. / Unknown UBIGEO.")
+
+    def name_of(cell):
+        text = fold(_text(cell))
+        if not text:
+            return None, None
+        for prefix in ("distrito de ", "distrito "):
+            if text.startswith(prefix):
+                text = text[len(prefix):]
+        code = names.get(text) or region_words.get(text) or territory.district_by_name(text)
+        if code:
+            return code, None
+        close = suggest(text, {k: territory.name(v) for k, v in names.items()})
+        return None, (f"Distrito desconocido.{did_you_mean(close)} Escriba el nombre de un distrito de "
+                      f"{territory.region_name} o «Región {territory.region_name}» para toda la región. "
+                      f"/ Unknown district.")
+
+    def resolve(pair):
+        ub, di = pair.split("\x1f", 1)
+        code, err = code_of(ub)
+        by_name, name_err = name_of(di)
+        if err:
+            hint = f" El distrito de esta fila, {territory.name(by_name)}, es {by_name}." if by_name else ""
+            return None, ("ubigeo", err + hint)
+        if code and by_name and code != by_name:
+            return None, ("ubigeo", f"El UBIGEO {code} ({territory.name(code)}) no corresponde al distrito "
+                                    f"«{_text(di)}» ({by_name}). Corrija uno de los dos. / UBIGEO and district "
+                                    f"name disagree.")
+        if code and name_err:
+            if suggest(_text(di), {fold(territory.name(code)): code}):
+                return code, ("district-warning", f"Nombre de distrito no reconocido; se usó el UBIGEO {code} "
+                                                  f"({territory.name(code)}). / District name not recognised.")
+            return None, ("district", f"El distrito «{_text(di)}» no corresponde al UBIGEO {code} "
+                                      f"({territory.name(code)}). Corrija uno de los dos. / UBIGEO and district "
+                                      f"name disagree.")
+        if code or by_name:
+            return code or by_name, None
+        if name_err:
+            return None, ("district", name_err)
+        return None, ("ubigeo" if ub_name else "district", "Falta el distrito (UBIGEO o nombre). Use "
+                      f"{region} para toda la región. / Missing district.")
+
+    pairs = rows.frame["ubigeo"].astype(str) + "\x1f" + rows.frame["district"].astype(str)
+    code, err = _map_unique(pairs, resolve)
+    kind = err.map(lambda e: e[0] if isinstance(e, tuple) else None)
+    msg = err.map(lambda e: e[1] if isinstance(e, tuple) else None)
+    ub_raw, di_raw = rows.frame["ubigeo"], rows.frame["district"]
+    rows.flag(kind.eq("ubigeo"), ub_name or di_name, ub_raw.where(ub_raw.map(_text).ne(""), di_raw), msg)
+    rows.flag(kind.eq("district"), di_name or ub_name, di_raw, msg)
+    rows.flag(kind.eq("district-warning"), di_name, di_raw, msg, level="warning")
+    out["ubigeo"] = code
+
+
+def _check_categories(rows: _Rows, out, cmap) -> None:
+    for role, parse, allowed in (("sex", parse_sex, SEXES), ("age", parse_age, AGES)):
+        raw = rows.frame[role]
+        label = "Sexo" if role == "sex" else "Grupo de edad"
+        english = "sex" if role == "sex" else "age group"
+
+        def resolve(cell, parse=parse, label=label, allowed=allowed, english=english):
+            found = parse(_text(cell))
+            if found:
+                return found, None
+            return None, (f"{label} no reconocido. Valores aceptados: {', '.join(allowed)}. / Unknown "
+                          f"{english}; allowed: {', '.join(allowed)}.")
+        value, err = _map_unique(raw, resolve)
+        rows.flag(err.notna(), cmap.name(role), raw, err)
+        out[role] = value
+
+    def nationality(cell):
+        text = _text(cell).strip()
+        return ("total" if not text or fold(text) in TOTAL_WORDS else text), None
+    out["nationality"] = _map_unique(rows.frame["nationality"], nationality)[0]
+
+
+def _check_value(rows: _Rows, out, cmap, grid: RawGrid, detected: dict) -> Problem | None:
+    frame = rows.frame
+    raw = frame["value"]
+    column = frame["value_column"]
+    value = pd.Series(float("nan"), index=frame.index)
+    if grid.native_numbers:
+        native = raw.map(lambda c: isinstance(c, (int, float)) and not isinstance(c, bool))
+        value.loc[native[native].index] = raw[native].astype(float).to_numpy()
+    else:
+        native = pd.Series(False, index=frame.index)
+    empty = raw.map(_is_empty) if grid.native_numbers else raw.astype(str).str.strip().eq("")
+    is_text = ~native & ~empty
+    unsigned, negative = clean_numbers(raw[is_text].astype(str))
+    kinds = number_kinds(unsigned)
+    decimal, problem = decide_decimal(kinds, detected.get("separator"))
+    detected["decimal"] = decimal
+    file_problem = None
+    undecided = pd.Series(False, index=frame.index)
+    if problem:
+        risky = kinds.isin(["dot", "comma", "amb_dot", "amb_comma"])
+        examples = frame.loc[risky[risky].index, "row"].head(5).tolist()
+        example = unsigned[risky].iloc[0] if risky.any() else ""
+        text = AMBIGUOUS_HELP.format(example=example) if problem == "ambiguous" else problem
+        file_problem = Problem(None, column[risky].iloc[0] if risky.any() else "", example,
+                               f"{text} (filas {', '.join(map(str, examples))}…)" if examples else text)
+        undecided = risky.reindex(frame.index, fill_value=False)
+        parsed = parse_numbers(unsigned.where(~risky, ""), None)
+    else:
+        parsed = parse_numbers(unsigned, decimal)
+    value.loc[parsed.index] = parsed.to_numpy()
+    negative = negative.reindex(frame.index, fill_value=False)
+    not_number = is_text & value.isna() & ~undecided
+    rows.bad |= undecided
+    rows.flag(empty, column, raw, "Falta el valor: escriba un número (0 si no hubo casos). / Missing value.")
+    rows.flag(not_number, column, raw, f"No es un número. {NUMBER_HELP}")
+    bad_native = native & ~(value.abs() < float("inf"))
+    rows.flag(bad_native, column, raw, f"No es un número. {NUMBER_HELP}")
+    neg = (negative & value.notna()) | (native & (value < 0))
+    rows.flag(neg, column, raw, "Valor negativo: los conteos no pueden ser menores que 0. / Negative value.")
+    out["value"] = value.where(~neg & ~bad_native & ~empty)
+    return file_problem
+
+
+def _check_duplicates(rows: _Rows, out, key_ok, cmap) -> None:
+    keyed = out.loc[key_ok, KEY].copy()
+    if keyed.empty:
+        return
+    keyed["row"] = rows.frame.loc[keyed.index, "row"]
+    dup = keyed.duplicated(KEY, keep=False)
+    if not dup.any():
+        return
+    first = keyed[dup].groupby(KEY, sort=False)["row"].transform("min")
+    later = first[keyed.loc[first.index, "row"] != first]
+    mask = pd.Series(False, index=rows.frame.index)
+    mask[later.index] = True
+    message = pd.Series("", index=rows.frame.index, dtype=object)
+    message[later.index] = [
+        f"Dato repetido: las filas {f} y {r} tienen el mismo periodo, institución, indicador, lugar, sexo, edad y "
+        f"nacionalidad. Deje una sola. / Rows {f} and {r} repeat the same key."
+        for f, r in zip(later, keyed.loc[later.index, "row"])]
+    rows.flag(mask, rows.frame["value_column"], rows.frame["value"], message)
+
+
+def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None) -> list[Problem]:
+    if history is None or len(history) == 0 or not set(KEY + ["value"]) <= set(history.columns):
+        return []
+    group = [k for k in KEY if k != "period"]
+    h = history[history["institution"].isin(valid["institution"].unique())
+                & history["indicator"].isin(valid["indicator"].unique())]
+    h = h[h["period"].astype(str).str.fullmatch(r"\d{4}-\d{2}")]
+    if h.empty:
+        return []
+    h = h[group + ["period", "value"]].assign(m_h=month_index(h["period"].astype(str)),
+                                             value_h=pd.to_numeric(h["value"], errors="coerce"))
+    h = h.drop(columns=["period", "value"])
+    v = valid[group + ["period", "value", "row"]].assign(m=month_index(valid["period"]))
+    joined = v.merge(h, on=group, how="inner")
+    joined = joined[(joined["m_h"] < joined["m"]) & (joined["m_h"] >= joined["m"] - OUTLIER_WINDOW)]
+    if joined.empty:
+        return []
+    stats = joined.groupby("row").agg(median=("value_h", "median"), months=("m_h", "nunique"),
+                                      value=("value", "first"))
+    stats = stats[(stats["months"] >= OUTLIER_MIN_MONTHS) & (stats["median"] > 0)]
+    odd = stats[(stats["value"] > OUTLIER_FACTOR * stats["median"])
+                | (stats["value"] < stats["median"] / OUTLIER_FACTOR)]
+    names = valid.set_index("row")["value_column"]
+    out = []
+    for row, s in odd.iterrows():
+        out.append(Problem(int(row), str(names.get(row, "")), f"{s['value']:g}", (
+            f"Valor muy distinto de lo habitual: la mediana de sus últimos {OUTLIER_WINDOW} meses para este "
+            f"indicador y lugar es {s['median']:g}. Revíselo; si es correcto, puede subirlo igual. / Far from "
+            f"your own history (median {s['median']:g})."), "warning"))
+    return out
+
+
+def _total_warnings(valid: pd.DataFrame, cmap: ColumnMap) -> list[Problem]:
+    base = ["institution", "indicator", "ubigeo", "period"]
+    checks = (("sex", ("age", "nationality"), {"mujer", "hombre"}, "sexo"),
+              ("age", ("sex", "nationality"), {"0-17", "18-59", "60+"}, "edad"),
+              ("nationality", ("sex", "age"), None, "nacionalidad"))
+    out = []
+    for dim, others, closed, label in checks:
+        sub = valid[(valid[list(others)] == "total").all(axis=1)]
+        totals = sub[sub[dim] == "total"]
+        parts = sub[sub[dim] != "total"]
+        if totals.empty or parts.empty:
+            continue
+        agg = parts.groupby(base).agg(parts_sum=("value", "sum"), n=(dim, "nunique")).reset_index()
+        merged = totals.merge(agg, on=base)
+        tol = 1e-6 * merged["value"].abs().clip(lower=1)
+        over = merged["parts_sum"] > merged["value"] + tol
+        complete = (merged["n"] == len(closed)) & ((merged["parts_sum"] - merged["value"]).abs() > tol) \
+            if closed else pd.Series(False, index=merged.index)
+        for _, r in merged[over | complete].iterrows():
+            out.append(Problem(int(r["row"]), cmap.name(dim) or cmap.name("value"), f"{r['value']:g}", (
+                f"El total ({r['value']:g}) no coincide con la suma de sus partes por {label} "
+                f"({r['parts_sum']:g}); se usará el total. / The total differs from the sum of its parts."),
+                "warning"))
+    return out
