@@ -8,6 +8,11 @@ import appstate
 # (file, title key, icon, section key, url path); the section keys are translated in [nav]
 PAGES = [
     ("pages/resumen.py", "nav.overview", ":material/dashboard:", "nav.section_table", "resumen"),
+    ("pages/sectores.py", "explore_nav.sectors", ":material/category:", "explore_nav.section_analysis", "sectores"),
+    ("pages/mapa.py", "explore_nav.map", ":material/map:", "explore_nav.section_analysis", "mapa"),
+    ("pages/tendencias.py", "explore_nav.trends", ":material/trending_up:", "explore_nav.section_analysis", "tendencias"),
+    ("pages/calidad.py", "explore_nav.quality", ":material/fact_check:", "explore_nav.section_analysis", "calidad"),
+    ("pages/datos.py", "explore_nav.data", ":material/table_view:", "explore_nav.section_analysis", "datos"),
 ]
 
 

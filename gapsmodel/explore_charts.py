@@ -1,0 +1,374 @@
+"""Figures for the analysis pages (sectors, map, trends, data quality): frames in, Plotly figures out.
+
+Pure, like :mod:`gapsmodel.charts` (whose palette and severity icons they share): severity is always a
+word or an icon on the chart as well as a colour (Okabe-Ito, grey for no data), numbers are written with
+the Translator (es-PE or en), and each builder draws exactly the numbers of the frame it is given.
+Public (suppressed) frames carry NaN plus ``<col>_suppressed`` flags: those cells are written ``<5``
+(or *reservado* when masked only to protect another cell), never as 0.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .catalog import NO_DATA, Catalog
+from .charts import FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, severity_label
+from .gaps import SEVERITY_ORDER
+from .i18n import Translator
+
+MAP_CENTER = {"lat": -3.8, "lon": -80.55}
+MAP_ZOOM = 8.1
+SEVERITY_CLASSES = ["critica", "alta", "moderada", "adecuada", NO_DATA]   # four classes plus no data
+ROLE_COLORS = {"need": "#56B4E9", "supply": "#009E73", "combined": "#333333"}
+GROUP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]
+
+
+def _layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height,
+                      margin=dict(l=10, r=20, t=70, b=40), plot_bgcolor="white", paper_bgcolor="white",
+                      template="plotly_white", separators=None)
+    return fig
+
+
+def _isnan(value) -> bool:
+    try:
+        return value is None or math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def count_text(t: Translator, value, suppressed: bool = False, complementary: bool = False,
+               threshold: int = 5) -> str:
+    """A count for people: ``<5`` when suppressed as small, *reservado* when masked to protect another
+    cell, ``—`` when missing, else the number in the user's locale."""
+    if suppressed:
+        return t("explore.withheld") if complementary else f"<{threshold}"
+    return "—" if _isnan(value) else t.number(float(value))
+
+
+def _flag(row, col: str) -> tuple[bool, bool]:
+    sup = bool(row.get(f"{col}_suppressed", False)) if hasattr(row, "get") else False
+    comp = bool(row.get(f"{col}_complementary", False)) if hasattr(row, "get") else False
+    return sup, comp
+
+
+def _count(t: Translator, row, col: str, threshold: int = 5) -> str:
+    sup, comp = _flag(row, col)
+    return count_text(t, row[col], sup, comp, threshold)
+
+
+# --- districts: bars and map ------------------------------------------------------------------------
+def district_text(frame: pd.DataFrame, t: Translator, unit: str, threshold: int = 5) -> list[str]:
+    """Bar labels: unmet need with its unit, then severity word, icon and coverage."""
+    out = []
+    for _, row in frame.iterrows():
+        if row["severity"] == NO_DATA:
+            out.append(severity_label(t, NO_DATA))
+            continue
+        cov = None if bool(row.get("coverage_suppressed", False)) else row["coverage"]
+        out.append(f"{_count(t, row, 'unmet', threshold)} {unit} · {severity_label(t, row['severity'], cov)}")
+    return out
+
+
+def district_bars(frame: pd.DataFrame, t: Translator, unit: str, title: str, threshold: int = 5) -> go.Figure:
+    """Unmet need per district (horizontal bars, the gap's unit), largest first; districts without data
+    are a grey stub labelled 'Sin datos', never a zero. ``frame``: :func:`explore.district_rows`."""
+    rows = frame.assign(_u=pd.to_numeric(frame["unmet"], errors="coerce"),
+                        _r=frame["severity"].map(SEVERITY_ORDER).fillna(9))
+    rows = rows.sort_values(["_u", "_r"], ascending=[False, True], na_position="last")
+    top = float(rows["_u"].max()) if rows["_u"].notna().any() else 1.0
+    top = top if top > 0 else 1.0
+    drawn = rows["_u"].where(rows["_u"].notna(), top * 0.02)
+    fig = go.Figure(go.Bar(
+        x=drawn, y=rows["place"], orientation="h", text=district_text(rows, t, unit, threshold),
+        textposition="outside", cliponaxis=False,
+        marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]], line=dict(color="#333", width=1),
+                    pattern=dict(shape=["/" if s == NO_DATA else "" for s in rows["severity"]])),
+        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    fig.update_xaxes(range=[0, top * 1.6], title=f"{t('columns.unmet')} ({unit})", tickformat=",d")
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, title, height=max(360, 40 * len(rows) + 110))
+
+
+def centroids(geojson: dict, key: str = "id") -> dict[str, tuple[float, float]]:
+    """Label point (lon, lat) per feature: the area-weighted centroid of its largest polygon ring."""
+    out = {}
+    for feature in geojson.get("features", []):
+        code = str(feature.get(key) or feature.get("properties", {}).get("ubigeo"))
+        geom = feature["geometry"]
+        polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        best, best_area = None, -1.0
+        for poly in polygons:
+            ring = np.asarray(poly[0], dtype=float)
+            x, y = ring[:, 0], ring[:, 1]
+            cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+            area = cross.sum() / 2
+            if abs(area) < 1e-12:
+                cx, cy = x.mean(), y.mean()
+            else:
+                cx = ((x[:-1] + x[1:]) * cross).sum() / (6 * area)
+                cy = ((y[:-1] + y[1:]) * cross).sum() / (6 * area)
+            if abs(area) > best_area:
+                best, best_area = (float(cx), float(cy)), abs(area)
+        out[code] = best
+    return out
+
+
+def map_hover(frame: pd.DataFrame, t: Translator, unit: str, need_unit: str, threshold: int = 5) -> list[str]:
+    """Hover text per district: name, severity, need, supply, unmet, coverage and who reported."""
+    out = []
+    for _, row in frame.iterrows():
+        cov = None if bool(row.get("coverage_suppressed", False)) else row["coverage"]
+        lines = [f"<b>{row['place']}</b>", severity_label(t, row["severity"], cov)]
+        if row["severity"] != NO_DATA:
+            lines += [f"{t('columns.need')}: {_count(t, row, 'need', threshold)} {need_unit}",
+                      f"{t('columns.supply')}: {_count(t, row, 'supply', threshold)} {unit}",
+                      f"{t('columns.unmet')}: {_count(t, row, 'unmet', threshold)} {unit}"]
+        who = row.get("reporters", None)
+        if isinstance(who, (list, tuple)):
+            lines.append(f"{t('explore.reported_by')}: {', '.join(who) if who else '—'}")
+        elif isinstance(who, str):
+            lines.append(f"{t('explore.reported_by')}: {who}")
+        out.append("<br>".join(lines))
+    return out
+
+
+def choropleth(frame: pd.DataFrame, geojson: dict, t: Translator, unit: str, title: str,
+               need_unit: str | None = None, threshold: int = 5, height: int = 620) -> go.Figure:
+    """Districts coloured by severity (four classes plus grey 'Sin datos'), drawn offline on a white
+    background (MapLibre ``white-bg``, the local GeoJSON, no tiles). District names and the severity icon
+    and word are written at each district's centroid, so the map reads in black and white.
+
+    ``frame``: one row per district with ubigeo, place, severity, need, supply, unmet, coverage and
+    optionally ``reporters`` (list of institution codes).
+    """
+    need_unit = need_unit or unit
+    rank = {s: i for i, s in enumerate(SEVERITY_CLASSES)}
+    z = frame["severity"].map(rank).astype(float)
+    n = len(SEVERITY_CLASSES)
+    scale = []
+    for i, sev in enumerate(SEVERITY_CLASSES):
+        scale += [[i / n, SEVERITY_COLORS[sev]], [(i + 1) / n, SEVERITY_COLORS[sev]]]
+    hover = map_hover(frame, t, unit, need_unit, threshold)
+    fig = go.Figure(go.Choroplethmap(
+        geojson=geojson, locations=frame["ubigeo"], z=z, zmin=0, zmax=n, colorscale=scale, showscale=False,
+        featureidkey="id", marker=dict(line=dict(color="#222", width=1.2), opacity=0.9),
+        text=hover, hovertemplate="%{text}<extra></extra>", showlegend=False, name=""))
+    points = centroids(geojson)
+    lon = [points.get(u, (np.nan, np.nan))[0] for u in frame["ubigeo"]]
+    lat = [points.get(u, (np.nan, np.nan))[1] for u in frame["ubigeo"]]
+    labels = [f"{SEVERITY_ICONS[s]} {t.severity(s)}" for s in frame["severity"]]
+    fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="text", text=list(frame["place"]),
+                                textposition="top center", textfont=dict(size=13, color="#000"),
+                                hoverinfo="skip", showlegend=False, name="names"))
+    fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="text", text=labels, textposition="bottom center",
+                                textfont=dict(size=12, color="#000"), hovertext=hover,
+                                hovertemplate="%{hovertext}<extra></extra>", showlegend=False, name="severity"))
+    for sev in SEVERITY_CLASSES:   # legend: one entry per class, with its icon and word
+        fig.add_trace(go.Scattermap(lon=[None], lat=[None], mode="markers",
+                                    marker=dict(size=14, color=SEVERITY_COLORS[sev]),
+                                    name=f"{SEVERITY_ICONS[sev]} {t.severity(sev)}", showlegend=True))
+    fig.update_layout(map=dict(style="white-bg", center=MAP_CENTER, zoom=MAP_ZOOM),
+                      legend=dict(orientation="h", y=-0.02, x=0, bgcolor="rgba(255,255,255,0.8)"))
+    fig = _layout(fig, title, height=height)
+    fig.update_layout(margin=dict(l=0, r=0, t=70, b=10))
+    return fig
+
+
+# --- contributions and disaggregation ------------------------------------------------------------------
+def contributions_frame(contrib: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
+    """Rows drawn by :func:`contributions_bars`: one per institution and role plus one 'combined' row per
+    role (the figure the rule produced), with the label and the text written on each bar."""
+    rows = []
+    for role, part in contrib.groupby("role", sort=False):
+        unit = part["unit"].iloc[0]
+        rule = part["rule"].iloc[0]
+        role_word = t(f"explore.role_{role}")
+        for _, r in part.iterrows():
+            if r["status"] in ("missing", "region_only"):
+                text = t(f"explore.status_{r['status']}")
+            else:
+                text = f"{t.number(r['value'])} {unit}"
+                if r["status"] == "carried":
+                    text += " · " + t("explore.carried_from", month=t.month(str(r["carried_from"])))
+            rows.append(dict(role=role, kind="institution", label=f"{role_word} · {r['institution']}",
+                             value=r["value"], text=text, status=r["status"], chosen=bool(r["chosen"])))
+        combined = part["combined"].iloc[0]
+        rows.append(dict(role=role, kind="combined",
+                         label=f"{role_word} · {t('explore.combined', rule=rule_text(t, rule))}",
+                         value=combined, text="—" if _isnan(combined) else f"{t.number(combined)} {unit}",
+                         status="combined", chosen=True))
+    return pd.DataFrame(rows, columns=["role", "kind", "label", "value", "text", "status", "chosen"])
+
+
+def rule_text(t: Translator, rule: str) -> str:
+    if rule.startswith("source:"):
+        return t("explore.rule_source", institution=rule.split(":", 1)[1])
+    return t(f"explore.rule_{rule}")
+
+
+def contributions_bars(contrib: pd.DataFrame, catalog: Catalog, t: Translator, title: str) -> go.Figure:
+    """Per institution, its figure for the need and for the supply, and the combined figure the rule
+    produced (dark bar). Carried-forward values are hatched and say so; missing reports are written, not
+    drawn as zero."""
+    rows = contributions_frame(contrib, catalog, t)
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    colors = [ROLE_COLORS["combined"] if k == "combined" else ROLE_COLORS[r]
+              for k, r in zip(rows["kind"], rows["role"])]
+    patterns = ["/" if s == "carried" else "" for s in rows["status"]]
+    fig = go.Figure(go.Bar(
+        x=values.fillna(0), y=rows["label"], orientation="h", text=rows["text"], textposition="outside",
+        cliponaxis=False, marker=dict(color=colors, pattern=dict(shape=patterns), line=dict(color="#333", width=1)),
+        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    top = float(values.max()) if values.notna().any() else 1.0
+    fig.update_xaxes(range=[0, max(top, 1) * 1.55], tickformat=",d", title=None)
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, title, height=max(300, 38 * len(rows) + 120))
+
+
+def disaggregation_bars(frame: pd.DataFrame, catalog: Catalog, t: Translator, title: str,
+                        dimension: str = "sex") -> go.Figure:
+    """Stacked bars per indicator and institution: its parts by sex or age group, with the numbers and
+    shares written; when the institution also sent a total that differs, the text says so."""
+    fig = go.Figure()
+    frame = frame.copy()
+    frame["label"] = [f"{catalog.label('indicators', i, t.lang)} · {n}" for i, n in
+                      zip(frame["indicator"], frame["institution"])]
+    for k, (group, part) in enumerate(frame.groupby("group", sort=False)):
+        fig.add_trace(go.Bar(
+            x=part["value"], y=part["label"], orientation="h", name=t(f"explore.{dimension}_{group}"),
+            text=[f"{t.number(v)} ({t.percent(s)})" for v, s in zip(part["value"], part["share"])],
+            textposition="inside", insidetextanchor="middle",
+            marker=dict(color=GROUP_COLORS[k % len(GROUP_COLORS)], line=dict(color="#333", width=1)),
+            hovertemplate="%{y}<br>" + t(f"explore.{dimension}_{group}") + ": %{text}<extra></extra>"))
+    totals = frame.groupby("label", sort=False).agg(total=("total", "first"), parts=("value", "sum"))
+    for label, row in totals.iterrows():
+        if not _isnan(row["total"]) and not np.isclose(row["total"], row["parts"]):
+            fig.add_annotation(x=row["parts"], y=label, xanchor="left", showarrow=False,
+                               text=" " + t("explore.total_differs", total=t.number(row["total"]),
+                                            parts=t.number(row["parts"])))
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(tickformat=",d", title=None)
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, title, height=max(280, 60 * frame["label"].nunique() + 150))
+
+
+# --- trends and comparisons ------------------------------------------------------------------------------
+def trend_chart(rows: pd.DataFrame, catalog: Catalog, t: Translator, title: str, metric: str = "coverage",
+                session_periods: list[str] | None = None) -> go.Figure:
+    """One line per gap over periods (``metric`` = coverage ratio or unmet in units); the last point says
+    its severity with icon and word; sessions as dotted vertical lines at their period.
+
+    ``rows``: gap table rows for one place and many periods (the period code in ``period``).
+    """
+    periods = sorted(rows["period"].unique())
+    labels = {p: t.period(p) if "-Q" in p or len(p) == 4 else t.month(p) for p in periods}
+    fig = go.Figure()
+    for i, (gap, part) in enumerate(rows.groupby("gap_code", sort=False)):
+        part = part.sort_values("period")
+        y = pd.to_numeric(part[metric], errors="coerce")
+        name = catalog.label("gaps", gap, t.lang)
+        text = [""] * len(part)
+        valid = [k for k, v in enumerate(y) if not _isnan(v)]
+        if valid:
+            last = valid[-1]
+            text[last] = f"{SEVERITY_ICONS[part['severity'].iloc[last]]} {t.severity(part['severity'].iloc[last])}"
+        shown = [t.percent(v) if metric == "coverage" else t.number(v) for v in y]
+        fig.add_trace(go.Scatter(
+            x=[labels[p] for p in part["period"]], y=y, name=name, mode="lines+markers+text", text=text,
+            textposition="top center", customdata=np.array(shown, dtype=object).reshape(-1, 1),
+            line=dict(color=SECTOR_COLORS[i % len(SECTOR_COLORS)], width=3),
+            marker=dict(symbol=["circle", "square", "diamond", "triangle-up", "x"][i % 5], size=8),
+            hovertemplate=f"{name}<br>%{{x}}: %{{customdata[0]}}<extra></extra>"))
+    for p in session_periods or []:
+        if p in labels:
+            fig.add_vline(x=labels[p], line_dash="dot", line_color="#777", line_width=1)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[labels[p] for p in periods])
+    if metric == "coverage":
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("columns.coverage"))
+        fig.add_hline(y=1.0, line_dash="dot", line_color="#555")
+    else:
+        fig.update_yaxes(tickformat=",d", rangemode="tozero", title=t("columns.unmet"))
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return _layout(fig, title, height=520)
+
+
+def compare_bars(changed: pd.DataFrame, catalog: Catalog, t: Translator, label_before: str, label_after: str,
+                 title: str) -> go.Figure:
+    """Coverage per gap in two periods (or sessions) side by side, each bar with its percentage and
+    severity. ``changed``: :func:`explore.changes`."""
+    names = [catalog.label("gaps", g, t.lang) for g in changed["gap_code"]]
+    fig = go.Figure()
+    for side, label, color in (("before", label_before, "#56B4E9"), ("after", label_after, "#0072B2")):
+        cov = pd.to_numeric(changed[f"coverage_{side}"], errors="coerce")
+        sev = changed[f"severity_{side}"]
+        fig.add_trace(go.Bar(
+            x=cov.fillna(0).clip(upper=1.5), y=names, orientation="h", name=label,
+            text=[severity_label(t, s, None if _isnan(c) else c) for s, c in zip(sev, cov)],
+            textposition="outside", cliponaxis=False,
+            marker=dict(color=color, line=dict(color=[SEVERITY_COLORS[s] for s in sev], width=3)),
+            hovertemplate="%{y}<br>" + label + ": %{text}<extra></extra>"))
+    fig.add_vline(x=1.0, line_dash="dot", line_color="#555")
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.1))
+    fig.update_xaxes(range=[0, 1.75], tickformat=".0%", title=t("columns.coverage"))
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, title, height=max(360, 70 * len(names) + 120))
+
+
+# --- data quality -------------------------------------------------------------------------------------
+def completeness_heatmap(matrix: pd.DataFrame, t: Translator, title: str) -> go.Figure:
+    """Institution × month completeness (share of due reports received), each cell with its percentage;
+    cells with nothing due are left blank. Colour: cividis (colour-blind safe, monotonic in grey)."""
+    months = list(matrix.columns)
+    text = [[("" if _isnan(v) else t.percent(v)) for v in row] for row in matrix.to_numpy()]
+    fig = go.Figure(go.Heatmap(
+        z=matrix.to_numpy(dtype=float), x=[t.month(m) for m in months], y=list(matrix.index), text=text,
+        texttemplate="%{text}", zmin=0, zmax=1, xgap=2, ygap=2,
+        colorscale="Cividis",
+        colorbar=dict(tickformat=".0%", title=t("explore.completeness")),
+        hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
+    fig.update_xaxes(type="category", side="top")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=max(320, 34 * len(matrix) + 160))
+
+
+# --- tables for people ------------------------------------------------------------------------------------
+def gap_display(rows: pd.DataFrame, catalog: Catalog, t: Translator, territory, threshold: int = 5) -> pd.DataFrame:
+    """A gap table written for people: labels, numbers in the user's locale, ``<5`` for suppressed cells,
+    severity with icon and word, and whether a figure is carried forward (*dato arrastrado*)."""
+    out = pd.DataFrame({
+        t("columns.sector"): [catalog.label("sectors", s, t.lang) for s in rows["sector"]],
+        t("columns.gap"): [catalog.label("gaps", g, t.lang) for g in rows["gap_code"]],
+        t("columns.place"): [territory.name(u) for u in rows["ubigeo"]],
+        t("columns.level"): [t(f"level.{lv}") for lv in rows["level"]],
+        t("columns.period"): [t.period(str(p)) for p in rows["period"]],
+    })
+    records = rows.to_dict("records")
+    for col in ("need", "supply", "unmet"):
+        out[t(f"columns.{col}")] = [_count(t, r, col, threshold) for r in records]
+    out[t("columns.unit")] = list(rows["gap_code"].map(catalog.gaps["unit"]))
+    out[t("columns.coverage")] = ["—" if bool(r.get("coverage_suppressed", False)) or _isnan(r["coverage"])
+                                  else t.percent(r["coverage"]) for r in records]
+    out[t("columns.severity")] = [f"{SEVERITY_ICONS[s]} {t.severity(s)}" for s in rows["severity"]]
+    out[t("columns.no_data_districts")] = list(rows["no_data_districts"])
+    out[t("columns.carried")] = [t("explore.yes") if bool(c) else "" for c in rows["carried"]]
+    return out
+
+
+def contributions_display(contrib: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
+    """The contributions table written for people (role, indicator, institution, figure, status, rule)."""
+    return pd.DataFrame({
+        t("explore.role"): [t(f"explore.role_{r}") for r in contrib["role"]],
+        t("columns.indicator"): [catalog.label("indicators", i, t.lang) for i in contrib["indicator"]],
+        t("columns.institution"): list(contrib["institution"]),
+        t("columns.value"): ["—" if _isnan(v) else t.number(v) for v in contrib["value"]],
+        t("columns.unit"): list(contrib["unit"]),
+        t("explore.status"): [t(f"explore.status_{s}") + (f" ({t.month(str(c))})" if s == "carried" else "")
+                              for s, c in zip(contrib["status"], contrib["carried_from"])],
+        t("explore.rule"): [rule_text(t, r) for r in contrib["rule"]],
+        t("explore.combined_col"): ["—" if _isnan(v) else t.number(v) for v in contrib["combined"]],
+        t("explore.chosen"): [t("explore.yes") if c else "" for c in contrib["chosen"]],
+    })

@@ -1,0 +1,100 @@
+"""Calidad de datos / Data quality: reporting completeness and timeliness by institution and month, who
+has not reported this period, values far from the institution's own history, totals that disagree with
+their parts."""
+from __future__ import annotations
+
+import streamlit as st
+
+import appstate
+import filters
+from gapsmodel import explore
+from gapsmodel import explore_charts as xc
+from gapsmodel.periods import Period, add_months
+from gapsmodel.protection import is_protected_indicator
+from gapsmodel.quality import completeness, overall
+
+
+def main() -> None:
+    t = appstate.translator()
+    catalog, territory = appstate.catalog(), appstate.territory()
+    st.title(t("explore.quality_title"))
+    view = filters.sidebar(t, groups=False)
+    if view is None:
+        st.info(t("overview.no_data"))
+        return
+    st.caption(filters.describe(view, t))
+    public = appstate.is_public()
+    status = filters.reporting(view)
+    rate = overall(status)
+    timely = None if status.empty else float(status["on_time"].mean())
+    c = st.columns(3)
+    c[0].metric(t("explore.completeness"), t.percent(rate), border=True)
+    c[1].metric(t("explore.timeliness"), t.percent(timely), border=True)
+    c[2].metric(t("explore.missing_count"), str(int((~status["reported"].astype(bool)).sum())) if not status.empty
+                else "0", border=True)
+
+    end = view.period.end
+    start = max(add_months(end, -11), view.snap.first_month)
+    window = Period("month", f"{start}..{end}", start, end)
+    history = filters.reporting(view, window)
+    matrix = explore.completeness_matrix(history)
+    if not matrix.empty:
+        per = completeness(history).sort_values("completeness")
+        worst = per.iloc[0]
+        title = t("explore.title_completeness", institution=worst["institution"],
+                  rate=t.percent(worst["completeness"]), first=t.month(start), last=t.month(end))
+        fig = xc.completeness_heatmap(matrix, t, title)
+        appstate.show_figure(fig, per, t, t("explore.heatmap_caption"), "heatmap")
+
+    st.subheader(t("explore.not_reported", period=t.period(view.period.code)))
+    missing = explore.missing_reports(status)
+    if missing.empty:
+        st.success(t("explore.all_reported"))
+    else:
+        shown = missing.assign(indicator=[catalog.label("indicators", i, t.lang) for i in missing["indicator"]],
+                               deadline=[t.date(d) for d in missing["deadline"]])
+        st.dataframe(shown.rename(columns={"institution": t("columns.institution"),
+                                           "indicator": t("columns.indicator"), "period": t("columns.period"),
+                                           "deadline": t("explore.deadline")}), hide_index=True, width="stretch")
+    late = explore.late_reports(status)
+    if not late.empty:
+        st.caption(t("explore.late", n=len(late), institutions=", ".join(sorted(set(late["institution"])))))
+
+    st.subheader(t("explore.outliers"))
+    flagged = filters.outliers(view, view.period.months)
+    if public and not flagged.empty:
+        flagged = flagged[[not is_protected_indicator(i, catalog) for i in flagged["indicator"]]]
+    if flagged.empty:
+        st.caption(t("explore.no_outliers"))
+    else:
+        st.dataframe(flagged.assign(
+            indicator=[catalog.label("indicators", i, t.lang) for i in flagged["indicator"]],
+            ubigeo=[territory.name(u) for u in flagged["ubigeo"]],
+            value=[t.number(v) for v in flagged["value"]], median=[t.number(v) for v in flagged["median"]],
+            ratio=[t.number(v, 1) for v in flagged["ratio"]],
+        )[["institution", "indicator", "ubigeo", "period", "value", "median", "ratio"]].rename(columns={
+            "institution": t("columns.institution"), "indicator": t("columns.indicator"),
+            "ubigeo": t("columns.place"), "period": t("columns.period"), "value": t("columns.value"),
+            "median": t("explore.median"), "ratio": t("explore.ratio")}), hide_index=True, width="stretch")
+        st.caption(t("explore.outliers_caption"))
+
+    st.subheader(t("explore.disagreements"))
+    dis = filters.disagreements(view)
+    dis = dis[dis["period"].isin(view.period.months)] if not dis.empty else dis
+    if public and not dis.empty:
+        dis = dis[[not is_protected_indicator(i, catalog) for i in dis["indicator"]]]
+    if dis.empty:
+        st.caption(t("explore.no_disagreements"))
+    else:
+        st.dataframe(dis.assign(
+            indicator=[catalog.label("indicators", i, t.lang) for i in dis["indicator"]],
+            ubigeo=[territory.name(u) for u in dis["ubigeo"]],
+            total=[t.number(v) for v in dis["total"]], parts_sum=[t.number(v) for v in dis["parts_sum"]],
+        ).rename(columns={"institution": t("columns.institution"), "indicator": t("columns.indicator"),
+                          "ubigeo": t("columns.place"), "period": t("columns.period"),
+                          "breakdown": t("explore.breakdown"), "total": t("explore.total"),
+                          "parts_sum": t("explore.parts_sum")}), hide_index=True, width="stretch")
+        st.caption(t("explore.disagreements_caption"))
+
+
+main()

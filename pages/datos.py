@@ -1,0 +1,92 @@
+"""Datos / Data: the values behind the current view and the computed gaps, downloadable (for roles that
+may download), and the catalog of indicators and gaps with their definitions, units, rules and reporters."""
+from __future__ import annotations
+
+import streamlit as st
+
+import appstate
+import filters
+from gapsmodel import explore
+from gapsmodel import explore_charts as xc
+from gapsmodel.protection import is_protected_indicator
+
+
+def values_display(values, catalog, territory, t):
+    out = values[["period", "institution", "indicator", "ubigeo", "sex", "age", "nationality", "value", "note",
+                  "uploaded_at"]].copy()
+    out["indicator"] = [catalog.label("indicators", i, t.lang) for i in out["indicator"]]
+    out["ubigeo"] = [territory.name(u) for u in out["ubigeo"]]
+    out["value"] = [t.number(v, 0 if float(v).is_integer() else 1) for v in out["value"]]
+    return out.rename(columns={"period": t("columns.period"), "institution": t("columns.institution"),
+                               "indicator": t("columns.indicator"), "ubigeo": t("columns.place"),
+                               "sex": t("explore.sex"), "age": t("explore.age"),
+                               "nationality": t("explore.nationality"), "value": t("columns.value"),
+                               "note": t("explore.note"), "uploaded_at": t("explore.uploaded_at")})
+
+
+def main() -> None:
+    t = appstate.translator()
+    catalog, territory = appstate.catalog(), appstate.territory()
+    threshold = catalog.small_cell_threshold
+    st.title(t("explore.data_title"))
+    view = filters.sidebar(t)
+    if view is None:
+        st.info(t("overview.no_data"))
+        return
+    st.caption(filters.describe(view, t))
+    public = appstate.is_public()
+    may_download = appstate.actor().can("download")
+    gaps = explore.filter_gaps(view.gaps(), view.filters, catalog, territory)
+    values = explore.filter_values(view.snap.values, view.filters, catalog, territory, view.period)
+    hidden = 0
+    if public and not values.empty:
+        protected = values["indicator"].map(lambda i: is_protected_indicator(i, catalog)).astype(bool)
+        hidden = int(protected.sum())
+        values = values[~protected]
+
+    tab_gaps, tab_values, tab_catalog = st.tabs([t("explore.tab_gaps"), t("explore.tab_values"),
+                                                 t("explore.tab_catalog")])
+    with tab_gaps:
+        st.caption(t("explore.gaps_rows", n=len(gaps)))
+        st.dataframe(xc.gap_display(gaps, catalog, t, territory, threshold), hide_index=True, width="stretch")
+        if public:
+            st.caption(t("explore.public_suppressed", n=threshold))
+    with tab_values:
+        st.caption(t("explore.values_rows", n=len(values)))
+        if hidden:
+            st.info(t("explore.public_values_hidden", n=hidden))
+        st.dataframe(values_display(values, catalog, territory, t), hide_index=True, width="stretch")
+    with tab_catalog:
+        st.subheader(t("explore.catalog_indicators"))
+        ind = explore.indicator_catalog(catalog, t.lang)
+        st.dataframe(ind.assign(role=[t(f"explore.role_{r}") for r in ind["role"]],
+                                time=[t(f"explore.time_{x}") for x in ind["time"]],
+                                rule=[xc.rule_text(t, r) for r in ind["rule"]]),
+                     hide_index=True, width="stretch")
+        st.caption(t("explore.catalog_caption"))
+        st.subheader(t("explore.catalog_gaps"))
+        st.dataframe(explore.gap_catalog(catalog, t.lang), hide_index=True, width="stretch")
+        st.caption(t("explore.formula"))
+
+    if not may_download:
+        st.caption(t("explore.login_to_download"))
+        return
+    from gapsmodel import exports
+    st.subheader(t("explore.downloads"))
+    stem = f"brechas_{view.period.code}"
+    raw_gaps = gaps.copy()
+    raw_values = values.drop(columns=[c for c in ("batch_id",) if c in values.columns])
+    c = st.columns(3)
+    c[0].download_button(t("explore.download_gaps_csv"), exports.to_csv_bytes(raw_gaps), f"{stem}.csv",
+                         "text/csv", key="dl_gaps_csv", on_click="ignore")
+    c[1].download_button(t("explore.download_values_csv"), exports.to_csv_bytes(raw_values),
+                         f"valores_{view.period.code}.csv", "text/csv", key="dl_values_csv", on_click="ignore")
+    workbook = exports.to_xlsx_bytes({"brechas": raw_gaps, "valores": raw_values,
+                                      "indicadores": explore.indicator_catalog(catalog, t.lang),
+                                      "brechas_catalogo": explore.gap_catalog(catalog, t.lang)})
+    c[2].download_button(t("explore.download_xlsx"), workbook, f"{stem}.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
+                         on_click="ignore")
+
+
+main()

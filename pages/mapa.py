@@ -1,0 +1,68 @@
+"""Mapa / Map: the districts coloured by the severity of one gap, drawn offline, with the province and
+region totals beside it."""
+from __future__ import annotations
+
+import streamlit as st
+
+import appstate
+import filters
+from gapsmodel import explore
+from gapsmodel import explore_charts as xc
+from gapsmodel.protection import public_institution_breakdown_allowed
+
+
+def main() -> None:
+    t = appstate.translator()
+    catalog, territory = appstate.catalog(), appstate.territory()
+    threshold = catalog.small_cell_threshold
+    st.title(t("explore.map_title"))
+    view = filters.sidebar(t, groups=False)
+    if view is None:
+        st.info(t("overview.no_data"))
+        return
+    st.caption(filters.describe(view, t))
+    f = view.filters
+    options = explore.selected_gaps(f, catalog)
+    if f.gap:
+        gap = f.gap
+    else:
+        if st.session_state.get("map_gap") not in options:
+            st.session_state["map_gap"] = options[0]
+        gap = st.selectbox(t("explore.map_gap"), options, key="map_gap",
+                           format_func=lambda g: catalog.label("gaps", g, t.lang))
+    table = view.gaps()
+    unit = str(catalog.gaps.at[gap, "unit"])
+    need = catalog.gaps.at[gap, "need"]
+    need_unit = str(catalog.indicators.at[need, "unit"]) if need else unit
+    label = catalog.label("gaps", gap, t.lang)
+    rows = explore.district_rows(table, gap, territory)
+    public = appstate.is_public()
+    if not (public and not public_institution_breakdown_allowed(gap, catalog)):
+        who = explore.reporters(filters.figures(view), catalog, territory, gap, view.period)
+        rows["reporters"] = [who.get(u, []) for u in rows["ubigeo"]]
+    top = explore.largest_gap(rows)
+    title = (t("explore.title_largest", place=top["place"], gap=label.lower(),
+               value=xc._count(t, top, "unmet", threshold), unit=unit)
+             if top is not None else t("explore.title_no_district", gap=label))
+    fig = xc.choropleth(rows, territory.geojson("district"), t, unit, title, need_unit, threshold)
+    left, right = st.columns([3, 2])
+    with left:
+        shown = rows.assign(sector=catalog.gaps.at[gap, "sector"], period=view.period.code, level="district")
+        appstate.show_figure(fig, xc.gap_display(shown, catalog, t, territory, threshold), t,
+                             t("explore.map_caption"), "map")
+    with right:
+        st.subheader(t("explore.totals"))
+        totals = table[table["gap_code"].eq(gap) & table["level"].isin(["province", "region"])]
+        st.dataframe(xc.gap_display(totals, catalog, t, territory, threshold).drop(
+            columns=[t("columns.sector"), t("columns.gap"), t("columns.period")]), hide_index=True, width="stretch")
+        region_row = totals[totals["ubigeo"].eq(territory.region_ubigeo)]
+        if not region_row.empty and region_row["basis"].iloc[0] == "region_report":
+            st.info(t("overview.region_only", gaps=label))
+        missing = rows.loc[rows["severity"].eq("sin_datos"), "place"].tolist()
+        if missing:
+            st.caption(t("explore.map_missing", n=len(missing), places=", ".join(missing)))
+    if catalog.gaps.at[gap, "sector"] in ("trata", "vbg"):
+        st.caption(t("overview.trata_vbg_note"))
+
+
+main()

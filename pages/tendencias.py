@@ -1,0 +1,122 @@
+"""Tendencias / Trends: coverage and unmet need per gap over months or quarters, two periods side by side,
+and what changed most between two sessions (figures as known at each session)."""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+import appstate
+import filters
+from gapsmodel import explore
+from gapsmodel import explore_charts as xc
+from gapsmodel.periods import month_of, parse_period, period_of, periods_between
+
+
+def pick(label: str, options: list, key: str, default, fmt):
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default if default in options else options[0]
+    return st.selectbox(label, options, key=key, format_func=fmt)
+
+
+def change_title(t, changed, catalog) -> str:
+    moved = changed.dropna(subset=["coverage_change"])
+    if moved.empty:
+        return t("explore.title_compare_none")
+    top = moved.iloc[0]
+    return t("explore.title_compare", gap=catalog.label("gaps", top["gap_code"], t.lang),
+             change=f"{top['coverage_change'] * 100:+.0f}",
+             before=t.percent(top["coverage_before"]), after=t.percent(top["coverage_after"]))
+
+
+def main() -> None:
+    t = appstate.translator()
+    catalog, territory = appstate.catalog(), appstate.territory()
+    st.title(t("explore.trends_title"))
+    view = filters.sidebar(t, groups=False)
+    if view is None:
+        st.info(t("overview.no_data"))
+        return
+    st.caption(filters.describe(view, t))
+    f = view.filters
+    place = f.place(territory)
+    gaps = explore.selected_gaps(f, catalog)
+    kind = f.kind if f.kind in ("month", "quarter") else "month"
+    c1, c2 = st.columns(2)
+    kind = c1.radio(t("periods.kind"), ["month", "quarter"], index=["month", "quarter"].index(kind),
+                    format_func=lambda k: t(f"periods.{k}"), horizontal=True, key="trend_kind")
+    metric = c2.radio(t("explore.metric"), ["coverage", "unmet"], horizontal=True, key="trend_metric",
+                      format_func=lambda m: t(f"columns.{m}"))
+    series = appstate.series(kind)
+    rows = series[series["ubigeo"].eq(place) & series["gap_code"].isin(gaps)]
+    sessions = appstate.sessions()
+    marks = sorted({period_of(month_of(d), kind).code for d in sessions["date"]}) if not sessions.empty else []
+    if metric == "unmet" and rows["gap_code"].map(catalog.gaps["unit"]).nunique() > 1:
+        st.caption(t("explore.units_differ"))
+    first = rows.sort_values("period").dropna(subset=["coverage"])
+    if len(gaps) == 1 and not first.empty:
+        title = t("explore.title_trend_one", gap=catalog.label("gaps", gaps[0], t.lang), place=territory.name(place),
+                  start=t.percent(first["coverage"].iloc[0]), end=t.percent(first["coverage"].iloc[-1]),
+                  first=t.period(first["period"].iloc[0]), last=t.period(first["period"].iloc[-1]))
+    else:
+        title = t("explore.title_trend", place=territory.name(place))
+    fig = xc.trend_chart(rows, catalog, t, title, metric, marks)
+    wide = rows.pivot_table(index="period", columns="gap_code", values=metric, aggfunc="first")
+    wide.columns = [catalog.label("gaps", g, t.lang) for g in wide.columns]
+    appstate.show_figure(fig, wide.reset_index(), t, t("explore.trend_caption"), "trend")
+    if any(catalog.gaps.at[g, "sector"] in ("trata", "vbg") for g in gaps):
+        st.caption(t("overview.trata_vbg_note"))
+
+    st.header(t("explore.compare_periods"))
+    snap = appstate.snapshot()
+    options = [p.code for p in periods_between(snap.first_month, snap.last_month, view.period.kind)][::-1]
+    here = view.period.code if view.period.code in options else options[0]
+    before_default = options[min(options.index(here) + 1, len(options) - 1)]
+    a, b = st.columns(2)
+    with a:
+        first_p = pick(t("explore.period_a"), options, "cmp_a", before_default, t.period)
+    with b:
+        second_p = pick(t("explore.period_b"), options, "cmp_b", here, t.period)
+    table = appstate.gaps([parse_period(first_p), parse_period(second_p)])
+    table = table[table["gap_code"].isin(gaps)]
+    changed = explore.changes(table[table["period"].eq(first_p)], table[table["period"].eq(second_p)], place)
+    fig = xc.compare_bars(changed, catalog, t, t.period(first_p), t.period(second_p),
+                          change_title(t, changed, catalog))
+    appstate.show_figure(fig, changes_display(changed, catalog, t), t, t("explore.compare_caption"), "compare")
+
+    st.header(t("explore.compare_sessions"))
+    if len(sessions) < 2:
+        st.info(t("explore.no_sessions"))
+        return
+    days = [d.isoformat() for d in sessions["date"]][::-1]
+    fmt = lambda d: t.date(date.fromisoformat(d))  # noqa: E731
+    a, b = st.columns(2)
+    with a:
+        s1 = pick(t("explore.session_a"), days, "ses_a", days[1], fmt)
+    with b:
+        s2 = pick(t("explore.session_b"), days, "ses_b", days[0], fmt)
+    sides = []
+    for day in (s1, s2):
+        snap_s, period, as_of, until = filters.session_view(date.fromisoformat(day))
+        sides.append(None if period is None else (period, appstate.gaps([period], as_of, until)))
+    if sides[0] is None or sides[1] is None:
+        st.info(t("explore.no_data_session"))
+        return
+    (p1, t1), (p2, t2) = sides
+    changed = explore.changes(t1[t1["gap_code"].isin(gaps)], t2[t2["gap_code"].isin(gaps)], place)
+    label1 = t("explore.session_label", date=fmt(s1), period=t.period(p1.code))
+    label2 = t("explore.session_label", date=fmt(s2), period=t.period(p2.code))
+    fig = xc.compare_bars(changed, catalog, t, label1, label2, change_title(t, changed, catalog))
+    appstate.show_figure(fig, changes_display(changed, catalog, t), t, t("explore.sessions_caption"), "sessions")
+
+
+def changes_display(changed, catalog, t):
+    return changed.assign(
+        gap_code=[catalog.label("gaps", g, t.lang) for g in changed["gap_code"]],
+        sector=[catalog.label("sectors", s, t.lang) for s in changed["sector"]],
+        severity_before=[t.severity(s) for s in changed["severity_before"]],
+        severity_after=[t.severity(s) for s in changed["severity_after"]],
+    ).rename(columns={"gap_code": t("columns.gap"), "sector": t("columns.sector")})
+
+
+main()
