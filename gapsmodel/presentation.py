@@ -1,0 +1,498 @@
+"""A session told in slides: the figures as known on the session day, and the list of slides built from them.
+
+:func:`session_data` gathers, for one session, what the table saw that day (DOMAIN.md §8: uploads by the
+end of the session date, months up to the session's month, via :func:`model.session_moment`): the gap
+table of the latest complete month then, the monthly series up to it, the reporting status, the same for
+the previous session, and the agreements with their status evaluated on the session date. Corrections
+uploaded after the session do not change any of it, so a past session's slides and report are reproducible.
+
+:func:`build_slides` turns that into a plain list of :class:`Slide` (title, one message, optional bullets,
+a figure and the tables behind it, already formatted as text) that the presentation page shows one at a
+time and :mod:`gapsmodel.report` writes out as an HTML file.
+
+Public slides (``public=True``, the default) use the gap tables after small-cell suppression
+(:func:`gapsmodel.protection.suppress_gaps`): a masked small count is written ``<5``; a cell masked only to
+protect another one is written *reservado / withheld*.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import charts, model, narrative
+from .catalog import NO_DATA, Catalog
+from .i18n import Translator
+from .periods import Period, parse_period, periods_between
+from .quality import completeness, overall
+from .sessions import agreements_frame, nearest_sessions, sessions_frame
+from .store import Store, batches, naive_utc, utcnow
+from .territory import Territory
+
+PROTECTED_NOTE_SECTORS = ("trata", "vbg")
+PROJECTOR_FONT = 20
+
+
+class UnknownSession(LookupError):
+    """No session on that date; ``nearby`` lists the closest session dates."""
+
+    def __init__(self, day: date, nearby: list[date]):
+        self.day, self.nearby = day, nearby
+        near = ", ".join(d.isoformat() for d in nearby) or "—"
+        super().__init__(f"No hay sesión el {day.isoformat()}. Sesiones cercanas: {near}. / "
+                         f"No session on {day.isoformat()}. Nearby sessions: {near}.")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What the table saw at one session: its period (None without data), gap table and reporting status."""
+    day: date
+    title: str
+    as_of: datetime
+    until: str
+    period: Period | None
+    gaps: pd.DataFrame
+    status: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class SessionData:
+    current: Moment
+    previous: Moment | None
+    notes: str
+    series: pd.DataFrame           # monthly gap table up to the current period
+    agreements: pd.DataFrame       # agreements to follow up and new ones, effective status on the session day
+    public: bool
+    store_url: str                 # without password
+    data_version: str              # batches in force at the moment, and a fingerprint of their ids
+    generated_at: datetime         # naive UTC
+    session_dates: list[date] = field(default_factory=list)
+
+
+@dataclass
+class Slide:
+    key: str                       # stable id: title, changes, sectors, worst, map, sector:<code>, reporting, agreements
+    title: str
+    message: str
+    bullets: list[str] = field(default_factory=list)
+    figure: go.Figure | None = None
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    note: str = ""
+
+
+# --- gathering the figures ------------------------------------------------------------------------------
+SnapshotFn = Callable[[datetime, str], model.Snapshot]
+GapsFn = Callable[[list[Period], datetime, str, bool], pd.DataFrame]
+
+
+def _default_fns(store: Store, catalog: Catalog, territory: Territory) -> tuple[SnapshotFn, GapsFn]:
+    cache: dict = {}
+
+    def snapshot(as_of, until):
+        key = (as_of, until)
+        if key not in cache:
+            cache[key] = model.take_snapshot(store, catalog, territory, as_of=as_of, until_month=until)
+        return cache[key]
+
+    def gaps(periods, as_of, until, public):
+        table = model.gap_table(snapshot(as_of, until), catalog, territory, periods)
+        if public:
+            from .protection import suppress_gaps
+            table = suppress_gaps(table, catalog, territory)
+        return table
+    return snapshot, gaps
+
+
+def data_fingerprint(store: Store, as_of: datetime) -> str:
+    """'<n>/<hash>': the number of batches in force at ``as_of`` and a short hash of their ids."""
+    moment = naive_utc(as_of)
+    frame = store.batches_frame()
+    if frame.empty:
+        return "0/-"
+    up = pd.to_datetime(frame["uploaded_at"])
+    rev = pd.to_datetime(frame["reverted_at"])
+    alive = frame[(up <= moment) & (rev.isna() | (rev > moment))]
+    ids = ",".join(str(i) for i in sorted(alive["id"]))
+    return f"{len(alive)}/{hashlib.sha256(ids.encode()).hexdigest()[:10]}"
+
+
+def _moment(day: date, title: str, catalog: Catalog, snapshot: SnapshotFn, gaps: GapsFn, public: bool) -> Moment:
+    as_of, until = model.session_moment(day)
+    snap = snapshot(as_of, until)
+    if snap.empty:
+        return Moment(day, title, as_of, until, None, pd.DataFrame(), pd.DataFrame())
+    period = parse_period(model.latest_complete_month(snap, catalog))
+    return Moment(day, title, as_of, until, period, gaps([period], as_of, until, public),
+                  model.reporting(snap, catalog, period))
+
+
+def followed_agreements(frame: pd.DataFrame, day: date, previous_day: date | None) -> pd.DataFrame:
+    """Agreements the session looks at: those made at it, and earlier ones still open or due since the
+    previous session. ``frame`` comes from :func:`sessions.agreements_frame` evaluated on ``day``."""
+    if frame.empty:
+        return frame
+    made_here = frame["session_date"].eq(day)
+    earlier = frame["session_date"].lt(day)
+    open_ = frame["effective_status"].ne("cumplido")
+    recent = frame["due_date"].gt(previous_day) if previous_day else pd.Series(True, index=frame.index)
+    return frame[made_here | (earlier & (open_ | recent))]
+
+
+def session_data(store: Store, catalog: Catalog, territory: Territory, day: date, *, public: bool = True,
+                 snapshot: SnapshotFn | None = None, gaps: GapsFn | None = None,
+                 now: datetime | None = None) -> SessionData:
+    """Everything the slides and the report of the session on ``day`` need (see the module docstring).
+
+    ``snapshot(as_of, until)`` and ``gaps(periods, as_of, until, public)`` may be given by a caller that
+    caches them (the pages pass appstate's); by default they call the model directly.
+    Raises :class:`UnknownSession` when no session is recorded on ``day``.
+    """
+    default_snapshot, default_gaps = _default_fns(store, catalog, territory)
+    snapshot, gaps = snapshot or default_snapshot, gaps or default_gaps
+    frame = sessions_frame(store)
+    row = frame[frame["date"].eq(day)]
+    if row.empty:
+        raise UnknownSession(day, nearest_sessions(list(frame["date"]), day))
+    earlier = frame[frame["date"].lt(day)]
+    current = _moment(day, str(row.iloc[0]["title"]), catalog, snapshot, gaps, public)
+    previous = None
+    if not earlier.empty:
+        prev = earlier.iloc[-1]
+        previous = _moment(prev["date"], str(prev["title"]), catalog, snapshot, gaps, public)
+    series = pd.DataFrame()
+    if current.period is not None:
+        snap = snapshot(current.as_of, current.until)
+        series = gaps(periods_between(snap.first_month, current.period.end, "month"), current.as_of,
+                      current.until, public)
+    agreements = followed_agreements(agreements_frame(store, today=day), day, previous.day if previous else None)
+    return SessionData(current=current, previous=previous, notes=str(row.iloc[0]["notes"] or ""), series=series,
+                       agreements=agreements.reset_index(drop=True), public=public, store_url=store.url,
+                       data_version=data_fingerprint(store, current.as_of),
+                       generated_at=naive_utc(now) if now else utcnow(), session_dates=list(frame["date"]))
+
+
+# --- formatting cells -------------------------------------------------------------------------------------
+def _flag(row: pd.Series, name: str) -> bool:
+    value = row.get(name, False)
+    return bool(value) if value == value and value is not None else False
+
+
+def fmt_count(row: pd.Series, col: str, t: Translator, threshold: int) -> str:
+    """A count for display: '<5' when masked as small, 'reservado' when masked to protect another cell."""
+    if _flag(row, f"{col}_suppressed"):
+        return t("presentation.withheld") if _flag(row, f"{col}_complementary") else f"<{threshold}"
+    return t.number(row.get(col))
+
+
+def fmt_ratio(row: pd.Series, col: str, t: Translator) -> str:
+    if _flag(row, f"{col}_suppressed"):
+        return t("presentation.withheld")
+    return t.percent(row.get(col))
+
+
+def severity_text(t: Translator, severity) -> str:
+    if severity is None or severity != severity:
+        return "—"
+    return f"{charts.SEVERITY_ICONS[severity]} {t.severity(severity)}"
+
+
+def md_escape(text: object) -> str:
+    """User-written text made safe for Streamlit markdown (no links, images, headings or emphasis)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", str(text))
+
+
+def _place(territory: Territory, ubigeo: str, t: Translator) -> str:
+    if ubigeo == territory.region_ubigeo:
+        return f"{territory.region_name} ({t('level.region')})"
+    return territory.name(ubigeo)
+
+
+def gaps_table(table: pd.DataFrame, catalog: Catalog, territory: Territory, t: Translator) -> pd.DataFrame:
+    """One line per gap and place: figures as text, suppression respected."""
+    threshold = catalog.small_cell_threshold
+    rows = []
+    for _, r in table.iterrows():
+        rows.append({
+            t("columns.sector"): catalog.label("sectors", r["sector"], t.lang),
+            t("columns.gap"): catalog.label("gaps", r["gap_code"], t.lang),
+            t("columns.place"): _place(territory, r["ubigeo"], t),
+            t("columns.need"): fmt_count(r, "need", t, threshold),
+            t("columns.supply"): fmt_count(r, "supply", t, threshold),
+            t("columns.coverage"): fmt_ratio(r, "coverage", t),
+            t("columns.unmet"): fmt_count(r, "unmet", t, threshold),
+            t("columns.unit"): narrative._unit(t, str(catalog.gaps.at[r["gap_code"], "unit"])),
+            t("columns.severity"): severity_text(t, r["severity"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def changes_table(frame: pd.DataFrame, catalog: Catalog, territory: Territory, t: Translator,
+                  kinds=("became_critical", "worsened", "improved")) -> pd.DataFrame:
+    threshold = catalog.small_cell_threshold
+    rank = {k: i for i, k in enumerate(kinds)}
+    rows = frame[frame["change"].isin(kinds) & frame["level"].isin(["region", "district"])].copy()
+    rows = rows.assign(_k=rows["change"].map(rank), _r=rows["ubigeo"].ne(territory.region_ubigeo),
+                       _w=-rows["delta_coverage"].abs().fillna(0)).sort_values(["_k", "_r", "_w", "gap_code"])
+    cov, unmet, sev = t("columns.coverage"), t("columns.unmet"), t("columns.severity")
+    out = []
+    for _, r in rows.iterrows():
+        out.append({
+            t("columns.gap"): catalog.label("gaps", r["gap_code"], t.lang),
+            t("columns.place"): _place(territory, r["ubigeo"], t),
+            t("presentation.before", what=cov): fmt_ratio(r, "coverage_before", t),
+            t("presentation.now", what=cov): fmt_ratio(r, "coverage_now", t),
+            t("presentation.before", what=unmet): fmt_count(r, "unmet_before", t, threshold),
+            t("presentation.now", what=unmet): fmt_count(r, "unmet_now", t, threshold),
+            t("presentation.before", what=sev): severity_text(t, r["severity_before"]),
+            t("presentation.now", what=sev): severity_text(t, r["severity_now"]),
+            t("presentation.change"): t(f"presentation.change_{r['change']}"),
+        })
+    return pd.DataFrame(out)
+
+
+def trend_text_table(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str) -> pd.DataFrame:
+    rows = series[series["ubigeo"].eq(ubigeo)].copy()
+    if rows.empty:
+        return pd.DataFrame()
+    rows["gap"] = [catalog.label("gaps", g, t.lang) for g in rows["gap_code"]]
+    rows["text"] = [fmt_ratio(r, "coverage", t) for _, r in rows.iterrows()]
+    wide = rows.pivot_table(index="period", columns="gap", values="text", aggfunc="first").reset_index()
+    wide["period"] = [t.month(p) for p in wide["period"]]
+    wide.columns.name = None
+    return wide.rename(columns={"period": t("columns.month")})
+
+
+def reporting_table(status: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
+    table = completeness(status)
+    table = table.sort_values(["completeness", "institution"])
+    return pd.DataFrame({
+        t("columns.institution"): [catalog.label("institutions", i, t.lang) for i in table["institution"]],
+        t("presentation.due"): [t.number(v) for v in table["due"]],
+        t("presentation.reported"): [t.number(v) for v in table["reported"]],
+        t("presentation.on_time"): [t.number(v) for v in table["on_time"]],
+        t("presentation.completeness"): [t.percent(v) for v in table["completeness"]],
+    })
+
+
+def agreements_table(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
+    """Agreements as text (their text is the user's own: callers must show it escaped)."""
+    from .sessions import follow_up_order
+    if frame.empty:
+        return pd.DataFrame()
+    frame = follow_up_order(frame)
+    return pd.DataFrame({
+        t("agreements.id"): [str(i) for i in frame["id"]],
+        t("agreements.text"): list(frame["text"]),
+        t("agreements.institution"): [catalog.label("institutions", i, t.lang) for i in frame["institution"]],
+        t("agreements.session"): [t.date(d) for d in frame["session_date"]],
+        t("agreements.due"): [t.date(d) for d in frame["due_date"]],
+        t("agreements.status"): [t(f"agreements.status_{s}") for s in frame["effective_status"]],
+        t("agreements.gap"): [catalog.label("gaps", g, t.lang) if isinstance(g, str) and g else "—"
+                              for g in frame["gap_code"]],
+    })
+
+
+# --- figures ---------------------------------------------------------------------------------------------
+def _centre(geojson: dict) -> tuple[float, float, float]:
+    """(lon, lat, zoom) that frames the features' bounding box."""
+    lons, lats = [], []
+
+    def walk(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            lons.append(coords[0])
+            lats.append(coords[1])
+        else:
+            for c in coords:
+                walk(c)
+    for feature in geojson.get("features", []):
+        walk(feature["geometry"]["coordinates"])
+    if not lons:
+        return 0.0, 0.0, 1.0
+    span = max(max(lons) - min(lons), max(lats) - min(lats), 0.01)
+    import math
+    zoom = max(1.0, min(12.0, math.log2(360 / span) - 0.6))
+    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2, zoom
+
+
+def district_map(values: pd.Series, territory: Territory, title: str, colorbar_title: str,
+                 height: int = 560) -> go.Figure:
+    """A district choropleth drawn offline: MapLibre 'white-bg' style (no tiles, no fonts fetched) with the
+    territory's own GeoJSON. ``values``: number per district UBIGEO (e.g. critical gaps)."""
+    geo = territory.geojson("district")
+    codes = territory.district_codes
+    z = [float(values.get(c, 0) or 0) for c in codes]
+    names = [territory.name(c) for c in codes]
+    fig = go.Figure(go.Choroplethmap(
+        geojson=geo, locations=codes, z=z, featureidkey="properties.ubigeo", text=names,
+        colorscale=[[0, "#FFFFFF"], [0.5, "#F4B183"], [1, charts.SEVERITY_COLORS["critica"]]],
+        zmin=0, zmax=max(1.0, max(z) if z else 1.0), marker_line_color="#222222", marker_line_width=1.2,
+        colorbar=dict(title=dict(text=colorbar_title)),
+        hovertemplate="%{text}: %{z:.0f}<extra></extra>"))
+    lon, lat, zoom = _centre(geo)
+    fig.update_layout(map=dict(style="white-bg", center=dict(lon=lon, lat=lat), zoom=zoom))
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=charts.FONT, height=height,
+                      margin=dict(l=10, r=10, t=60, b=10), paper_bgcolor="white")
+    return fig
+
+
+def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str,
+                 session_dates: list[date]) -> go.Figure:
+    """Coverage per month of a few gaps at one place, sessions as dotted lines (drawn in one layout update:
+    ``add_vline`` per session is slow)."""
+    rows = charts.trend_frame(series, catalog, t, ubigeo)
+    months = sorted(rows["period"].unique())
+    labels = {m: t.month(m) for m in months}
+    fig = go.Figure()
+    for i, (name, part) in enumerate(rows.groupby("name", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=[labels[p] for p in part["period"]], y=part["coverage"], name=name, mode="lines+markers",
+            line=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)], width=4), marker=dict(size=8),
+            hovertemplate=f"{name}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
+    shapes = []
+    for day in session_dates:
+        code = f"{day.year:04d}-{day.month:02d}"
+        if code in labels:
+            shapes.append(dict(type="line", xref="x", yref="paper", x0=labels[code], x1=labels[code], y0=0, y1=1,
+                               line=dict(color="#777777", width=1, dash="dot")))
+    fig.update_layout(shapes=shapes, legend=dict(orientation="h", y=-0.25),
+                      xaxis=dict(type="category", categoryorder="array", categoryarray=[labels[m] for m in months]),
+                      yaxis=dict(tickformat=".0%", rangemode="tozero", title=None))
+    fig.add_hline(y=1.0, line_dash="dash", line_color="#0072B2", line_width=1)
+    return charts._layout(fig, title, height=520)
+
+
+def projector(fig: go.Figure) -> go.Figure:
+    """Larger, darker type for a projected screen."""
+    fig.update_layout(font=dict(size=PROJECTOR_FONT, color="#111111"),
+                      title=dict(font=dict(size=PROJECTOR_FONT + 6)))
+    return fig
+
+
+# --- slides -----------------------------------------------------------------------------------------------
+def _critical_by_district(table: pd.DataFrame, territory: Territory) -> pd.DataFrame:
+    rows = table[table["level"].eq("district")]
+    out = pd.DataFrame(index=territory.district_codes)
+    out["critical"] = rows[rows["severity"].eq("critica")].groupby("ubigeo").size()
+    out["with_data"] = rows[rows["severity"].ne(NO_DATA)].groupby("ubigeo").size()
+    return out.fillna(0).astype(int)
+
+
+def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: Translator) -> list[Slide]:
+    """The slides of one session, in the order they are shown (see the module docstring)."""
+    cur, prev = data.current, data.previous
+    region = territory.region_ubigeo
+    slides: list[Slide] = []
+    period_label = t.period(cur.period.code) if cur.period else "—"
+    info = [t("presentation.session_line", date=t.date(cur.day, "long")),
+            t("presentation.as_of_line", date=t.date(cur.day, "long"), period=period_label)]
+    if prev is not None:
+        info.append(t("presentation.previous_line", date=t.date(prev.day, "long")))
+    info.append(t("presentation.public_line") if data.public else t("presentation.exact_line"))
+
+    if cur.period is None:
+        slides.append(Slide("title", cur.title, t("sessions.no_data"), info))
+        slides.append(_agreements_slide(data, catalog, t))
+        return slides
+
+    before = prev.gaps if prev is not None and prev.period is not None else None
+    changes = narrative.changes(cur.gaps, before)
+    done = overall(cur.status)
+    done_before = overall(prev.status) if before is not None else None
+    sentences = narrative.key_sentences(changes, catalog, territory, t, completeness=done,
+                                        completeness_before=done_before)
+    slides.append(Slide("title", cur.title, sentences[0] if sentences else "", info))
+
+    slides.append(Slide("changes", t("presentation.changes"), sentences[1] if len(sentences) > 1 else "",
+                        sentences[2:], tables=[(t("presentation.changes_table"),
+                                                changes_table(changes, catalog, territory, t))]))
+
+    at_region = cur.gaps[cur.gaps["ubigeo"].eq(region)]
+    bars = charts.coverage_bars(cur.gaps, catalog, t, region, t("overview.coverage_title", period=period_label))
+    slides.append(Slide(
+        "sectors", t("presentation.sectors", period=period_label),
+        t("presentation.sectors_message", n=int(at_region["severity"].eq("critica").sum()), total=len(at_region),
+          nodata=int(at_region["severity"].eq(NO_DATA).sum())),
+        figure=projector(bars), tables=[(t("presentation.sectors_table"),
+                                         gaps_table(charts.coverage_bars_frame(cur.gaps, catalog, t, region),
+                                                    catalog, territory, t))],
+        note=t("overview.trata_vbg_note")))
+
+    worst = charts.worst_frame(cur.gaps[cur.gaps["gap_share"].notna()], catalog, t, territory)
+    if worst.empty:
+        slides.append(Slide("worst", t("presentation.worst", period=period_label), t("presentation.worst_none")))
+    else:
+        top = worst.iloc[0]
+        slides.append(Slide(
+            "worst", t("presentation.worst", period=period_label),
+            t("presentation.worst_message", gap=top["gap"], place=top["place"], coverage=t.percent(top["coverage"])),
+            figure=projector(charts.worst_bars(worst, t, t("overview.worst_title", period=period_label))),
+            tables=[(t("presentation.worst_table"), gaps_table(worst, catalog, territory, t))]))
+
+    counts = _critical_by_district(cur.gaps, territory)
+    most = counts[counts["critical"].gt(0)].sort_values("critical", ascending=False, kind="stable")
+    top_names = [territory.name(c) for c in most.index[most["critical"].eq(most["critical"].max())]] \
+        if not most.empty else []
+    map_table = pd.DataFrame({
+        t("columns.place"): [territory.name(c) for c in counts.index],
+        t("presentation.critical_gaps"): [t.number(v) for v in counts["critical"]],
+        t("presentation.gaps_with_data"): [t.number(v) for v in counts["with_data"]],
+    })
+    slides.append(Slide(
+        "map", t("presentation.map", period=period_label),
+        t("presentation.map_message", places=", ".join(top_names)) if top_names
+        else t("presentation.map_message_none"),
+        figure=projector(district_map(counts["critical"], territory, t("presentation.map", period=period_label),
+                                      t("presentation.map_colorbar"))),
+        tables=[(t("presentation.map_table"), map_table)]))
+
+    for sector in catalog.sectors.sort_values("order").index:
+        label = catalog.label("sectors", sector, t.lang)
+        gap_codes = set(catalog.gaps.index[catalog.gaps["sector"].eq(sector)])
+        if not gap_codes:
+            continue
+        part = data.series[data.series["gap_code"].isin(gap_codes)] if not data.series.empty else data.series
+        figure = None
+        if not part.empty:
+            figure = projector(sector_trend(part, catalog, t, region, t("presentation.sector_trend", sector=label),
+                                            [d for d in data.session_dates if d <= cur.day]))
+        rows = cur.gaps[cur.gaps["gap_code"].isin(gap_codes) & cur.gaps["level"].isin(["region", "district"])]
+        rows = rows.assign(_r=rows["ubigeo"].ne(region)).sort_values(["gap_code", "_r", "ubigeo"])
+        tables = [(t("presentation.sector_districts", sector=label, period=period_label),
+                   gaps_table(rows, catalog, territory, t))]
+        if not part.empty:
+            tables.append((t("presentation.sector_trend_table"), trend_text_table(part, catalog, t, region)))
+        slides.append(Slide(
+            f"sector:{sector}", label, " ".join(narrative.sector_sentences(changes, sector, catalog, territory, t)),
+            figure=figure, tables=tables,
+            note=t("overview.trata_vbg_note") if sector in PROTECTED_NOTE_SECTORS else ""))
+
+    status = cur.status
+    if status.empty:
+        slides.append(Slide("reporting", t("presentation.reporting", period=period_label),
+                            t("presentation.reporting_none")))
+    else:
+        slides.append(Slide(
+            "reporting", t("presentation.reporting", period=period_label),
+            t("presentation.reporting_message", pct=t.percent(done), reported=t.number(int(status["reported"].sum())),
+              due=t.number(len(status))),
+            tables=[(t("presentation.reporting_table"), reporting_table(status, catalog, t))]))
+    slides.append(_agreements_slide(data, catalog, t))
+    return slides
+
+
+def _agreements_slide(data: SessionData, catalog: Catalog, t: Translator) -> Slide:
+    frame = data.agreements
+    title = t("presentation.agreements")
+    if frame.empty:
+        return Slide("agreements", title, t("presentation.agreements_none"))
+    status = frame["effective_status"]
+    return Slide("agreements", title,
+                 t("presentation.agreements_message", done=int(status.eq("cumplido").sum()), total=len(frame),
+                   overdue=int(status.eq("vencido").sum())),
+                 tables=[(t("presentation.agreements_table"), agreements_table(frame, catalog, t))],
+                 note=t("presentation.agreements_note"))
