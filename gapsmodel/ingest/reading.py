@@ -167,7 +167,7 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
         except Exception:  # noqa: BLE001
             raise UnreadableFile("No se pudo leer el archivo como tabla (¿comillas sin cerrar?). " + _FIX.replace(
                 " / ", " / Could not parse the file as a table. ")) from None
-    frame = frame.fillna("").astype(object)
+    frame = frame.fillna("").astype(str)
     frame = _trim(frame)
     _check_shape(frame, limits)
     frame.index = range(1, len(frame) + 1)

@@ -121,7 +121,7 @@ def _map_unique(raw: pd.Series, func) -> tuple[pd.Series, pd.Series]:
     """(result, error message) per row, computing ``func`` once per distinct cell."""
     uniques = pd.unique(raw)
     results = [func(u) for u in uniques]
-    index = pd.Index(uniques, dtype=object)
+    index = pd.Index(uniques)
     value = pd.Series([r[0] for r in results], index=index, dtype=object)
     error = pd.Series([r[1] for r in results], index=index, dtype=object)
     return raw.map(value), raw.map(error)
@@ -225,7 +225,7 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
                                                  "/ No data rows under the header."))
         return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
 
-    rows = _Rows(_long_form(body, cmap))
+    rows = _Rows(_long_form(body, cmap, grid.native_numbers))
     frame = rows.frame
     if frame.empty:
         problems.insert(0, Problem(None, "", "", "El archivo no trae ningún valor. / The file has no values."))
@@ -240,7 +240,7 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     decimal_problem = _check_value(rows, out, cmap, grid, detected)
     if decimal_problem:
         problems.insert(0, decimal_problem)
-    out["note"] = frame["note"].map(_text)
+    out["note"] = frame["note"].map(_text).astype(object) if grid.native_numbers else frame["note"].astype(object)
 
     key_ok = ~out[KEY].isna().any(axis=1)
     _check_duplicates(rows, out, key_ok, cmap)
@@ -292,26 +292,28 @@ def _indicator_choices(catalog) -> dict[str, str]:
     return choices
 
 
-def _long_form(body: pd.DataFrame, cmap: ColumnMap) -> pd.DataFrame:
+def _long_form(body: pd.DataFrame, cmap: ColumnMap, native: bool) -> pd.DataFrame:
     """One row per value: row number, raw cells per role, and the value's column name."""
+    dtype = object if native else str
+
     def column(role):
-        return body[cmap.roles[role]] if role in cmap.roles else pd.Series("", index=body.index, dtype=object)
+        return body[cmap.roles[role]] if role in cmap.roles else pd.Series("", index=body.index, dtype=dtype)
 
     base = pd.DataFrame({"row": body.index}, index=body.index)
     for role in ("period", "institution", "ubigeo", "district", "sex", "age", "nationality", "note"):
-        base[role] = column(role).astype(object)
+        base[role] = column(role)
     if cmap.layout == "long":
-        base["indicator"] = column("indicator").astype(object)
-        base["value"] = column("value").astype(object)
+        base["indicator"] = column("indicator")
+        base["value"] = column("value")
         base["value_column"] = cmap.name("value")
         return base.reset_index(drop=True)
     parts = []
     for pos, code in cmap.indicator_columns.items():
         cells = body[pos]
-        keep = ~cells.map(_is_empty)
+        keep = ~cells.map(_is_empty) if native else cells.str.strip().ne("")
         part = base[keep].copy()
         part["indicator"] = code
-        part["value"] = cells[keep].astype(object)
+        part["value"] = cells[keep]
         part["value_column"] = cmap.names[pos]
         parts.append(part)
     return pd.concat(parts).sort_values("row", kind="stable").reset_index(drop=True) if parts else \
@@ -487,10 +489,10 @@ def _check_categories(rows: _Rows, out, cmap) -> None:
         rows.flag(err.notna(), cmap.name(role), raw, err)
         out[role] = value
 
-    def nationality(cell):
-        text = _text(cell).strip()
-        return ("total" if not text or fold(text) in TOTAL_WORDS else text), None
-    out["nationality"] = _map_unique(rows.frame["nationality"], nationality)[0]
+    raw = rows.frame["nationality"]
+    text = (raw.map(_text) if raw.dtype == object else raw).astype(str).str.strip()
+    is_total = text.eq("") | text.str.lower().isin(TOTAL_WORDS)
+    out["nationality"] = text.where(~is_total, "total").astype(object)
 
 
 def _check_value(rows: _Rows, out, cmap, grid: RawGrid, detected: dict) -> Problem | None:

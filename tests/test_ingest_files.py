@@ -1,0 +1,214 @@
+"""Files that cannot be read (refused with one sentence), templates that read back, and big files that are fast."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import random
+import time
+import zipfile
+from datetime import date
+
+import openpyxl
+import pytest
+
+from gapsmodel.catalog import load_catalog
+from gapsmodel.ingest import UnreadableFile, make_template_csv, make_template_xlsx, read_upload
+from gapsmodel.periods import add_months, month_of
+from gapsmodel.territory import load_territory
+
+TODAY = date(2022, 8, 15)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def territory():
+    return load_territory()
+
+
+def refused(data: bytes, catalog, territory, filename="datos.csv") -> str:
+    with pytest.raises(UnreadableFile) as info:
+        read_upload(data, filename, catalog, territory, today=TODAY)
+    message = str(info.value)
+    assert "\n" not in message and " / " in message   # one sentence in Spanish, then English
+    return message
+
+
+# --- unreadable ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("data, words", [
+    (b"", "vacío"), (b"   \r\n\r\n  ", "vacío"), (b"\xef\xbb\xbf", "vacío"),
+    (bytes(range(256)) * 40, "binario"), (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
+    (b"Informe mensual de la mesa\nsin columnas\nni separadores\n", "no parece una tabla"),
+])
+def test_unreadable_files(catalog, territory, data, words):
+    assert words in refused(data, catalog, territory)
+
+
+def test_over_the_size_limit(catalog, territory):
+    small = dataclasses.replace(catalog, settings={**catalog.settings, "upload": {
+        "max_file_bytes": 1000, "max_rows": 500_000, "max_columns": 200}})
+    message = refused(b"periodo,valor\n" + b"2022-05,1\n" * 200, small, territory)
+    assert "máximo es 0 MB" in message or "MB" in message
+
+
+def test_too_many_rows(catalog, territory):
+    small = dataclasses.replace(catalog, settings={**catalog.settings, "upload": {
+        "max_file_bytes": 20_000_000, "max_rows": 100, "max_columns": 200}})
+    data = b"periodo,institucion,indicador,ubigeo,valor\n" + b"2022-05,OIM,camas_albergue,24,1\n" * 500
+    assert "más de 100 filas" in refused(data, small, territory)
+
+
+def test_hundred_thousand_columns(catalog, territory):
+    data = (",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" for _ in range(100_000))).encode()
+    start = time.perf_counter()
+    assert "columnas" in refused(data, catalog, territory)
+    assert time.perf_counter() - start < 5
+
+
+def test_too_many_columns_in_xlsx(catalog, territory):
+    book = openpyxl.Workbook()
+    book.active.append([f"c{i}" for i in range(300)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert "columnas" in refused(buffer.getvalue(), catalog, territory, "ancho.xlsx")
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_xlsx_zip_bomb_is_refused_before_opening(catalog, territory):
+    data = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                 "xl/worksheets/sheet1.xml": b"\x00" * 120_000_000})
+    assert len(data) < 1_000_000
+    start = time.perf_counter()
+    message = refused(data, catalog, territory, "bomba.xlsx")
+    assert "seguridad" in message
+    assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize("members, words", [
+    ({"content.xml": b"<office/>", "mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}, ".ods"),
+    ({"readme.txt": b"hola"}, ".zip"),
+    ({"xl/workbook.xml": b"not xml at all"}, "No se pudo abrir"),
+])
+def test_zips_that_are_not_workbooks(catalog, territory, members, words):
+    assert words in refused(_zip(members), catalog, territory, "libro.xlsx")
+
+
+def test_truncated_xlsx(catalog, territory):
+    data = make_template_xlsx(catalog, territory, "OIM")
+    assert "dañado" in refused(data[: len(data) // 2], catalog, territory, "libro.xlsx")
+
+
+def test_empty_workbook(catalog, territory):
+    buffer = io.BytesIO()
+    openpyxl.Workbook().save(buffer)
+    assert "vacío" in refused(buffer.getvalue(), catalog, territory, "libro.xlsx")
+
+
+# --- templates -----------------------------------------------------------------------------------------------
+def _expected_month() -> str:
+    return add_months(month_of(date.today()), -1)
+
+
+def test_csv_template_has_bom_header_hxl_and_obligation_rows(catalog, territory):
+    data = make_template_csv(catalog, territory, "ACNUR")
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "periodo,institucion,indicador,ubigeo,distrito,sexo,edad,nacionalidad,valor,nota"
+    assert lines[1] == ("#date,#org+code,#indicator+code,#adm3+code,#adm3+name,#sex,#age,#country+code,#value,"
+                        "#meta+note")
+    obligations = catalog.obligations[catalog.obligations["institution"] == "ACNUR"]["indicator"].tolist()
+    assert len(lines) == 2 + len(obligations) * len(territory.district_codes)
+    assert lines[2] == f"{_expected_month()},ACNUR,pob_migrante,240101,Tumbes,total,total,total,,"
+
+
+def test_filled_csv_template_reads_back(catalog, territory):
+    lines = make_template_csv(catalog, territory, "DIRESA").decode("utf-8-sig").splitlines()
+    filled = lines[:2] + [line.replace(",,", ",7,", 1) if line.endswith(",,") else line for line in lines[2:]]
+    data = ("\r\n".join(filled) + "\r\n").encode("utf-8-sig")
+    result = read_upload(data, "plantilla.csv", catalog, territory, institution="DIRESA")
+    assert result.ok, result.problems_frame().to_string()
+    assert result.detected["layout"] == "hxl"
+    assert len(result.values) == 4 * 13
+    assert set(result.values["value"]) == {7.0}
+    assert set(result.values["period"]) == {_expected_month()}
+    assert sorted(set(result.values["ubigeo"])) == territory.district_codes
+
+
+def test_template_for_an_institution_without_obligations_covers_the_region(catalog, territory):
+    lines = make_template_csv(catalog, territory, "GORE").decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 + len(catalog.indicators)
+    assert all(",GORE," in line and ",24," in line for line in lines[2:])
+
+
+def test_template_for_an_unknown_institution(catalog, territory):
+    with pytest.raises(ValueError):
+        make_template_csv(catalog, territory, "NADIE")
+
+
+def test_xlsx_template_sheets_and_read_back(catalog, territory):
+    data = make_template_xlsx(catalog, territory, "MIMP")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["datos", "instrucciones", "indicadores", "distritos"]
+    sheet = book["datos"]
+    assert [c.value for c in sheet[1]] == ["periodo", "institucion", "indicador", "ubigeo", "distrito", "sexo",
+                                           "edad", "nacionalidad", "valor", "nota"]
+    assert sheet["A2"].value == "#date" and sheet["D3"].value == "240101"
+    help_text = [r[0] for r in book["instrucciones"].iter_rows(values_only=True)]
+    assert help_text[0].startswith("Instrucciones") and "Instructions (English)" in help_text
+    assert any("datos personales" in (t or "") or "DNI" in (t or "") for t in help_text)
+    codes = [r[0] for r in book["indicadores"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(codes) == sorted(catalog.indicators.index)
+    assert codes[0] == "victimas_trata_atendidas"   # the institution's own obligations first
+    places = list(book["distritos"].iter_rows(min_row=2, values_only=True))
+    assert places[0][0] == "24" and ("240302", "Aguas Verdes", "Zarumilla") in places
+
+    for row in sheet.iter_rows(min_row=3):
+        row[8].value = 3
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = read_upload(buffer.getvalue(), "plantilla.xlsx", catalog, territory, institution="MIMP")
+    assert result.ok, result.problems_frame().to_string()
+    assert result.detected["sheet"] == "datos"
+    obligations = catalog.obligations[catalog.obligations["institution"] == "MIMP"]
+    assert len(result.values) == len(obligations) * 13
+    assert set(result.values["institution"]) == {"MIMP"} and set(result.values["value"]) == {3.0}
+
+
+# --- performance ----------------------------------------------------------------------------------------
+def test_hundred_thousand_messy_rows_are_fast(catalog, territory):
+    rng = random.Random(7)
+    indicators = list(catalog.indicators.index)
+    names = list(territory.districts["name"])
+    codes = territory.district_codes
+    months = ["2021-01", "31/05/2022", "mayo 2022", "2022-04-30", "Abril 2022", "2021-12"]
+    lines = ["Reporte de ACNUR", ";;;", "Período;Institución;Indicador;UBIGEO;Distrito;Sexo;Edad;Nacionalidad;"
+                                        "Valor;Nota"]
+    for i in range(100_000):
+        d = rng.randrange(13)
+        lines.append(";".join([
+            months[i % len(months)], rng.choice(["ACNUR", "UNHCR", "Acnur Perú"]), indicators[i % 19],
+            codes[d] if i % 3 else "", names[d].upper() if i % 2 else names[d],
+            rng.choice(["F", "M", "Total", "mujer"]), rng.choice(["0 a 17", "18-59", "60 y más", "total"]),
+            f"N{i}", f"{rng.randrange(1, 5000):,}".replace(",", ".") + (",5" if i % 7 == 0 else ""),
+            "nota" if i % 5 == 0 else ""]))
+    lines[50] = lines[50].replace("ACNUR", "OIM").replace("UNHCR", "OIM").replace("Acnur Perú", "OIM")
+    lines[60] = lines[60].split(";", 1)[0] + ";ACNUR;camas;24;;;;;abc;"
+    data = "\r\n".join(lines).encode("cp1252")
+    start = time.perf_counter()
+    result = read_upload(data, "grande.csv", catalog, territory, institution="ACNUR", today=TODAY)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 8, elapsed
+    assert result.detected["decimal"] == ","
+    assert len(result.values) == 100_000 - 2
+    assert [(p.row, p.column) for p in result.errors] == [(51, "Institución"), (61, "Indicador"), (61, "Valor")]
