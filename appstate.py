@@ -168,3 +168,24 @@ def show_figure(fig, data: pd.DataFrame, t: Translator, caption: str, key: str) 
     st.caption(caption)
     with st.expander(t("overview.show_data")):
         st.dataframe(data, hide_index=True, width="stretch")
+
+
+# --- sessions: what the table saw on a session day (pages Sesiones and Presentación) -------------------
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _session_bundle(url: str, data_version: tuple, day: date, lang: str, public: bool):
+    from gapsmodel.presentation import build_slides, session_data
+    data = session_data(store(), catalog(), territory(), day, public=public,
+                        snapshot=lambda as_of, until: snapshot(as_of, until),
+                        gaps=lambda periods, as_of, until, pub: gaps(periods, as_of, until, public=pub))
+    return data, build_slides(data, catalog(), territory(), Translator(lang))
+
+
+def session_bundle(day: date, public: bool = True):
+    """(SessionData, slides) of the session on ``day`` as known that day; cached per data version."""
+    return _session_bundle(default_url(), version(), day, language(), public)
+
+
+def sessions_changed() -> None:
+    """Forget cached sessions and session slides after a session or agreement was written."""
+    _sessions.clear()
+    _session_bundle.clear()

@@ -8,6 +8,9 @@ import appstate
 # (file, title key, icon, section key, url path); the section keys are translated in [nav]
 PAGES = [
     ("pages/resumen.py", "nav.overview", ":material/dashboard:", "nav.section_table", "resumen"),
+    ("pages/sesiones.py", "sessions_nav.sessions", ":material/event:", "nav.section_table", "sesiones"),
+    ("pages/acuerdos.py", "sessions_nav.agreements", ":material/handshake:", "nav.section_table", "acuerdos"),
+    ("pages/presentacion.py", "sessions_nav.presentation", ":material/slideshow:", "nav.section_table", "presentacion"),
     ("pages/sectores.py", "explore_nav.sectors", ":material/category:", "explore_nav.section_analysis", "sectores"),
     ("pages/mapa.py", "explore_nav.map", ":material/map:", "explore_nav.section_analysis", "mapa"),
     ("pages/tendencias.py", "explore_nav.trends", ":material/trending_up:", "explore_nav.section_analysis", "tendencias"),
