@@ -212,3 +212,16 @@ def test_hundred_thousand_messy_rows_are_fast(catalog, territory):
     assert result.detected["decimal"] == ","
     assert len(result.values) == 100_000 - 2
     assert [(p.row, p.column) for p in result.errors] == [(51, "Institución"), (61, "Indicador"), (61, "Valor")]
+
+
+def test_utf16_tab_text_as_saved_by_excel(catalog, territory):
+    text = "periodo\tinstitucion\tindicador\tdistrito\tvalor\r\n2022-05\tOIM\tcamas_albergue\tMatapalo\t9\r\n"
+    result = read_upload(text.encode("utf-16"), "unicode.txt", catalog, territory, today=TODAY)
+    assert result.ok and result.detected["encoding"] == "utf-16" and result.detected["separator"] == "tab"
+    assert result.values[["institution", "ubigeo", "value"]].values.tolist() == [["OIM", "240303", 9.0]]
+
+
+def test_institution_argument_may_be_an_alias(catalog, territory):
+    text = b"periodo,institucion,indicador,ubigeo,valor\n2022-05,UNHCR,camas_albergue,24,5\n"
+    result = read_upload(text, "a.csv", catalog, territory, institution="Acnur Perú", today=TODAY)
+    assert result.ok and result.institution == "ACNUR"

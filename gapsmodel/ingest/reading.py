@@ -36,6 +36,8 @@ XLSX_MAX_UNCOMPRESSED = 400_000_000
 #: Uncompressed size allowed per compressed byte of the upload file (a zip bomb has ratios of thousands).
 XLSX_MAX_RATIO = 100
 XLSX_MAX_MEMBERS = 2_000
+#: Cells read from one sheet at most (or 10 per allowed row, if more): keeps a huge sheet from hanging.
+XLSX_MAX_CELLS = 5_000_000
 #: Headers are looked for in the first rows of each sheet.
 HEADER_SCAN_ROWS = 30
 
@@ -172,7 +174,7 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
     _check_shape(frame, limits)
     frame.index = range(1, len(frame) + 1)
     frame.columns = range(frame.shape[1])
-    return RawGrid(frame, {"format": "csv", "encoding": encoding, "separator": SEPARATOR_NAMES[sep]})
+    return RawGrid(frame, {"format": "csv", "encoding": encoding, "separator": SEPARATOR_NAMES[sep], "sheet": None})
 
 
 def _trim(frame: pd.DataFrame) -> pd.DataFrame:
@@ -301,7 +303,8 @@ def _sheet_grid(ws, limits: dict) -> pd.DataFrame | None:
         ws.reset_dimensions()
     except Exception:  # noqa: BLE001
         pass
-    rows, last_filled = [], 0
+    rows, last_filled, cells = [], 0, 0
+    budget = max(XLSX_MAX_CELLS, limits["max_rows"] * 10)
     try:
         for values in ws.iter_rows(values_only=True):
             row = [_cell(v) for v in values]
@@ -309,6 +312,11 @@ def _sheet_grid(ws, limits: dict) -> pd.DataFrame | None:
                 row.pop()
             if len(row) > limits["max_columns"]:
                 raise _too_many_columns(len(row), limits)
+            cells += len(row)
+            if cells > budget:
+                raise UnreadableFile(f"La hoja '{ws.title}' tiene más de {budget:,} celdas con datos; guárdela "
+                                     f"como CSV o divídala. / The sheet has too many cells; save it as CSV or "
+                                     f"split it.".replace(",", "."))
             rows.append(row)
             if row:
                 last_filled = len(rows)

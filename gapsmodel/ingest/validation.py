@@ -142,6 +142,8 @@ def read_upload(data: bytes, filename: str, catalog, territory, *, institution: 
     except (MemoryError, RecursionError):
         raise UnreadableFile("El archivo es demasiado grande o complejo para leerlo. / The file is too large "
                              "or complex to read.") from None
+    if institution is not None:
+        institution = catalog.resolve_institution(institution) or institution
     return check_grid(grid, catalog, territory, institution=institution, locked_months=locked_months,
                       history=history, today=today or date.today())
 
