@@ -413,7 +413,7 @@ def changes(before: pd.DataFrame, after: pd.DataFrame, ubigeo: str) -> pd.DataFr
     b = after[after["ubigeo"].eq(ubigeo)][keep].set_index("gap_code")
     codes = list(dict.fromkeys(list(b.index) + list(a.index)))
     out = pd.DataFrame({"gap_code": codes})
-    out["sector"] = [b["sector"].get(c, a["sector"].get(c)) for c in codes]
+    out["sector"] = b["sector"].reindex(codes).fillna(a["sector"].reindex(codes)).to_numpy()
     for col in ("coverage", "unmet"):
         out[f"{col}_before"] = pd.to_numeric(a[col].reindex(codes), errors="coerce").to_numpy()
         out[f"{col}_after"] = pd.to_numeric(b[col].reindex(codes), errors="coerce").to_numpy()

@@ -76,17 +76,16 @@ def main() -> None:
     stem = f"brechas_{view.period.code}"
     raw_gaps = gaps.copy()
     raw_values = values.drop(columns=[c for c in ("batch_id",) if c in values.columns])
+    sheets = lambda: exports.to_xlsx_bytes({  # noqa: E731 - built only when clicked (deferred download)
+        "brechas": raw_gaps, "valores": raw_values, "indicadores": explore.indicator_catalog(catalog, t.lang),
+        "brechas_catalogo": explore.gap_catalog(catalog, t.lang)})
     c = st.columns(3)
-    c[0].download_button(t("explore.download_gaps_csv"), exports.to_csv_bytes(raw_gaps), f"{stem}.csv",
+    c[0].download_button(t("explore.download_gaps_csv"), lambda: exports.to_csv_bytes(raw_gaps), f"{stem}.csv",
                          "text/csv", key="dl_gaps_csv", on_click="ignore")
-    c[1].download_button(t("explore.download_values_csv"), exports.to_csv_bytes(raw_values),
+    c[1].download_button(t("explore.download_values_csv"), lambda: exports.to_csv_bytes(raw_values),
                          f"valores_{view.period.code}.csv", "text/csv", key="dl_values_csv", on_click="ignore")
-    workbook = exports.to_xlsx_bytes({"brechas": raw_gaps, "valores": raw_values,
-                                      "indicadores": explore.indicator_catalog(catalog, t.lang),
-                                      "brechas_catalogo": explore.gap_catalog(catalog, t.lang)})
-    c[2].download_button(t("explore.download_xlsx"), workbook, f"{stem}.xlsx",
+    c[2].download_button(t("explore.download_xlsx"), sheets, f"{stem}.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
                          on_click="ignore")
-
 
 main()

@@ -10,7 +10,9 @@ import appstate
 import filters
 from gapsmodel import explore
 from gapsmodel import explore_charts as xc
+from gapsmodel.i18n import Translator
 from gapsmodel.periods import month_of, parse_period, period_of, periods_between
+from gapsmodel.store import default_url
 
 
 def pick(label: str, options: list, key: str, default, fmt):
@@ -27,6 +29,34 @@ def change_title(t, changed, catalog) -> str:
     return t("explore.title_compare", gap=catalog.label("gaps", top["gap_code"], t.lang),
              change=f"{top['coverage_change'] * 100:+.0f}",
              before=t.percent(top["coverage_before"]), after=t.percent(top["coverage_after"]))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _trend(url: str, data_version: tuple, public: bool, place: str, gaps: tuple[str, ...], kind: str, metric: str,
+           lang: str):
+    """The trend figure and its table (cached: building ~10 lines × 30 months costs a few hundred ms)."""
+    t = Translator(lang)
+    catalog, territory = appstate.catalog(), appstate.territory()
+    series = appstate.gaps(periods_between(*_months(), kind), public=public)
+    rows = series[series["ubigeo"].eq(place) & series["gap_code"].isin(gaps)]
+    sessions = appstate.sessions()
+    marks = sorted({period_of(month_of(d), kind).code for d in sessions["date"]}) if not sessions.empty else []
+    first = rows.sort_values("period").dropna(subset=["coverage"])
+    if len(gaps) == 1 and not first.empty:
+        title = t("explore.title_trend_one", gap=catalog.label("gaps", gaps[0], t.lang), place=territory.name(place),
+                  start=t.percent(first["coverage"].iloc[0]), end=t.percent(first["coverage"].iloc[-1]),
+                  first=t.period(first["period"].iloc[0]), last=t.period(first["period"].iloc[-1]))
+    else:
+        title = t("explore.title_trend", place=territory.name(place))
+    fig = xc.trend_chart(rows, catalog, t, title, metric, marks)
+    wide = rows.pivot_table(index="period", columns="gap_code", values=metric, aggfunc="first")
+    wide.columns = [catalog.label("gaps", g, t.lang) for g in wide.columns]
+    return fig, wide.reset_index()
+
+
+def _months() -> tuple[str, str]:
+    snap = appstate.snapshot()
+    return snap.first_month, snap.last_month
 
 
 def main() -> None:
@@ -47,23 +77,14 @@ def main() -> None:
                     format_func=lambda k: t(f"periods.{k}"), horizontal=True, key="trend_kind")
     metric = c2.radio(t("explore.metric"), ["coverage", "unmet"], horizontal=True, key="trend_metric",
                       format_func=lambda m: t(f"columns.{m}"))
-    series = appstate.series(kind)
-    rows = series[series["ubigeo"].eq(place) & series["gap_code"].isin(gaps)]
-    sessions = appstate.sessions()
-    marks = sorted({period_of(month_of(d), kind).code for d in sessions["date"]}) if not sessions.empty else []
+    rows = appstate.series(kind)
+    rows = rows[rows["ubigeo"].eq(place) & rows["gap_code"].isin(gaps)]
     if metric == "unmet" and rows["gap_code"].map(catalog.gaps["unit"]).nunique() > 1:
         st.caption(t("explore.units_differ"))
-    first = rows.sort_values("period").dropna(subset=["coverage"])
-    if len(gaps) == 1 and not first.empty:
-        title = t("explore.title_trend_one", gap=catalog.label("gaps", gaps[0], t.lang), place=territory.name(place),
-                  start=t.percent(first["coverage"].iloc[0]), end=t.percent(first["coverage"].iloc[-1]),
-                  first=t.period(first["period"].iloc[0]), last=t.period(first["period"].iloc[-1]))
-    else:
-        title = t("explore.title_trend", place=territory.name(place))
-    fig = xc.trend_chart(rows, catalog, t, title, metric, marks)
-    wide = rows.pivot_table(index="period", columns="gap_code", values=metric, aggfunc="first")
-    wide.columns = [catalog.label("gaps", g, t.lang) for g in wide.columns]
-    appstate.show_figure(fig, wide.reset_index(), t, t("explore.trend_caption"), "trend")
+    fig, wide = _trend(default_url(), appstate.version(), appstate.is_public(), place, tuple(gaps), kind, metric,
+                       t.lang)
+    appstate.show_figure(fig, wide, t, t("explore.trend_caption"), "trend")
+    sessions = appstate.sessions()
     if any(catalog.gaps.at[g, "sector"] in ("trata", "vbg") for g in gaps):
         st.caption(t("overview.trata_vbg_note"))
 
