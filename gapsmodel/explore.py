@@ -193,9 +193,11 @@ def institution_figures(values: pd.DataFrame, catalog: Catalog, territory: Terri
     and month, stocks carried forward (``carried`` True, ``carried_from`` the month reported), plus each
     institution's region-wide figure (its region report, or the sum of its district reports).
 
-    Columns: institution, indicator, ubigeo, period, value, carried, carried_from, from_parts.
+    Columns: institution, indicator, ubigeo, period, value, carried, carried_from, from_parts, scope
+    (``district``; for region rows ``region_report`` when the institution sent a region-wide figure, else
+    ``region_sum``).
     """
-    cols = REPORT + ["value", "carried", "carried_from", "from_parts"]
+    cols = REPORT + ["value", "carried", "carried_from", "from_parts", "scope"]
     if values.empty:
         return pd.DataFrame(columns=cols)
     figures, _ = report_figures(values)
@@ -203,7 +205,9 @@ def institution_figures(values: pd.DataFrame, catalog: Catalog, territory: Terri
     districts = figures[figures["ubigeo"].isin(territory.district_codes)]
     region = region_wide(figures, territory)
     own = figures[figures["ubigeo"].eq(territory.region_ubigeo)].set_index(REPORT)
-    region = region.join(own[["carried_from", "from_parts"]], on=REPORT)
+    region = region.join(own[["carried_from", "from_parts"]].assign(scope="region_report"), on=REPORT)
+    region["scope"] = region["scope"].fillna("region_sum")
+    districts = districts.assign(scope="district")
     region["carried_from"] = region["carried_from"].fillna(region["period"])
     region["from_parts"] = region["from_parts"].astype("boolean").fillna(False).astype(bool)
     out = pd.concat([districts[cols], region[cols]], ignore_index=True)
@@ -292,7 +296,7 @@ def contributions(figures: pd.DataFrame, monthly: pd.DataFrame, catalog: Catalog
         obliged = set(catalog.obligations.loc[catalog.obligations["indicator"].eq(indicator), "institution"])
         missing = sorted(obliged - set(per_inst["institution"]))
         if missing:
-            at_region = set(mine.loc[mine["ubigeo"].eq(territory.region_ubigeo), "institution"])
+            at_region = set(mine.loc[mine["scope"].eq("region_report"), "institution"])
             per_inst = pd.concat([per_inst, pd.DataFrame({
                 "institution": missing, "value": np.nan, "carried": False, "carried_from": None, "months": 0,
                 "status": [STATUS_REGION_ONLY if i in at_region else STATUS_MISSING for i in missing]})],
