@@ -1,0 +1,114 @@
+"""Pages Sesiones, Acuerdos and Presentación under AppTest on a private demo database."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from gapsmodel.sessions import add_agreement
+from gapsmodel.store import Store
+
+
+def texts(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def frames_text(at) -> str:
+    return "\n".join(df.value.to_string() for df in at.dataframe)
+
+
+def test_presentation_steps_through_every_slide_with_small_counts_suppressed(app):
+    at = app(role="admin", page="pages/presentacion.py", query={"session": "2023-06-14"})
+    assert not at.exception
+    counter = [m.value for m in at.markdown if " / " in m.value and len(m.value) < 12]
+    total = int(counter[0].split(" / ")[1])
+    assert counter[0] == f"1 / {total}" and total >= 14
+    assert at.query_params["slide"] == ["1"] or at.query_params["slide"] == "1"
+    assert at.button(key="slide_prev").disabled
+    seen_titles, small = [], False
+    for n in range(1, total + 1):
+        assert f"{n} / {total}" in texts(at)
+        heading = [m.value for m in at.markdown if m.value.startswith("# ")]
+        seen_titles.append(heading[0])
+        small = small or "<5" in frames_text(at)
+        if n < total:
+            at.button(key="slide_next").click().run()
+            assert not at.exception
+    assert at.button(key="slide_next").disabled
+    assert len(set(seen_titles)) == total                 # every slide is a different one
+    assert any("Trata de personas" in h for h in seen_titles)
+    assert small, "a suppressed small count should read <5 even for a logged-in administrator"
+    at.button(key="slide_prev").click().run()
+    assert f"{total - 1} / {total}" in texts(at)
+
+
+def test_presentation_slide_index_comes_from_the_url_and_is_validated(app):
+    at = app(page="pages/presentacion.py", query={"session": "2023-06-14", "slide": "3"})
+    assert "3 / " in texts(at)
+    at = app(page="pages/presentacion.py", query={"session": "not-a-date", "slide": "999"})
+    assert not at.exception
+    counter = [m.value for m in at.markdown if " / " in m.value and len(m.value) < 12][0]
+    n, total = counter.split(" / ")
+    assert n == total
+
+
+def test_sessions_page_shows_the_session_as_of_its_date_and_its_changes(app):
+    at = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert not at.exception and not at.error
+    body = texts(at)
+    assert "14 de junio de 2023" in body and "Mayo 2023" in body
+    assert "10 de mayo de 2023" in body                   # the previous session
+    assert "brechas regionales están en situación crítica" in body
+    assert [m.label for m in at.metric] == ["Brechas regionales críticas", "Reportes recibidos"]
+    assert len(at.get("download_button")) == 1
+    # public: no admin controls
+    assert not [b for b in at.button if b.label in ("Aprobar y cerrar", "Reabrir")]
+
+
+def test_admin_approves_and_reopens_a_month_from_the_sessions_page(app, demo_url):
+    at = app(role="admin", page="pages/sesiones.py")
+    at.selectbox(key="approve_which").set_value("2024-05")
+    at.button[[b.label for b in at.button].index("Aprobar y cerrar")].click().run()
+    assert not at.exception
+    store = Store.open(demo_url)
+    assert store.locked_months() == {"2024-05"}
+    assert "Cerrado" in frames_text(at)
+    at.selectbox(key="reopen_which").set_value("2024-05")
+    at.text_input(key="reopen_reason").set_value("corrección de DIRESA")
+    at.button[[b.label for b in at.button].index("Reabrir")].click().run()
+    assert store.locked_months() == set()
+    assert (store.audit_frame()["action"] == "reopen").sum() == 1
+
+
+def test_agreements_page_lists_overdue_first_and_never_renders_user_text(app, demo_url):
+    store = Store.open(demo_url)
+    add_agreement(store, date(2024, 7, 10), "**importante** <img src=x onerror=alert(1)>", "CARE",
+                  date(2099, 1, 1))
+    at = app(page="pages/acuerdos.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    statuses = list(table["Estado"])
+    overdue = [s for s in statuses if "Vencido" in s]
+    assert overdue and statuses[:len(overdue)] == overdue
+    assert "**importante** <img src=x onerror=alert(1)>" in list(table["Acuerdo"])
+    assert "onerror" not in texts(at)                       # never through markdown or HTML
+    at = app(page="pages/acuerdos.py", query={"institution": "CARE"})
+    assert set(at.dataframe[0].value["Responsable"]) == {"CARE Perú"}
+
+
+def test_admin_updates_an_agreement_status(app, demo_url):
+    at = app(role="admin", page="pages/acuerdos.py")
+    first = at.selectbox(key="agreement_which").value
+    at.selectbox(key="agreement_status").set_value("cumplido")
+    at.button[[b.label for b in at.button].index("Actualizar estado")].click().run()
+    assert not at.exception
+    from gapsmodel.sessions import agreements_frame
+    frame = agreements_frame(Store.open(demo_url)).set_index("id")
+    assert frame.loc[first, "status"] == "cumplido"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_session_pages_have_titles_in_both_languages(app, lang):
+    at = app(lang=lang, page="pages/sesiones.py")
+    assert not at.exception
+    assert at.title[0].value == {"es": "Sesiones de la Mesa", "en": "Sessions of the table"}[lang]
