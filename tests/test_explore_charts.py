@@ -1,0 +1,159 @@
+"""gapsmodel.explore_charts: each figure carries exactly the numbers of the frame it is given."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gapsmodel import explore_charts as xc
+from gapsmodel.charts import SEVERITY_COLORS
+from gapsmodel.i18n import Translator
+
+ES, EN = Translator("es"), Translator("en")
+
+
+def districts_frame():
+    return pd.DataFrame({
+        "ubigeo": ["240302", "240301", "240101"], "place": ["Aguas Verdes", "Zarumilla", "Tumbes"],
+        "need": [1234.0, 50.0, np.nan], "supply": [400.0, 45.0, np.nan], "unmet": [834.0, 5.0, np.nan],
+        "coverage": [400 / 1234, 0.9, np.nan], "severity": ["alta", "adecuada", "sin_datos"],
+        "reporters": [["ACNUR", "OIM"], ["ACNUR"], []]})
+
+
+def test_district_bars_draw_unmet_with_units_and_no_data_never_zero():
+    fig = xc.district_bars(districts_frame(), ES, "camas", "Aguas Verdes tiene la mayor brecha")
+    bar = fig.data[0]
+    assert list(bar.y) == ["Aguas Verdes", "Zarumilla", "Tumbes"]
+    assert list(bar.x[:2]) == [834.0, 5.0] and bar.x[2] > 0          # a grey stub, not a zero bar
+    assert bar.text[0] == "834 camas · ▲▲ Alta · 32 %"
+    assert bar.text[2] == "? Sin datos"
+    assert list(bar.marker.color) == [SEVERITY_COLORS["alta"], SEVERITY_COLORS["adecuada"], SEVERITY_COLORS["sin_datos"]]
+    assert fig.layout.title.text == "Aguas Verdes tiene la mayor brecha"
+
+
+def test_suppressed_counts_are_written_as_small_or_withheld():
+    frame = districts_frame().assign(unmet_suppressed=[False, True, False], unmet_complementary=[False, False, False])
+    fig = xc.district_bars(frame, ES, "casos", "t")
+    assert fig.data[0].text[1].startswith("<5 casos")
+    assert xc.count_text(ES, 3, suppressed=True, complementary=True) == "reservado"
+    assert xc.count_text(EN, 1234.5) == "1,234" or xc.count_text(EN, 1234.5) == "1,235"
+    assert xc.count_text(ES, np.nan) == "—"
+
+
+def square(code, x0, y0, size=1.0):
+    ring = [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
+    return {"type": "Feature", "id": code, "properties": {"ubigeo": code},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_centroids_are_area_weighted():
+    gj = {"type": "FeatureCollection", "features": [
+        square("a", 0, 0, 2),
+        {"type": "Feature", "id": "b", "geometry": {"type": "MultiPolygon", "coordinates": [
+            square("", 10, 10, 0.1)["geometry"]["coordinates"], square("", 20, 20, 4)["geometry"]["coordinates"]]}}]}
+    c = xc.centroids(gj)
+    assert c["a"] == pytest.approx((1.0, 1.0))
+    assert c["b"] == pytest.approx((22.0, 22.0))          # the largest polygon of a multipolygon
+
+
+def test_choropleth_offline_classes_labels_and_hover():
+    frame = districts_frame()
+    gj = {"type": "FeatureCollection", "features": [square(u, -80 - i, -3.5) for i, u in enumerate(frame["ubigeo"])]}
+    fig = xc.choropleth(frame, gj, ES, "camas", "Mapa", "personas")
+    area = fig.data[0]
+    assert area.type == "choroplethmap" and fig.layout.map.style == "white-bg"
+    assert list(area.locations) == ["240302", "240301", "240101"]
+    assert list(area.z) == [xc.SEVERITY_CLASSES.index(s) for s in ["alta", "adecuada", "sin_datos"]]
+    assert "Necesidad: 1,234 personas" in area.text[0] and "Oferta: 400 camas" in area.text[0]
+    assert "Necesidad no cubierta: 834 camas" in area.text[0] and "Reportan: ACNUR, OIM" in area.text[0]
+    assert "Necesidad" not in area.text[2] and "Sin datos" in area.text[2]
+    names, labels = fig.data[1], fig.data[2]
+    assert list(names.text) == ["Aguas Verdes", "Zarumilla", "Tumbes"]
+    assert list(labels.text) == ["▲▲ Alta", "✓ Adecuada", "? Sin datos"]
+    assert names.lon[0] == pytest.approx(-79.5) and names.lat[0] == pytest.approx(-3.0)
+    legend = [d.name for d in fig.data[3:]]
+    assert legend == ["▲▲▲ Crítica", "▲▲ Alta", "▲ Moderada", "✓ Adecuada", "? Sin datos"]
+    # colours: each class its palette colour
+    scale = dict((round(p, 3), c) for p, c in area.colorscale)
+    assert scale[0.2] in (SEVERITY_COLORS["critica"], SEVERITY_COLORS["alta"])
+
+
+def contrib_frame():
+    return pd.DataFrame({
+        "role": ["need", "need", "supply", "supply", "supply"],
+        "indicator": ["personas_requieren_alojamiento"] * 2 + ["camas_albergue"] * 3,
+        "institution": ["OIM", "ACNUR", "ACNUR", "ENCUENTROS", "OIM"],
+        "value": [120.0, 100.0, 30.0, 10.0, np.nan], "status": ["reported", "reported", "reported", "carried", "missing"],
+        "carried_from": [None, None, None, "2024-01", None], "months": [1, 1, 1, 1, 0],
+        "rule": ["max", "max", "sum", "sum", "sum"], "combined": [120.0, 120.0, 40.0, 40.0, 40.0],
+        "chosen": [True, False, True, True, False], "unit": ["personas"] * 2 + ["camas"] * 3})
+
+
+def test_contributions_bars_show_each_institution_and_the_combined_figure(catalog):
+    fig = xc.contributions_bars(contrib_frame(), catalog, ES, "t")
+    bar = fig.data[0]
+    assert list(bar.y) == ["Necesidad · OIM", "Necesidad · ACNUR", "Necesidad · combinada (la mayor cifra)",
+                           "Oferta · ACNUR", "Oferta · ENCUENTROS", "Oferta · OIM", "Oferta · combinada (suma)"]
+    assert list(bar.x) == [120, 100, 120, 30, 10, 0, 40]
+    assert bar.text[4] == "10 camas · arrastrado de ene. 2024"
+    assert bar.text[5] == "sin reporte"                 # missing is written, its bar is empty
+    assert list(bar.marker.pattern.shape) == ["", "", "", "", "/", "", ""]
+    shown = xc.contributions_display(contrib_frame(), catalog, EN)
+    assert list(shown["Status"]) == ["reported", "reported", "reported", "carried forward (Jan 2024)", "not reported"]
+
+
+def test_disaggregation_bars_values_shares_and_disagreeing_total(catalog):
+    frame = pd.DataFrame({"indicator": ["casos_vbg_reportados"] * 2, "institution": ["MIMP"] * 2,
+                          "group": ["mujer", "hombre"], "value": [14.0, 5.0], "total": [10.0, 10.0],
+                          "share": [14 / 19, 5 / 19], "unit": ["casos"] * 2})
+    fig = xc.disaggregation_bars(frame, catalog, ES, "t", "sex")
+    assert [d.name for d in fig.data] == ["Mujeres", "Hombres"]
+    assert [list(d.x) for d in fig.data] == [[14.0], [5.0]]
+    assert fig.data[0].text[0] == "14 (74 %)"
+    assert "10" in fig.layout.annotations[0].text and "19" in fig.layout.annotations[0].text
+
+
+def test_trend_chart_lines_sessions_and_last_severity(catalog):
+    rows = pd.DataFrame({"gap_code": ["camas_albergue"] * 3, "period": ["2024-01", "2024-02", "2024-03"],
+                         "coverage": [0.5, 0.45, np.nan], "unmet": [10, 12, np.nan],
+                         "severity": ["moderada", "alta", "sin_datos"]})
+    fig = xc.trend_chart(rows, catalog, ES, "t", "coverage", ["2024-02", "2023-05"])
+    line = fig.data[0]
+    assert list(line.x) == ["ene. 2024", "feb. 2024", "mar. 2024"]
+    assert list(line.y[:2]) == [0.5, 0.45] and np.isnan(line.y[2])
+    assert list(line.text) == ["", "▲▲ Alta", ""]       # the last point with data states its severity
+    assert [s.x0 for s in fig.layout.shapes if s.xref == "x"] == ["feb. 2024"]
+    fig = xc.trend_chart(rows, catalog, EN, "t", "unmet")
+    assert list(fig.data[0].customdata[:2, 0]) == ["10", "12"]
+
+
+def test_compare_bars_two_sides(catalog):
+    changed = pd.DataFrame({"gap_code": ["camas_albergue"], "sector": ["alojamiento"], "coverage_before": [0.5],
+                            "coverage_after": [0.25], "coverage_change": [-0.25], "unmet_before": [10.0],
+                            "unmet_after": [20.0], "unmet_change": [10.0], "severity_before": ["moderada"],
+                            "severity_after": ["critica"]})
+    fig = xc.compare_bars(changed, catalog, ES, "Enero", "Febrero", "t")
+    assert [d.name for d in fig.data] == ["Enero", "Febrero"]
+    assert [d.x[0] for d in fig.data] == [0.5, 0.25]
+    assert fig.data[1].text[0] == "▲▲▲ Crítica · 25 %"
+
+
+def test_completeness_heatmap_cells():
+    matrix = pd.DataFrame({"2024-01": [0.5, 1.0], "2024-02": [np.nan, 1.0]}, index=["DRE", "ACNUR"])
+    fig = xc.completeness_heatmap(matrix, ES, "t")
+    hm = fig.data[0]
+    assert list(hm.y) == ["DRE", "ACNUR"] and list(hm.x) == ["ene. 2024", "feb. 2024"]
+    assert hm.z[0][0] == 0.5 and np.isnan(hm.z[0][1])
+    assert [list(r) for r in hm.text] == [["50 %", ""], ["100 %", "100 %"]]
+
+
+def test_gap_display_writes_numbers_severity_and_carried(catalog, territory):
+    rows = pd.DataFrame({"gap_code": ["atencion_vbg"], "sector": ["vbg"], "period": ["2024-01"], "ubigeo": ["240302"],
+                         "level": ["district"], "need": [np.nan], "supply": [1234.0], "unmet": [np.nan],
+                         "coverage": [np.nan], "severity": ["alta"], "no_data_districts": [0], "carried": [True],
+                         "need_suppressed": [True], "need_complementary": [False], "unmet_suppressed": [True],
+                         "unmet_complementary": [True], "coverage_suppressed": [True]})
+    out = xc.gap_display(rows, catalog, ES, territory, 5).iloc[0]
+    assert out["Necesidad"] == "<5" and out["Oferta"] == "1,234" and out["Necesidad no cubierta"] == "reservado"
+    assert out["Cobertura"] == "—" and out["Severidad"] == "▲▲ Alta" and out["Dato arrastrado"] == "sí"
+    assert out["Lugar"] == "Aguas Verdes" and out["Periodo"] == "Enero 2024"
