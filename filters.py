@@ -77,8 +77,12 @@ def sidebar(t: Translator, groups: bool = True) -> View | None:
 
     def init(field: str, options: list, fallback) -> None:
         key = KEYS[field]
-        if key not in st.session_state:
-            st.session_state[key] = getattr(start, field) if field != "kind" else start.kind
+        if key in st.session_state:
+            # re-assigned through the Session State API so the value survives a page switch (the same key
+            # on another page is another widget, which would otherwise start from its default)
+            st.session_state[key] = st.session_state[key]
+        else:
+            st.session_state[key] = getattr(start, field)
         if st.session_state[key] not in options:
             st.session_state[key] = fallback if fallback in options else options[0]
 
