@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from gapsmodel.catalog import load_catalog
-from gapsmodel.ingest import Problem, UnreadableFile, UploadResult, read_upload
+from gapsmodel.ingest import Problem, UploadResult, read_upload
 from gapsmodel.ingest.values import parse_month
 from gapsmodel.store import VALUE_COLUMNS
 from gapsmodel.territory import load_territory

@@ -205,10 +205,12 @@ def test_hundred_thousand_messy_rows_are_fast(catalog, territory):
     lines[50] = lines[50].replace("ACNUR", "OIM").replace("UNHCR", "OIM").replace("Acnur Perú", "OIM")
     lines[60] = lines[60].split(";", 1)[0] + ";ACNUR;camas;24;;;;;abc;"
     data = "\r\n".join(lines).encode("cp1252")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = read_upload(data, "grande.csv", catalog, territory, institution="ACNUR", today=TODAY)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 8, elapsed
+    # CPU time is the measure (about 2 s on an idle 2-core machine); wall time only guards against a hang,
+    # since other test suites may share the machine.
+    assert time.process_time() - cpu < 8
+    assert time.perf_counter() - start < 30
     assert result.detected["decimal"] == ","
     assert len(result.values) == 100_000 - 2
     assert [(p.row, p.column) for p in result.errors] == [(51, "Institución"), (61, "Indicador"), (61, "Valor")]

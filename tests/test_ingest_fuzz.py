@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import date
 
 import openpyxl
@@ -18,7 +19,9 @@ from gapsmodel.territory import load_territory
 CATALOG = load_catalog()
 TERRITORY = load_territory()
 TODAY = date(2022, 8, 15)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: More examples for a long local run: INGEST_FUZZ_EXAMPLES=2000 python -m pytest tests/test_ingest_fuzz.py
+EXAMPLES = int(os.environ.get("INGEST_FUZZ_EXAMPLES", "150"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 HEADERS = ["periodo", "Período", "institucion", "indicador", "ubigeo", "distrito", "sexo", "edad", "nacionalidad",
            "valor", "nota", "#date", "#org", "#value", "#adm3+code", "camas_albergue", "DNI", "x", ""]
@@ -78,7 +81,7 @@ def test_arbitrary_small_tables(header, body, sep, encoding, institution):
     attempt(data, "tabla.csv", institution=institution, locked_months={"2022-04"})
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=max(EXAMPLES // 4, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6),
        body=st.lists(st.lists(st.one_of(CELLS, st.integers(-5, 10**6), st.floats(allow_nan=True),
                                         st.dates().map(lambda d: d.isoformat())), max_size=6), max_size=5),

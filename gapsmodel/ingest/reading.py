@@ -150,12 +150,14 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
     n_lines = text.count("\n") + 1
     if n_lines > limits["max_rows"] + HEADER_SCAN_ROWS:
         raise _too_many_rows(n_lines, limits)
-    head = [line for line in text.splitlines()[:SNIFF_LINES * 3] if line.strip()][:SNIFF_LINES]
+    lines = text.splitlines()
+    head = [line for line in lines[:SNIFF_LINES * 3] if line.strip()][:SNIFF_LINES]
     sep = _sniff(head)
     if sep is None:
         raise UnreadableFile("El archivo no parece una tabla: no se encontraron columnas separadas por coma, "
                              "punto y coma ni tabulador. " + _FIX.replace(" / ", " / Not a table: no columns found. "))
-    widest = max(line.count(sep) for line in text.splitlines()) + 1
+    widest = max(map(lambda line: line.count(sep), lines)) + 1
+    del lines
     if widest > max(limits["max_columns"] * 5, 1_000):
         raise _too_many_columns(widest, limits)
     try:
@@ -181,7 +183,7 @@ def _trim(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop empty columns at the right and empty rows at the bottom."""
     if frame.empty:
         return frame
-    filled = frame.apply(lambda c: c.astype(str).str.strip().ne("") & c.notna())
+    filled = frame.apply(lambda c: (c if c.dtype != object else c.astype(str)).str.strip().ne("") & c.notna())
     used_cols = filled.any(axis=0)
     used_rows = filled.any(axis=1)
     if not used_cols.any():

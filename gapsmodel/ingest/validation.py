@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from ..catalog import fold
@@ -119,12 +120,13 @@ class _Rows:
 
 def _map_unique(raw: pd.Series, func) -> tuple[pd.Series, pd.Series]:
     """(result, error message) per row, computing ``func`` once per distinct cell."""
-    uniques = pd.unique(raw)
-    results = [func(u) for u in uniques]
-    index = pd.Index(uniques)
-    value = pd.Series([r[0] for r in results], index=index, dtype=object)
-    error = pd.Series([r[1] for r in results], index=index, dtype=object)
-    return raw.map(value), raw.map(error)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    value = np.empty(len(uniques), dtype=object)
+    error = np.empty(len(uniques), dtype=object)
+    for i, cell in enumerate(uniques):
+        value[i], error[i] = func(cell)
+    return (pd.Series(value[codes], index=raw.index, dtype=object),
+            pd.Series(error[codes], index=raw.index, dtype=object))
 
 
 def read_upload(data: bytes, filename: str, catalog, territory, *, institution: str | None = None,
@@ -212,7 +214,7 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         name = cmap.names[pos]
         if name in personal_columns:
             continue
-        close = suggest(name, indicator_choices) if cmap.layout == "wide" else []
+        close = suggest(name, indicator_choices, n=2) if cmap.layout == "wide" else []
         if close:
             problems.append(Problem(cmap.header_row, name, name, (
                 f"Indicador desconocido en la fila de títulos.{did_you_mean(close)} Use los códigos de la hoja "
@@ -364,9 +366,9 @@ def _check_institution(rows: _Rows, out, cmap, catalog, institution) -> None:
     rows.flag(err.notna(), name, raw, err)
     if institution:
         other = code.notna() & (code != institution)
-        rows.flag(other, name, raw, code.map(lambda c: (
+        rows.flag(other, name, raw, code[other].map(lambda c: (
             f"Su cuenta es de {institution}; este archivo trae datos de {c}. Solo puede subir datos de su "
-            f"propia institución. / Your account is {institution}; this row is for {c}.")))
+            f"propia institución. / Your account is {institution}; this row is for {c}.")).reindex(code.index))
         code = code.where(~other)
     out["institution"] = code
 
@@ -384,7 +386,7 @@ def _check_indicator(rows: _Rows, out, cmap, indicators, choices) -> None:
         code = indicators.get(norm_header(text))
         if code:
             return code, None
-        return None, (f"Indicador desconocido.{did_you_mean(suggest(text, choices))} Use los códigos de la hoja "
+        return None, (f"Indicador desconocido.{did_you_mean(suggest(text, choices, n=2))} Use los códigos de la hoja "
                       f"«indicadores» de la plantilla. / Unknown indicator.")
     code, err = _map_unique(raw, resolve)
     rows.flag(err.notna(), cmap.name("indicator"), raw, err)
@@ -466,10 +468,16 @@ def _check_place(rows: _Rows, out, cmap, territory) -> None:
 
     pairs = rows.frame["ubigeo"].astype(str) + "\x1f" + rows.frame["district"].astype(str)
     code, err = _map_unique(pairs, resolve)
-    kind = err.map(lambda e: e[0] if isinstance(e, tuple) else None)
-    msg = err.map(lambda e: e[1] if isinstance(e, tuple) else None)
+    has_err = err.notna()
+    kind = pd.Series(None, index=err.index, dtype=object)
+    msg = pd.Series(None, index=err.index, dtype=object)
+    if has_err.any():
+        kind[has_err] = err[has_err].map(lambda e: e[0])
+        msg[has_err] = err[has_err].map(lambda e: e[1])
     ub_raw, di_raw = rows.frame["ubigeo"], rows.frame["district"]
-    rows.flag(kind.eq("ubigeo"), ub_name or di_name, ub_raw.where(ub_raw.map(_text).ne(""), di_raw), msg)
+    if kind.eq("ubigeo").any():
+        shown = ub_raw.where(ub_raw.map(_text).ne(""), di_raw)
+        rows.flag(kind.eq("ubigeo"), ub_name or di_name, shown, msg)
     rows.flag(kind.eq("district"), di_name or ub_name, di_raw, msg)
     rows.flag(kind.eq("district-warning"), di_name, di_raw, msg, level="warning")
     out["ubigeo"] = code

@@ -108,7 +108,7 @@ def parse_month(cell) -> tuple[str | None, str | None]:
 
 
 # --- numbers ---------------------------------------------------------------------------------------------
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+_SPACES = "[ \t\r\n\u00a0\u202f\u2009']+"   # a plain pattern string keeps pandas on its fast (pyarrow) path
 _KINDS = [  # (kind, pattern) tried in order on the unsigned text
     ("int", r"\d+"),
     ("amb_dot", r"[1-9]\d{0,2}\.\d{3}"),
@@ -229,6 +229,8 @@ def suggest(text: object, choices: dict[str, str], n: int = 1) -> list[str]:
     """Codes whose folded code or name is closest to ``text`` (difflib), best first."""
     key = fold(str(text).replace("_", " "))
     keys = difflib.get_close_matches(key, list(choices), n=5, cutoff=0.6)
+    if not keys and len(key) >= 4:   # a shortened code: 'camas' for 'camas_albergue'
+        keys = [k for k in choices if k.startswith(key + " ") or f" {key} " in f" {k} "][:3]
     out = []
     for k in keys:
         if choices[k] not in out:
