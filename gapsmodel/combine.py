@@ -27,11 +27,13 @@ _PART_PRIORITY = {("sex",): 0, ("age",): 1, ("nationality",): 2}
 
 def _breakdown(values: pd.DataFrame) -> pd.Series:
     """Which dimensions a row breaks down, as text ('' for a total row): 'sex', 'age', 'sex+age', ..."""
-    flags = [values[d].ne("total") for d in DIMENSIONS]
-    out = pd.Series("", index=values.index, dtype=object)
-    for dim, flag in zip(DIMENSIONS, flags):
-        out = out.where(~flag, out + np.where(out.eq(""), "", "+") + dim)
-    return out
+    # one bit per dimension, then one label per bit pattern (8 patterns): no string work per row
+    bits = np.zeros(len(values), dtype=np.int64)
+    for i, dim in enumerate(DIMENSIONS):
+        bits |= values[dim].ne("total").fillna(True).to_numpy(dtype=bool).astype(np.int64) << i
+    labels = np.array(["+".join(d for i, d in enumerate(DIMENSIONS) if pattern >> i & 1)
+                       for pattern in range(2 ** len(DIMENSIONS))], dtype=object)
+    return pd.Series(labels[bits], index=values.index, dtype=object)
 
 
 def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -70,21 +72,31 @@ def carry_forward(figures: pd.DataFrame, catalog: Catalog, until: str | None = N
     stocks = figures[figures["indicator"].isin(stock_codes)]
     if stocks.empty or catalog.carry_forward_months <= 0:
         return figures
-    base_index = month_index(stocks["period"])
-    copies = []
-    for k in range(1, catalog.carry_forward_months + 1):
-        idx = base_index + k
-        shifted = stocks.assign(
-            period=(idx // 12).astype(str).str.zfill(4) + "-" + (idx % 12 + 1).astype(str).str.zfill(2),
-            carried=True, lag=k)
-        copies.append(shifted)
-    carried = pd.concat(copies, ignore_index=True)
-    if until is not None:
-        carried = carried[carried["period"] <= until]
-    # nearest earlier report wins; a real report (lag 0) always wins
-    carried = carried.sort_values("lag", kind="stable").drop_duplicates(REPORT, keep="first")
-    reported = figures.set_index(REPORT).index
-    carried = carried.loc[~carried.set_index(REPORT).index.isin(reported)].drop(columns="lag")
+    # Integer keys instead of text: a series (institution, indicator, place) and its month number. A carried
+    # row's key is its series and month + k; only stock rows can share such a key.
+    month_codes, months = pd.factorize(stocks["period"])
+    month_no = month_index(pd.Series(months)).to_numpy()[month_codes]
+    first_month = int(month_no.min())
+    month_no = month_no - first_month
+    series_no = stocks.groupby(REPORT[:3], sort=False, observed=True).ngroup().to_numpy()
+    span = int(month_no.max()) + catalog.carry_forward_months + 1
+    taken = np.zeros((int(series_no.max()) + 1) * span, dtype=bool)
+    taken[series_no * span + month_no] = True  # a real report (lag 0) always wins
+    limit = np.iinfo(np.int64).max if until is None else int(month_index(pd.Series([until])).iloc[0]) - first_month
+    rows, target = [], []
+    for k in range(1, catalog.carry_forward_months + 1):  # the nearest earlier report wins
+        ok = np.flatnonzero(month_no + k <= limit)
+        keys = series_no[ok] * span + month_no[ok] + k
+        free = ~taken[keys]
+        taken[keys[free]] = True
+        rows.append(ok[free])
+        target.append(month_no[ok[free]] + k + first_month)
+    rows, target = np.concatenate(rows), np.concatenate(target)
+    names = np.unique(target)
+    text = pd.Series(names // 12).astype(str).str.zfill(4) + "-" + pd.Series(names % 12 + 1).astype(str).str.zfill(2)
+    carried = stocks.iloc[rows].assign(carried=True)
+    carried["period"] = pd.Series(text.to_numpy()[np.searchsorted(names, target)], index=carried.index,
+                                  dtype=stocks["period"].dtype)
     return pd.concat([figures, carried], ignore_index=True)
 
 
@@ -107,7 +119,9 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
                           "high_institution", "chosen_by"]
     if figures.empty:
         return pd.DataFrame(columns=cols)
-    frame = figures.merge(_rule_frame(catalog), on="indicator", how="left")
+    # sorted so that ties for lowest and highest go to the same institution whatever the input order
+    frame = figures.sort_values(PLACE_MONTH + ["institution"], kind="stable").reset_index(drop=True)
+    frame = frame.merge(_rule_frame(catalog), on="indicator", how="left")
     frame["is_source"] = frame["institution"].eq(frame["source"])
     frame["source_value"] = frame["value"].where(frame["is_source"])
     grouped = frame.groupby(PLACE_MONTH, sort=False, observed=True)

@@ -54,7 +54,7 @@ def period_figures(monthly: pd.DataFrame, catalog: Catalog, periods: list[Period
     frame = monthly.merge(pmap, on="period")
     time = frame["indicator"].map(catalog.indicators["time"])
     stocks = frame[time.eq("stock") & frame["is_last"]]
-    flows = frame[time.eq("flow")]
+    flows = frame[time.eq("flow")].sort_values(["indicator", "ubigeo", "period"], kind="stable")
     keys = ["indicator", "ubigeo", "period_code"]
     flow_sum = flows.groupby(keys, sort=False, observed=True).agg(
         value=("value", "sum"), carried=("carried", "any"), months=("period", "nunique"),
