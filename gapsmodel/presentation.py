@@ -331,7 +331,7 @@ def district_map(values: pd.Series, territory: Territory, title: str, colorbar_t
         geojson=geo, locations=codes, z=z, featureidkey="properties.ubigeo", text=names,
         colorscale=[[0, "#FFFFFF"], [0.5, "#F4B183"], [1, charts.SEVERITY_COLORS["critica"]]],
         zmin=0, zmax=max(1.0, max(z) if z else 1.0), marker_line_color="#222222", marker_line_width=1.2,
-        colorbar=dict(title=dict(text=colorbar_title)),
+        colorbar=dict(title=dict(text=colorbar_title), tickformat=",d", dtick=1),
         hovertemplate="%{text}: %{z:.0f}<extra></extra>"))
     lon, lat, zoom = _centre(geo)
     fig.update_layout(map=dict(style="white-bg", center=dict(lon=lon, lat=lat), zoom=zoom))
