@@ -547,3 +547,24 @@ def test_ordinary_columns_are_not_taken_for_personal_data(read):
     result = read(text)
     assert result.ok, result.problems_frame().to_string()
     assert result.values["value"].tolist() == [12345678.0]
+
+
+# --- header vocabulary ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("header, role", [
+    ("Período", "period"), ("PERIODO ", "period"), ("Mes", "period"), ("fecha", "period"), ("Date", "period"),
+    ("Institución", "institution"), ("Organización", "institution"), ("org", "institution"),
+    ("Organization", "institution"), ("Indicador", "indicator"), ("indicator", "indicator"),
+    ("UBIGEO", "ubigeo"), ("Código de distrito", "ubigeo"), ("adm3_code", "ubigeo"), ("ADM3 code", "ubigeo"),
+    ("Distrito", "district"), ("district", "district"), ("adm3 name", "district"), ("Sexo", "sex"),
+    ("Gender", "sex"), ("Grupo de edad", "age"), ("Age", "age"), ("Nacionalidad", "nationality"),
+    ("Valor", "value"), ("Cantidad", "value"), ("Total", "value"), ("value", "value"), ("Nota", "note"),
+    ("Observaciones", "note"), ("comentario", "note"), ("Valor (obligatorio)", "value"),
+    ("#date", "period"), ("#date+reported", "period"), ("#org", "institution"), ("#org+name", "institution"),
+    ("#org+code", "institution"), ("#indicator+code", "indicator"), ("#adm3+code", "ubigeo"),
+    ("#adm3+pcode", "ubigeo"), ("#adm3+name", "district"), ("#value", "value"), ("#affected+num", "value"),
+    ("#sex", "sex"), ("#gender", "sex"), ("#age", "age"), ("#country", "nationality"),
+    ("#affected+nationality", "nationality"), ("#meta+note", "note"), ("Nombre", None), ("#contact+phone", None),
+])
+def test_header_names_and_hashtags(header, role):
+    from gapsmodel.ingest.columns import header_role
+    assert header_role(header) == role

@@ -16,6 +16,7 @@ Errors refuse the file; warnings do not:
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -31,6 +32,8 @@ from .problems import PROBLEM_COLUMNS, Problem, UnreadableFile
 from .reading import HEADER_SCAN_ROWS, RawGrid, limits_from, read_grid
 from .values import (AGES, AMBIGUOUS_HELP, NUMBER_HELP, SEXES, clean_numbers, decide_decimal, did_you_mean,
                      number_kinds, parse_age, parse_month, parse_numbers, parse_sex, suggest)
+
+log = logging.getLogger(__name__)
 
 OUTLIER_FACTOR = 3.0
 OUTLIER_WINDOW = 12
@@ -146,8 +149,16 @@ def read_upload(data: bytes, filename: str, catalog, territory, *, institution: 
                              "or complex to read.") from None
     if institution is not None:
         institution = catalog.resolve_institution(institution) or institution
-    return check_grid(grid, catalog, territory, institution=institution, locked_months=locked_months,
-                      history=history, today=today or date.today())
+    try:
+        return check_grid(grid, catalog, territory, institution=institution, locked_months=locked_months,
+                          history=history, today=today or date.today())
+    except UnreadableFile:
+        raise
+    except Exception:  # noqa: BLE001 - a safety net: a user never sees a traceback; the log keeps it
+        log.exception("unexpected failure checking upload %r", filename)
+        raise UnreadableFile("No se pudo revisar el archivo por un error interno; se registró para corregirlo. "
+                             "Pruebe con la plantilla o avise a la secretaría técnica. / Internal error while "
+                             "checking the file; it was logged.") from None
 
 
 def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months, history, today) -> UploadResult:
