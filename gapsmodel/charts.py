@@ -77,10 +77,11 @@ def coverage_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo
             line=dict(color=SECTOR_COLORS[i % len(SECTOR_COLORS)], width=3),
             hovertemplate=f"{name}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
     months = sorted(rows["period"].unique())
-    for day in session_dates or []:
-        code = f"{day.year:04d}-{day.month:02d}"
-        if months and months[0] <= code <= months[-1]:
-            fig.add_vline(x=t.month(code), line_dash="dot", line_color="#777", line_width=1)
+    session_months = {f"{day.year:04d}-{day.month:02d}" for day in session_dates or []}
+    # all session markers in one layout update: one add_vline call per session is slow
+    fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=t.month(m), x1=t.month(m), y0=0, y1=1,
+                                   line=dict(color="#777", width=1, dash="dot"))
+                              for m in months if m in session_months])
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[t.month(m) for m in months])
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=None)
     fig.update_layout(legend=dict(orientation="h", y=-0.2))

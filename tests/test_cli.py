@@ -1,0 +1,120 @@
+"""The command line: exit codes, CSV columns, as-of, and no traceback for bad input."""
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gapsmodel.cli import main
+from gapsmodel.gaps import CSV_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_gaps_csv_has_exactly_the_documented_columns(capsys, demo_url):
+    code, out, _ = run(capsys, "gaps", "--db", demo_url, "--period", "2024-06", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == CSV_COLUMNS == ["gap_code", "sector", "period", "ubigeo", "level", "need", "supply",
+                                            "coverage", "unmet", "severity", "no_data_districts"]
+    assert len(rows) == 10 * (13 + 3 + 1)
+    assert {r["level"] for r in rows} == {"district", "province", "region"}
+    assert {r["severity"] for r in rows} <= {"adecuada", "moderada", "alta", "critica", "sin_datos"}
+    trata = [r for r in rows if r["gap_code"] == "atencion_trata" and r["level"] == "district"]
+    assert all(r["severity"] == "sin_datos" and r["need"] == "" and r["coverage"] == "" for r in trata)
+    region = next(r for r in rows if r["gap_code"] == "camas_albergue" and r["level"] == "region")
+    districts = [r for r in rows if r["gap_code"] == "camas_albergue" and r["level"] == "district"]
+    assert float(region["unmet"]) == pytest.approx(sum(float(r["unmet"]) for r in districts if r["unmet"]))
+
+
+def test_as_of_ignores_later_uploads(capsys, demo_url):
+    # the demo corrects ACNUR's beds in Aguas Verdes for March 2023 on 20 May 2023
+    def beds(as_of):
+        _, out, _ = run(capsys, "gaps", "--db", demo_url, "--period", "2023-03", "--as-of", as_of, "--format", "json")
+        return next(r for r in json.loads(out) if r["gap_code"] == "camas_albergue" and r["ubigeo"] == "240302")["supply"]
+    assert beds("2023-05-25") == beds("2023-05-19") + 25
+
+
+def test_quarter_and_year_periods(capsys, demo_url):
+    for period in ("2023-Q2", "2023"):
+        code, out, _ = run(capsys, "gaps", "--db", demo_url, "--period", period, "--format", "csv")
+        assert code == 0 and f",{period}," in out
+
+
+@pytest.mark.parametrize("argv", [("gaps", "--period", "2024-13"), ("gaps", "--as-of", "ayer"),
+                                  ("gaps", "--period", "Q2")])
+def test_bad_arguments_exit_2_without_traceback(capsys, demo_url, argv):
+    code, out, err = run(capsys, *argv, "--db", demo_url)
+    assert code == 2 and "Traceback" not in err and err.strip()
+
+
+def test_empty_store_says_so(capsys, tmp_path):
+    code, _, err = run(capsys, "gaps", "--db", f"sqlite:///{tmp_path / 'e.db'}")
+    assert code == 1 and "demo" in err
+
+
+def test_import_then_gaps_shows_the_new_figure(capsys, tmp_path):
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    good = tmp_path / "acnur.csv"
+    good.write_text("periodo,indicador,distrito,valor\n2022-05,personas_requieren_alojamiento,Aguas Verdes,100\n"
+                    "2022-05,camas_albergue,AGUAS VERDES,40\n", encoding="utf-8")
+    assert run(capsys, "validate", str(good), "--institution", "ACNUR", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "import", str(good), "--institution", "ACNUR", "--db", db)
+    assert code == 0 and "2" in out
+    _, out, _ = run(capsys, "gaps", "--db", db, "--period", "2022-05", "--format", "json")
+    row = next(r for r in json.loads(out) if r["gap_code"] == "camas_albergue" and r["ubigeo"] == "240302")
+    assert (row["need"], row["supply"], row["unmet"], row["severity"]) == (100, 40, 60, "alta")
+
+
+def test_file_with_problems_exits_1_with_row_numbers_and_stores_nothing(capsys, tmp_path):
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("periodo,indicador,distrito,valor\n2022-05,camas_albergu,Aguas Verdes,40\n"
+                   "2022-05,camas_albergue,Aguas Verdes,-3\n", encoding="utf-8")
+    code, out, _ = run(capsys, "import", str(bad), "--institution", "ACNUR", "--db", db)
+    assert code == 1
+    assert "fila 2" in out and "fila 3" in out and "camas_albergue" in out
+    assert run(capsys, "gaps", "--db", db)[0] == 1   # still empty
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02\xff" * 100, b"PK\x03\x04garbage"])
+def test_unreadable_file_exits_2(capsys, tmp_path, content):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    code, _, err = run(capsys, "validate", str(path), "--institution", "ACNUR", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert code == 2 and "Traceback" not in err and err.strip()
+
+
+def test_missing_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", str(tmp_path / "nope.csv"), "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert code == 2 and "nope.csv" in err
+
+
+def test_module_entry_point_runs_in_a_subprocess(tmp_path):
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    done = subprocess.run([sys.executable, "-m", "gapsmodel", "demo", "--db", db], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run([sys.executable, "-m", "gapsmodel", "demo", "--db", db], cwd=ROOT, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 1 and "--force" in again.stderr
+
+
+def test_every_command_has_help_in_both_languages():
+    from gapsmodel.cli import EXTRA_COMMANDS, _parser
+    import importlib
+    parser = _parser([importlib.import_module(m) for m in EXTRA_COMMANDS])
+    sub = next(a for a in parser._actions if a.dest == "command")
+    documented = {c.dest: c.help for c in sub._choices_actions}
+    for name in ("validate", "import", "gaps", "report", "demo"):
+        assert name in sub.choices
+        assert documented.get(name) and "/" in documented[name], f"{name} lacks es / en help"
