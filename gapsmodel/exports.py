@@ -1,0 +1,164 @@
+"""Files people download: CSV and Excel bytes, safe to open in a spreadsheet, and the audit log.
+
+Spreadsheet formula injection: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return may be run as a formula by Excel or LibreOffice (``=HYPERLINK(...)``, ``=cmd|...``). Uploaded notes,
+file names and user names end up in exports, so every text cell and header that starts with one of those
+characters gets a leading apostrophe ``'`` and is stored as text. Numbers stay numbers (a negative number
+is a number, not text).
+
+Exports carry what the view they come from shows: pass a suppressed table (``protection.suppress_gaps``)
+for anything made from a public view.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from .catalog import fold
+from .permissions import Actor
+from .store import Store
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_ENCODING = "utf-8-sig"
+"""UTF-8 with a byte-order mark: Excel then reads accents (Período, Institución) correctly."""
+SHEET_TITLE_MAX = 31
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+AUDIT_COLUMNS = ["at", "actor", "action", "detail"]
+SECRET_KEY_WORDS = ("password", "contrasena", "clave", "hash", "secret", "token")
+_ARGON2 = re.compile(r"\$argon2(?:id|i|d)\$[^\s\"',}]*")
+REDACTED = "[redactado]"
+
+
+def neutralise(value: object) -> object:
+    """A text value that could start a formula, with a leading apostrophe; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell and column name neutralised; numeric columns untouched."""
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)):
+            out[col] = series.astype(object).map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame, sep: str = ",") -> bytes:
+    """CSV (UTF-8 with BOM, no index, CRLF line ends as RFC 4180 and Excel expect) with formulas
+    neutralised. With CRLF line ends, any field holding a line break or carriage return is quoted."""
+    return neutralise_frame(frame).to_csv(index=False, sep=sep, lineterminator="\r\n").encode(CSV_ENCODING)
+
+
+def _cell(value: object) -> object:
+    """A Python value openpyxl writes as the right cell type; text is cleaned and neutralised."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    if isinstance(value, float):
+        return None if np.isnan(value) else value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return neutralise(text)
+
+
+def _sheet_title(name: object, used: set[str]) -> str:
+    base = _SHEET_FORBIDDEN.sub("_", str(name)).strip("'").strip() or "Hoja"
+    base = base[:SHEET_TITLE_MAX]
+    title, n = base, 2
+    while title.casefold() in used:
+        suffix = f" ({n})"
+        title = base[:SHEET_TITLE_MAX - len(suffix)] + suffix
+        n += 1
+    used.add(title.casefold())
+    return title
+
+
+def to_xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook, one sheet per frame (sheet names made valid and unique), header in bold,
+    formulas neutralised: every text cell is stored as text, never as a formula."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for name, frame in (frames or {"Hoja": pd.DataFrame()}).items():
+        sheet = workbook.create_sheet(_sheet_title(name, used))
+        sheet.append([_cell(str(c)) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- what may be exported ---------------------------------------------------------------------
+def _is_secret_key(key: object) -> bool:
+    folded = fold(key)
+    return any(word in folded for word in SECRET_KEY_WORDS)
+
+
+def _scrub(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k: (REDACTED if _is_secret_key(k) else _scrub(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_scrub(v) for v in obj]
+    if isinstance(obj, str):
+        return _ARGON2.sub(REDACTED, obj)
+    return obj
+
+
+def redact_detail(detail: object) -> str:
+    """An audit detail with any secret-looking field or password hash replaced by ``[redactado]``.
+    Nothing secret is ever written to the log; this is a second line of defence for exports."""
+    text = "" if detail is None else str(detail)
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return _ARGON2.sub(REDACTED, text)
+    return json.dumps(_scrub(parsed), ensure_ascii=False, default=str)
+
+
+def audit_frame_for_export(store: Store, *, actor: Actor) -> pd.DataFrame:
+    """The audit log, newest first (AUDIT_COLUMNS: when in UTC, who, what, detail), without secrets.
+    Needs ``read_audit``."""
+    actor.require("read_audit")
+    frame = store.audit_frame()
+    frame = frame.reindex(columns=AUDIT_COLUMNS)
+    frame["at"] = pd.to_datetime(frame["at"])
+    frame["detail"] = frame["detail"].map(redact_detail)
+    return frame.reset_index(drop=True)
+
+
+def download_values(store: Store, *, actor: Actor, as_of: datetime | None = None) -> pd.DataFrame:
+    """Exact values in force (per institution, unsuppressed) for download. Needs ``download``."""
+    actor.require("download")
+    frame = store.values(as_of)
+    return frame.drop(columns=["batch_id"], errors="ignore")
