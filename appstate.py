@@ -189,3 +189,22 @@ def sessions_changed() -> None:
     """Forget cached sessions and session slides after a session or agreement was written."""
     _sessions.clear()
     _session_bundle.clear()
+
+
+# --- entry point guard ----------------------------------------------------------------------
+ENTRY_FLAG = "_ran_through_dashboard"
+WANTED_PAGE = "_wanted_page"
+
+
+def require_entry_point(page_file: str) -> None:
+    """Send a page opened by its own address straight after a server start through dashboard.py.
+
+    Until some session has run ``st.navigation``, Streamlit serves files in ``pages/`` on their own (its
+    older multipage mode), without the app's navigation, language switch and banner. The entry point
+    sets ENTRY_FLAG while it runs a page; a page run without it hands over to the entry point, which
+    then opens the page the user asked for.
+    """
+    if not st.session_state.get(ENTRY_FLAG):
+        from pathlib import Path
+        st.session_state[WANTED_PAGE] = f"pages/{Path(page_file).name}"
+        st.switch_page("dashboard.py")

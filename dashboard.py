@@ -26,15 +26,22 @@ def main() -> None:
     for path, title, icon, section, url in PAGES:
         sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
     page = st.navigation(sections)
+    wanted = st.session_state.pop(appstate.WANTED_PAGE, None)
+    if wanted and any(path == wanted for path, *_ in PAGES):
+        st.switch_page(wanted)
     with st.sidebar:
         lang = st.radio(t("app.language"), ["es", "en"], horizontal=True, key="lang",
                         format_func=lambda code: {"es": "Español", "en": "English"}[code])
         st.query_params["lang"] = lang
         st.caption(t("app.table"))
     t = appstate.translator()
-    with appstate.guarded(t):
-        appstate.demo_banner(t)
-        page.run()
+    st.session_state[appstate.ENTRY_FLAG] = True
+    try:
+        with appstate.guarded(t):
+            appstate.demo_banner(t)
+            page.run()
+    finally:
+        st.session_state[appstate.ENTRY_FLAG] = False
     st.divider()
     st.caption(t("app.footer_geo"))
 

@@ -21,7 +21,7 @@ from .territory import load_territory
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
 # command groups that live in their own modules: each has add_parser(subparsers) and run(args, store, catalog)
-EXTRA_COMMANDS: list[str] = []
+EXTRA_COMMANDS: list[str] = ["gapsmodel.cli_users"]
 EXTRA_COMMANDS.append("gapsmodel.cli_report")  # report, approve, reopen
 
 

@@ -14,6 +14,8 @@ from gapsmodel.presentation import agreements_table
 from gapsmodel.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreements_frame,
                                 follow_up_order, update_agreement)
 
+appstate.require_entry_point(__file__)
+
 t = appstate.translator()
 catalog = appstate.catalog()
 actor = appstate.actor()

@@ -13,6 +13,8 @@ from gapsmodel.periods import Period, add_months
 from gapsmodel.protection import is_protected_indicator
 from gapsmodel.quality import completeness, overall
 
+appstate.require_entry_point(__file__)
+
 
 def main() -> None:
     t = appstate.translator()

@@ -10,6 +10,8 @@ from gapsmodel import explore
 from gapsmodel import explore_charts as xc
 from gapsmodel.protection import is_protected_indicator
 
+appstate.require_entry_point(__file__)
+
 
 def values_display(values, catalog, territory, t):
     out = values[["period", "institution", "indicator", "ubigeo", "sex", "age", "nationality", "value", "note",

@@ -10,6 +10,8 @@ from gapsmodel import explore
 from gapsmodel import explore_charts as xc
 from gapsmodel.protection import public_institution_breakdown_allowed
 
+appstate.require_entry_point(__file__)
+
 
 def main() -> None:
     t = appstate.translator()

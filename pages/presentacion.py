@@ -8,6 +8,8 @@ import streamlit as st
 import appstate
 from gapsmodel.presentation import md_escape
 
+appstate.require_entry_point(__file__)
+
 # static page style only (no user text): large type and high contrast for a projected screen
 STYLE = """<style>
 .st-key-slide h1 {font-size: 3.2rem !important; line-height: 1.15; color: #000;}

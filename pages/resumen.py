@@ -6,6 +6,8 @@ import streamlit as st
 import appstate
 from gapsmodel import charts, model, overview
 
+appstate.require_entry_point(__file__)
+
 t = appstate.translator()
 catalog, territory = appstate.catalog(), appstate.territory()
 st.title(t("overview.title"))

@@ -11,6 +11,8 @@ from gapsmodel import explore_charts as xc
 from gapsmodel.catalog import NO_DATA
 from gapsmodel.protection import public_institution_breakdown_allowed
 
+appstate.require_entry_point(__file__)
+
 
 def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
     catalog, territory = appstate.catalog(), appstate.territory()

@@ -17,6 +17,8 @@ from gapsmodel.report import build_report
 from gapsmodel.sessions import SessionError, add_session, update_session
 from gapsmodel.store import Store, default_url
 
+appstate.require_entry_point(__file__)
+
 t = appstate.translator()
 catalog, territory = appstate.catalog(), appstate.territory()
 actor = appstate.actor()

@@ -14,6 +14,8 @@ from gapsmodel.i18n import Translator
 from gapsmodel.periods import month_of, parse_period, period_of, periods_between
 from gapsmodel.store import default_url
 
+appstate.require_entry_point(__file__)
+
 
 def pick(label: str, options: list, key: str, default, fmt):
     if st.session_state.get(key) not in options:
