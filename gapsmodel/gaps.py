@@ -175,11 +175,12 @@ def sector_summary(gap_table: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     frame = gap_table.assign(unit=gap_table["gap_code"].map(catalog.gaps["unit"]))
     keys = ["sector", "period", "ubigeo", "level"]
     frame["rank"] = frame["severity"].map(SEVERITY_ORDER)
-    valid = frame[frame["severity"].ne(NO_DATA)]
+    frame["no_data"] = frame["severity"].eq(NO_DATA)
+    valid = frame[~frame["no_data"]]
     agg = valid.groupby(keys, observed=True).agg(need=("need", "sum"), supply=("supply", "sum"),
                                                  unmet=("unmet", "sum"), units=("unit", "nunique"))
     worst = frame.groupby(keys, observed=True).agg(rank=("rank", "min"), gaps=("gap_code", "nunique"),
-                                                   gaps_no_data=("severity", lambda s: int(s.eq(NO_DATA).sum())),
+                                                   gaps_no_data=("no_data", "sum"),
                                                    units_all=("unit", "nunique"))
     out = worst.join(agg)
     out["worst_severity"] = out["rank"].map({v: k for k, v in SEVERITY_ORDER.items()})
