@@ -201,10 +201,159 @@ def require_entry_point(page_file: str) -> None:
 
     Until some session has run ``st.navigation``, Streamlit serves files in ``pages/`` on their own (its
     older multipage mode), without the app's navigation, language switch and banner. The entry point
-    sets ENTRY_FLAG while it runs a page; a page run without it hands over to the entry point, which
-    then opens the page the user asked for.
+    sets ENTRY_FLAG in every session it runs; a page run in a session without it hands over to the
+    entry point, which then opens the page the user asked for.
     """
     if not st.session_state.get(ENTRY_FLAG):
         from pathlib import Path
         st.session_state[WANTED_PAGE] = f"pages/{Path(page_file).name}"
         st.switch_page("dashboard.py")
+
+
+# --- accounts: sign-in state, the account box in the sidebar, pages by role ----------------------------
+# st.session_state["actor"] holds the Actor; LOGIN records how it signed in ({"username", "via"}), so that
+# refresh_actor() can rebuild it from the users table on every run. ("via" is "password" or "oidc".)
+LOGIN = "_login"
+LOGIN_NOTICE = "_login_notice"
+REQUIRE_LOGIN_ENV = "GAPSMODEL_REQUIRE_LOGIN"
+ADMIN_PAGE_ACTIONS = {"pages/usuarios.py": "manage_users", "pages/auditoria.py": "read_audit"}
+
+
+def login_required() -> bool:
+    """True when the deployment shows nothing but the login page to visitors (GAPSMODEL_REQUIRE_LOGIN=1)."""
+    import os
+    return os.environ.get(REQUIRE_LOGIN_ENV, "").strip().lower() in {"1", "true", "yes", "on", "si", "sí"}
+
+
+def signed_in() -> bool:
+    return actor().role != "public"
+
+
+def sign_in(who: Actor, via: str = "password") -> None:
+    """Remember a signed-in user for this browser session (the login page calls this after authenticate)."""
+    st.session_state["actor"] = who
+    st.session_state[LOGIN] = {"username": who.username, "via": via}
+    st.session_state.pop(LOGIN_NOTICE, None)
+
+
+def sign_out(notice: str | None = None) -> None:
+    """Forget the signed-in user of this session; ``notice`` is shown once in the sidebar."""
+    st.session_state.pop("actor", None)
+    st.session_state.pop(LOGIN, None)
+    if notice:
+        st.session_state[LOGIN_NOTICE] = notice
+
+
+def oidc_providers() -> list[str]:
+    """Names to pass to st.login() for the identity providers configured in .streamlit/secrets.toml:
+    "default" when [auth] itself holds client_id, plus one per [auth.<name>] table. Empty when there is
+    no [auth] section or Authlib (needed by st.login) is missing."""
+    try:
+        section = st.secrets.get("auth")
+    except Exception:  # noqa: BLE001 - no secrets.toml, or an unreadable one: no OIDC
+        return []
+    if not section or "redirect_uri" not in section or "cookie_secret" not in section:
+        return []
+    try:
+        import authlib  # noqa: F401 - st.login needs it
+    except ImportError:
+        return []
+    names = ["default"] if "client_id" in section else []
+    names += [k for k, v in section.items() if hasattr(v, "keys") and "client_id" in v]
+    return names
+
+
+def oidc_email() -> str | None:
+    """The e-mail of the user signed in with the identity provider (st.user), or None. A provider that
+    says the address is not verified (email_verified = false) gives None: the address is the account key."""
+    if not oidc_providers():
+        return None
+    try:
+        info = st.user.to_dict()
+    except Exception:  # noqa: BLE001
+        return None
+    if info.get("is_logged_in") is not True or info.get("email_verified") is False:
+        return None
+    email = str(info.get("email") or "").strip()
+    return email or None
+
+
+def refresh_actor() -> None:
+    """Rebuild the signed-in user's Actor from the users table on every run (call once, before navigation).
+
+    A disabled account or a changed role takes effect at once; an account that may no longer sign in is
+    signed out with a notice. Someone signed in with the identity provider (OIDC) is mapped to the account
+    whose user name is their e-mail. A session whose actor was not set by a sign-in (LOGIN absent, as in the
+    AppTest fixtures) is left as it is.
+    """
+    try:
+        _refresh_actor()
+    except Exception:  # noqa: BLE001 - fail closed: without a confirmed account the session is public
+        traceback.print_exc()
+        sign_out(translator()("accounts.refresh_failed"))
+
+
+def _refresh_actor() -> None:
+    from gapsmodel import accounts
+    login = st.session_state.get(LOGIN)
+    email = oidc_email()
+    if login and login.get("via") == "oidc" and (email is None or accounts.normalise_username(email)
+                                                != login.get("username")):
+        sign_out()  # signed out of the provider, or another provider account
+        login = None
+    if login is None:
+        if email is None:
+            return
+        try:
+            who = accounts.actor_for(store(), email)
+        except accounts.LoginFailed:
+            st.session_state[LOGIN_NOTICE] = translator()("accounts.oidc_no_account", email=email)
+            return
+        sign_in(who, via="oidc")
+        store().audit(who.username, "login", {"role": who.role, "institution": who.institution, "via": "oidc"})
+        return
+    try:
+        st.session_state["actor"] = accounts.actor_for(store(), login["username"])
+    except accounts.LoginFailed as exc:
+        sign_out(str(exc))
+
+
+def role_label(t: Translator, role: str) -> str:
+    return t(f"accounts.role_{role}")
+
+
+def institution_label(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return f"{code} — {catalog().label('institutions', code, language())}"
+    except Exception:  # noqa: BLE001 - an institution no longer in the catalog still shows its code
+        return code
+
+
+def account_sidebar(t: Translator) -> None:
+    """Who is signed in, with which role and institution (or that nobody is), in the sidebar."""
+    notice = st.session_state.pop(LOGIN_NOTICE, None)
+    if notice:
+        st.warning(notice)
+    who = actor()
+    if not signed_in():
+        st.caption(t("accounts.sidebar_public"))
+        return
+    lines = [t("accounts.sidebar_user", user=who.username), t("accounts.sidebar_role", role=role_label(t, who.role))]
+    if who.institution:
+        lines.append(t("accounts.sidebar_institution", institution=institution_label(who.institution)))
+    st.text("\n".join(lines))  # st.text: user names are shown as typed, never as markdown
+
+
+def visible_pages(pages: list[tuple], admin_pages: list[tuple], account_page: tuple) -> list[tuple]:
+    """The navigation entries for this user: everything public, the account page (titled "Mi cuenta"
+    once signed in), and the administration pages for administrators; only the account page when the
+    deployment requires a login and nobody is signed in. Entries: (file, title key, icon, section key, url).
+    """
+    path, _title, icon, section, url = account_page
+    account = (path, "accounts_nav.my_account" if signed_in() else "accounts_nav.login", icon, section, url)
+    if login_required() and not signed_in():
+        return [account]
+    admin = [p for p in admin_pages if actor().can(ADMIN_PAGE_ACTIONS.get(p[0], "manage_users"))]
+    return list(pages) + [account] + admin

@@ -16,32 +16,40 @@ PAGES = [
     ("pages/tendencias.py", "explore_nav.trends", ":material/trending_up:", "explore_nav.section_analysis", "tendencias"),
     ("pages/calidad.py", "explore_nav.quality", ":material/fact_check:", "explore_nav.section_analysis", "calidad"),
     ("pages/datos.py", "explore_nav.data", ":material/table_view:", "explore_nav.section_analysis", "datos"),
+    ("pages/cargar.py", "upload_nav.upload", ":material/upload_file:", "upload_nav.section_partners", "cargar"),
+]
+# the login page for everyone ("Mi cuenta" once signed in); the administration pages only for administrators
+ACCOUNT_PAGE = ("pages/ingresar.py", "accounts_nav.login", ":material/login:", "accounts_nav.section_account", "ingresar")
+ADMIN_PAGES = [
+    ("pages/usuarios.py", "accounts_nav.users", ":material/group:", "accounts_nav.section_admin", "usuarios"),
+    ("pages/auditoria.py", "accounts_nav.audit", ":material/history:", "accounts_nav.section_admin", "auditoria"),
 ]
 
 
 def main() -> None:
     st.set_page_config(page_title="Brechas Tumbes", page_icon=":material/bar_chart:", layout="wide")
     t = appstate.translator()
+    appstate.refresh_actor()
+    pages = appstate.visible_pages(PAGES, ADMIN_PAGES, ACCOUNT_PAGE)
     sections: dict[str, list] = {}
-    for path, title, icon, section, url in PAGES:
+    for path, title, icon, section, url in pages:
         sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
     page = st.navigation(sections)
     wanted = st.session_state.pop(appstate.WANTED_PAGE, None)
-    if wanted and any(path == wanted for path, *_ in PAGES):
+    if wanted and any(path == wanted for path, *_ in pages):
         st.switch_page(wanted)
     with st.sidebar:
         lang = st.radio(t("app.language"), ["es", "en"], horizontal=True, key="lang",
                         format_func=lambda code: {"es": "Español", "en": "English"}[code])
         st.query_params["lang"] = lang
         st.caption(t("app.table"))
+        appstate.account_sidebar(t)
     t = appstate.translator()
+    # set once and never cleared: writing session state after the page ran resets its widgets
     st.session_state[appstate.ENTRY_FLAG] = True
-    try:
-        with appstate.guarded(t):
-            appstate.demo_banner(t)
-            page.run()
-    finally:
-        st.session_state[appstate.ENTRY_FLAG] = False
+    with appstate.guarded(t):
+        appstate.demo_banner(t)
+        page.run()
     st.divider()
     st.caption(t("app.footer_geo"))
 

@@ -128,8 +128,8 @@ def cmd_import(args, catalog, territory) -> int:
 def _format_table(frame, columns) -> str:
     shown = frame[columns].copy()
     for col in ("need", "supply", "unmet"):
-        shown[col] = shown[col].map(lambda v: "" if v != v else f"{v:,.0f}")
-    shown["coverage"] = shown["coverage"].map(lambda v: "" if v != v else f"{v:.0%}")
+        shown[col] = shown[col].map(lambda v: v if isinstance(v, str) else ("" if v != v else f"{v:,.0f}"))
+    shown["coverage"] = shown["coverage"].map(lambda v: v if isinstance(v, str) else ("" if v != v else f"{v:.0%}"))
     return shown.to_string(index=False)
 
 
@@ -148,6 +148,8 @@ def cmd_gaps(args, catalog, territory) -> int:
     table = table.assign(_o=table["level"].map(order)).sort_values(["gap_code", "_o", "ubigeo"]).drop(columns="_o")
     out = table[CSV_COLUMNS].copy()
     out["coverage"] = out["coverage"].round(4)
+    if args.public:
+        out = _mark_suppressed(out, table, catalog)
     if args.format == "csv":
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
     elif args.format == "json":
@@ -155,6 +157,23 @@ def cmd_gaps(args, catalog, territory) -> int:
     else:
         print(_format_table(out, CSV_COLUMNS))
     return OK
+
+
+def _mark_suppressed(out, table, catalog):
+    """Suppressed cells read '<5' (small count) or 'reservado' (masked to protect another cell)."""
+    out = out.astype({c: object for c in ("need", "supply", "unmet", "coverage")})
+    for col in ("need", "supply", "unmet", "coverage"):
+        flag, extra = f"{col}_suppressed", f"{col}_complementary"
+        if flag not in table:
+            continue
+        small = table[flag].fillna(False).astype(bool) & ~table.get(extra, False)
+        withheld = table[flag].fillna(False).astype(bool) & table.get(extra, False)
+        if col in ("coverage",):
+            out.loc[table[flag].fillna(False).astype(bool), col] = "reservado"
+            continue
+        out.loc[small, col] = f"<{catalog.small_cell_threshold}"
+        out.loc[withheld, col] = "reservado"
+    return out
 
 
 def cmd_demo(args, catalog, territory) -> int:

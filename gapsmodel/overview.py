@@ -8,6 +8,7 @@ import pandas as pd
 from .catalog import NO_DATA, Catalog
 from .gaps import SEVERITY_ORDER, sector_summary
 from .i18n import Translator
+from .protection import format_count
 from .quality import overall
 
 
@@ -76,7 +77,27 @@ def _display(frame: pd.DataFrame, t: Translator, columns: dict[str, str]) -> pd.
     out = frame[list(columns)].copy()
     if "severity" in out:
         out["severity"] = out["severity"].map(t.severity)
+    for col in ("need", "supply", "unmet", "coverage"):
+        flag = f"{col}_suppressed"
+        if col in out and flag in frame and frame[flag].fillna(False).astype(bool).any():
+            out[col] = display_counts(frame, col, t)
     return out.rename(columns={k: t(v) for k, v in columns.items()})
+
+
+def display_counts(frame: pd.DataFrame, col: str, t: Translator, threshold: int = 5) -> pd.Series:
+    """A count column as text for a public view: '<5' or 'reservado' where suppressed, else the number."""
+    flag, extra = frame.get(f"{col}_suppressed"), frame.get(f"{col}_complementary")
+    if flag is None:
+        return frame[col].map(lambda v: t.percent(v) if col == "coverage" else t.number(v))
+    out = []
+    for value, hidden, other in zip(frame[col], flag.fillna(False),
+                                    extra.fillna(False) if extra is not None else [False] * len(frame)):
+        if col == "coverage":
+            out.append(format_count(value, True, threshold, t.lang, True) if hidden else t.percent(value))
+        else:
+            out.append(format_count(value, bool(hidden), threshold, t.lang, bool(other)) if hidden
+                       else t.number(value))
+    return pd.Series(out, index=frame.index, dtype=object)
 
 
 def bars_table(table: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str) -> pd.DataFrame:

@@ -62,8 +62,13 @@ def app(demo_url, monkeypatch):
 
     ``app(role="analyst", institution=None, lang="es")`` returns the AppTest, already run once.
     """
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
     monkeypatch.setenv(ENV_VAR, demo_url)
+    # A fresh process runs its very first script in Streamlit's older pages/ mode until st.navigation has
+    # been called once; widget ids then change on the second run. A server does that once per process;
+    # here every test would, so start as a server that has already run the entry point.
+    PagesManager.uses_pages_directory = False
 
     def make(role: str = "public", institution: str | None = None, lang: str = "es", page: str | None = None,
              query: dict | None = None, run: bool = True):

@@ -118,3 +118,17 @@ def test_every_command_has_help_in_both_languages():
     for name in ("validate", "import", "gaps", "report", "demo"):
         assert name in sub.choices
         assert documented.get(name) and "/" in documented[name], f"{name} lacks es / en help"
+
+
+def test_public_flag_never_prints_a_small_protected_count(capsys, demo_url, catalog):
+    _, exact, _ = run(capsys, "gaps", "--db", demo_url, "--period", "2024-06", "--format", "csv")
+    _, public, _ = run(capsys, "gaps", "--db", demo_url, "--period", "2024-06", "--format", "csv", "--public")
+    protected = {"atencion_trata", "atencion_vbg", "canales_atencion", "proteccion_nna"}
+    exact_rows = [r for r in csv.DictReader(io.StringIO(exact)) if r["gap_code"] in protected]
+    public_rows = [r for r in csv.DictReader(io.StringIO(public)) if r["gap_code"] in protected]
+    assert any(r["need"] and 0 < float(r["need"]) < 5 for r in exact_rows)   # the demo has small cells
+    for row in public_rows:
+        for col in ("need", "supply", "unmet"):
+            value = row[col]
+            assert value in ("", "<5", "reservado") or float(value) >= 5 or float(value) == 0 and col == "unmet"
+    assert any(r["need"] == "<5" for r in public_rows)

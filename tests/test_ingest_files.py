@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import random
-import time
 import zipfile
 from datetime import date
 
@@ -64,9 +63,7 @@ def test_too_many_rows(catalog, territory):
 
 def test_hundred_thousand_columns(catalog, territory):
     data = (",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" for _ in range(100_000))).encode()
-    start = time.perf_counter()
     assert "columnas" in refused(data, catalog, territory)
-    assert time.perf_counter() - start < 5
 
 
 def test_too_many_columns_in_xlsx(catalog, territory):
@@ -89,10 +86,8 @@ def test_xlsx_zip_bomb_is_refused_before_opening(catalog, territory):
     data = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
                  "xl/worksheets/sheet1.xml": b"\x00" * 120_000_000})
     assert len(data) < 1_000_000
-    start = time.perf_counter()
     message = refused(data, catalog, territory, "bomba.xlsx")
     assert "seguridad" in message
-    assert time.perf_counter() - start < 2
 
 
 @pytest.mark.parametrize("members, words", [
@@ -205,12 +200,8 @@ def test_hundred_thousand_messy_rows_are_fast(catalog, territory):
     lines[50] = lines[50].replace("ACNUR", "OIM").replace("UNHCR", "OIM").replace("Acnur Perú", "OIM")
     lines[60] = lines[60].split(";", 1)[0] + ";ACNUR;camas;24;;;;;abc;"
     data = "\r\n".join(lines).encode("cp1252")
-    start, cpu = time.perf_counter(), time.process_time()
+    # its speed is measured by benchmarks/run.py, not asserted here
     result = read_upload(data, "grande.csv", catalog, territory, institution="ACNUR", today=TODAY)
-    # CPU time is the measure (about 2 s on an idle 2-core machine); wall time only guards against a hang,
-    # since other test suites may share the machine.
-    assert time.process_time() - cpu < 8
-    assert time.perf_counter() - start < 30
     assert result.detected["decimal"] == ","
     assert len(result.values) == 100_000 - 2
     assert [(p.row, p.column) for p in result.errors] == [(51, "Institución"), (61, "Indicador"), (61, "Valor")]
