@@ -28,6 +28,9 @@ def severity_label(t: Translator, severity: str, coverage: float | None = None) 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height,
                       margin=dict(l=10, r=20, t=60, b=40), plot_bgcolor="white", paper_bgcolor="white")
+    # long category labels (sector — gap, district — gap) push the plot right instead of being cut
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True)
     # a full template such as plotly_white costs ~50 ms per figure; these few settings are what it gave us
     fig.update_xaxes(gridcolor="#EBEBEB", zerolinecolor="#EBEBEB")
     fig.update_yaxes(gridcolor="#EBEBEB", zerolinecolor="#EBEBEB")
@@ -87,7 +90,7 @@ def coverage_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo
                               for m in months if m in session_months])
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[t.month(m) for m in months])
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=None)
-    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, font=dict(size=12)))
     return _layout(fig, title, height=520)
 
 
@@ -113,3 +116,22 @@ def worst_bars(rows: pd.DataFrame, t: Translator, title: str) -> go.Figure:
     fig.update_xaxes(tickformat=".0%", range=[0, 1], title=t("columns.unmet") + " / " + t("columns.need"))
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, height=max(320, 44 * len(rows) + 100))
+
+
+def coverage_finding(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, period: str) -> str:
+    """A title that states the finding: the gap with the lowest coverage at the place."""
+    rows = gaps[gaps["ubigeo"].eq(ubigeo) & gaps["coverage"].notna()]
+    if rows.empty:
+        return t("overview.coverage_title", period=t.period(period))
+    worst = rows.sort_values("coverage").iloc[0]
+    return t("overview.coverage_finding", gap=catalog.label("gaps", worst["gap_code"], t.lang),
+             coverage=t.percent(worst["coverage"]), period=t.period(period))
+
+
+def worst_finding(rows: pd.DataFrame, t: Translator, period: str) -> str:
+    """A title naming the district gap with the largest share of need left unmet."""
+    if rows.empty or rows["gap_share"].isna().all():
+        return t("overview.worst_title", period=t.period(period))
+    top = rows.sort_values("gap_share", ascending=False).iloc[0]
+    return t("overview.worst_finding", place=top["place"], gap=top["gap"], share=t.percent(top["gap_share"]),
+             period=t.period(period))

@@ -45,7 +45,7 @@ def headline(table: pd.DataFrame, status: pd.DataFrame, catalog: Catalog, region
 
 
 def sector_cards(table: pd.DataFrame, catalog: Catalog, region: str,
-                 before: pd.DataFrame | None = None) -> pd.DataFrame:
+                 before: pd.DataFrame | None = None, t: Translator | None = None) -> pd.DataFrame:
     """Per sector at the region: unmet need (when its gaps share a unit), worst severity, change."""
     now = sector_summary(table, catalog)
     now = now[now["ubigeo"].eq(region)].set_index("sector")
@@ -61,7 +61,9 @@ def sector_cards(table: pd.DataFrame, catalog: Catalog, region: str,
         out["delta"] = float("nan")
     at_region = table[table["ubigeo"].eq(region) & table["severity"].ne(NO_DATA)]
     units = at_region["gap_code"].map(catalog.gaps["unit"])
-    out["parts"] = pd.Series({sector: list(zip(part["unmet"], units[part.index]))
+    # the unmet need of each gap as (number or None when suppressed, unit, text for a public view)
+    shown = display_counts(at_region, "unmet", t) if t is not None else at_region["unmet"].astype(str)
+    out["parts"] = pd.Series({sector: [(u if u == u else None, units[i], shown[i]) for i, u in part["unmet"].items()]
                               for sector, part in at_region.groupby("sector")}).reindex(out.index)
     out["parts"] = [p if isinstance(p, list) else [] for p in out["parts"]]
     out["rank"] = out["severity"].map(SEVERITY_ORDER)

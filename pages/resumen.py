@@ -32,7 +32,7 @@ if snap.first_month <= earlier.end:
 cards = overview.headline(table, status, catalog, region, before)
 since = t("overview.versus", period=t.period(earlier.code))
 c1, c2, c3 = st.columns(3)
-c1.metric(t("overview.card_critical"), t("overview.critical_count", n=cards.critical, total=cards.total),
+c1.metric(t("overview.card_critical_region"), f"{cards.critical} / {cards.total}",
           delta=None if cards.critical_delta is None else f"{cards.critical_delta:+d} {since}",
           delta_color="inverse", help=t("overview.card_critical_help"), border=True)
 c2.metric(t("overview.card_completeness"), t.percent(cards.completeness),
@@ -42,16 +42,16 @@ c3.metric(t("overview.card_critical") + " · " + t("level.district"), cards.dist
           delta=None if cards.district_critical_delta is None else f"{cards.district_critical_delta:+d} {since}",
           delta_color="inverse", border=True)
 
-sector_rows = overview.sector_cards(table, catalog, region, before[0] if before else None)
+sector_rows = overview.sector_cards(table, catalog, region, before[0] if before else None, t)
 columns = st.columns(3)
 for i, row in enumerate(sector_rows.itertuples()):
-    value = " · ".join(f"{t.number(unmet)} {unit}" for unmet, unit in row.parts) or t.severity("sin_datos")
+    value = " · ".join(f"{text} {unit}" for _, unit, text in row.parts) or t.severity("sin_datos")
     delta = None if row.delta != row.delta else f"{t.number(row.delta)} {since}"
     columns[i % 3].metric(f"{charts.SEVERITY_ICONS[row.severity]} {catalog.label('sectors', row.sector, t.lang)}",
                           value, delta=delta, delta_color="inverse", border=True,
                           help=t("overview.card_unmet", sector=catalog.label("sectors", row.sector, t.lang)))
 
-fig = charts.coverage_bars(table, catalog, t, region, t("overview.coverage_title", period=t.period(period.code)))
+fig = charts.coverage_bars(table, catalog, t, region, charts.coverage_finding(table, catalog, t, region, period.code))
 appstate.show_figure(fig, overview.bars_table(table, catalog, t, region), t, t("overview.coverage_caption"), "bars")
 only_region = overview.region_only_gaps(table, region)
 if only_region:
@@ -63,5 +63,5 @@ appstate.show_figure(fig, overview.trend_table(trend, catalog, t, region), t, t(
 st.caption(t("overview.trata_vbg_note"))
 
 worst = charts.worst_frame(table, catalog, t, territory)
-fig = charts.worst_bars(worst, t, t("overview.worst_title", period=t.period(period.code)))
+fig = charts.worst_bars(worst, t, charts.worst_finding(worst, t, period.code))
 appstate.show_figure(fig, overview.worst_table(worst, t), t, t("overview.worst_caption"), "worst")

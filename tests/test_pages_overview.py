@@ -22,7 +22,7 @@ def test_default_period_is_the_latest_complete_month_and_cards_show_numbers(app)
     at = app(role="analyst")
     assert at.selectbox(key="period_month").value == "2024-06"
     labels = [m.label for m in at.metric]
-    assert "Brechas críticas" in labels and "Reportes recibidos" in labels
+    assert "Brechas críticas en la región" in labels and "Reportes recibidos" in labels
     assert len(at.metric) == 3 + 9   # three headline cards and one per sector
 
 
