@@ -1,0 +1,311 @@
+"""Cargar datos / Upload data: a partner uploads its own institution's monthly figures (DOMAIN.md §6, §7).
+
+Template → file → every problem at once (nothing stored) or a preview of what changes → confirm → stored
+as one batch. Below, the institution's upload history, where a batch can be reverted with a reason.
+Permissions are checked again inside Store.add_batch and Store.revert_batch.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import appstate
+from gapsmodel import upload_preview as preview
+from gapsmodel.exports import to_csv_bytes
+from gapsmodel.ingest import UnreadableFile, make_template_csv, make_template_xlsx, read_upload
+from gapsmodel.ingest.columns import TEMPLATE_HEADER
+from gapsmodel.permissions import PermissionDenied
+from gapsmodel.presentation import md_escape
+from gapsmodel.store import LockedPeriodError, StoreError, checksum, default_url
+
+appstate.require_entry_point(__file__)
+
+FILE_TYPES = ["csv", "xlsx", "xls", "txt", "tsv"]
+LOGIN_PAGE = "pages/ingresar.py"
+
+t = appstate.translator()
+catalog, territory = appstate.catalog(), appstate.territory()
+actor = appstate.actor()
+store = appstate.store()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _stored(url: str, data_version: tuple, institution: str) -> pd.DataFrame:
+    """The institution's values in force now (history for the outlier check, and the preview's baseline)."""
+    values = appstate.store().values()
+    if values.empty:
+        return values
+    return values[values["institution"].eq(institution)].reset_index(drop=True)
+
+
+def _size(n_bytes: float) -> str:
+    return f"{t.number(n_bytes / 1_000_000, 1 if n_bytes < 10_000_000 else 0)} MB"
+
+
+def _safe_name(filename: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", Path(filename).stem)[:60] or "archivo"
+
+
+def _login_prompt() -> None:
+    st.info(t("upload.need_partner"))
+    if (Path(__file__).resolve().parent / Path(LOGIN_PAGE).name).exists():
+        try:
+            st.page_link(LOGIN_PAGE, label=t("upload.login_link"), icon=":material/login:")
+            return
+        except Exception:  # noqa: BLE001 - the login page exists but is not registered yet
+            pass
+    st.write(t("upload.login_text"))
+
+
+def _institution() -> str | None:
+    """The institution this user uploads for: a partner's own; an administrator's choice (kept in the URL)."""
+    if actor.role == "partner":
+        if not actor.institution or actor.institution not in catalog.institutions.index:
+            st.warning(t("upload.no_institution"))
+            return None
+        return actor.institution
+    codes = list(catalog.institutions.index)
+    wanted = st.query_params.get("institucion")
+    if "upload_institution" not in st.session_state and wanted in codes:
+        st.session_state["upload_institution"] = wanted
+    code = st.selectbox(t("upload.institution"), codes, key="upload_institution",
+                        format_func=lambda c: f"{c} — {catalog.label('institutions', c, t.lang)}")
+    st.query_params["institucion"] = code
+    return code
+
+
+def _templates(inst: str) -> None:
+    st.subheader(t("upload.template_header"))
+    st.caption(t("upload.template_help"))
+    c1, c2 = st.columns(2)
+    c1.download_button(t("upload.template_csv"), data=lambda: make_template_csv(catalog, territory, inst),
+                       file_name=f"plantilla_{inst}.csv", mime="text/csv", icon=":material/download:",
+                       key="template_csv")
+    c2.download_button(t("upload.template_xlsx"), data=lambda: make_template_xlsx(catalog, territory, inst),
+                       file_name=f"plantilla_{inst}.xlsx", icon=":material/download:", key="template_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _problems_table(result) -> pd.DataFrame:
+    """Errors first (each group in file order), with translated headers and level words."""
+    frame = result.problems_frame()
+    frame = frame.iloc[frame["nivel"].ne("error").argsort(kind="stable")].reset_index(drop=True)
+    frame["nivel"] = frame["nivel"].map({"error": t("upload.level_error"), "aviso": t("upload.level_warning")})
+    return frame.rename(columns={"fila": t("upload.col_row"), "columna": t("upload.col_column"),
+                                 "valor": t("upload.col_value"), "problema": t("upload.col_problem"),
+                                 "nivel": t("upload.col_level")})
+
+
+def _show_problems(result, filename: str) -> None:
+    table = _problems_table(result)
+    st.markdown(f"**{t('upload.problems_title')}**")
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t("upload.problems_caption"))
+    st.download_button(t("upload.download_problems"), data=to_csv_bytes(table), mime="text/csv",
+                       file_name=f"problemas_{_safe_name(filename)}.csv", icon=":material/download:",
+                       key="problems_csv")
+
+
+def _show_detected(detected: dict) -> None:
+    rows = [("detected_format", detected.get("format")), ("detected_encoding", detected.get("encoding")),
+            ("detected_separator", {"\t": "TAB"}.get(detected.get("separator"), detected.get("separator"))),
+            ("detected_decimal", detected.get("decimal")), ("detected_sheet", detected.get("sheet")),
+            ("detected_header", detected.get("header_row")), ("detected_layout", detected.get("layout")),
+            ("detected_columns", ", ".join(f"{v} → {TEMPLATE_HEADER.get(k, k)}"
+                                           for k, v in (detected.get("columns") or {}).items()))]
+    with st.expander(t("upload.detected")):
+        st.dataframe(pd.DataFrame([(t(f"upload.{k}"), str(v)) for k, v in rows if v not in (None, "")],
+                                  columns=["", " "]), hide_index=True, width="stretch")
+
+
+def _parse(data: bytes, filename: str, inst: str, digest: str) -> dict:
+    """Read and check once per file and institution; kept in the session so reruns don't re-parse."""
+    cache = st.session_state.setdefault("upload_parsed", {})
+    key = f"{digest}:{inst}"
+    if key not in cache:
+        history = _stored(default_url(), appstate.version(), inst)
+        with st.status(t("upload.reading"), expanded=False) as status:
+            try:
+                result = read_upload(data, filename, catalog, territory, institution=inst,
+                                     locked_months=store.locked_months(), history=history)
+                entry = {"result": result}
+                status.update(label=t("upload.read_done", values=t.number(len(result.values)),
+                                      errors=len(result.errors), warnings=len(result.warnings)),
+                              state="complete" if result.ok else "error")
+            except UnreadableFile as exc:
+                entry = {"unreadable": str(exc)}
+                status.update(state="error")
+        cache.clear()   # only the latest file is kept
+        cache[key] = entry
+    return cache[key]
+
+
+def _preview(result, inst: str, filename: str, digest: str) -> None:
+    st.subheader(t("upload.preview_header"))
+    compared = preview.compare(result.values, _stored(default_url(), appstate.version(), inst))
+    n = preview.counts(compared)
+    months = sorted(compared["period"].unique())
+    st.write(t("upload.months", months=", ".join(t.period(m) for m in months)))
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("upload.metric_new"), t.number(n[preview.NEW]), border=True)
+    c2.metric(t("upload.metric_replaced"), t.number(n[preview.REPLACES]), border=True)
+    c3.metric(t("upload.metric_unchanged"), t.number(n[preview.UNCHANGED]), border=True)
+    per = preview.by_indicator(compared, catalog)
+    fig = preview.preview_bars(per, catalog, t, t("upload.chart_title"))
+    appstate.show_figure(fig, preview.counts_table(per, catalog, t), t, t("upload.chart_caption"), "upload_chart")
+
+    st.markdown(f"**{t('upload.replaced_title')}**")
+    replaced = preview.changes_table(compared, catalog, territory, t, (preview.REPLACES,))
+    if replaced.empty:
+        st.write(t("upload.no_replaced"))
+    else:
+        st.dataframe(replaced, hide_index=True, width="stretch", key="upload_replaced")
+    with st.expander(t("upload.all_values", n=t.number(len(compared)))):
+        st.dataframe(preview.changes_table(compared, catalog, territory, t), hide_index=True, width="stretch")
+
+    if n[preview.NEW] + n[preview.REPLACES] == 0:
+        st.info(t("upload.nothing_changes"))
+    batches = store.batches_frame(inst)
+    same = batches[batches["checksum"].eq(digest) & batches["reverted_at"].isna()]
+    if not same.empty:
+        st.info(t("upload.same_file", batch=int(same["id"].iloc[0]), date=t.date(same["uploaded_at"].iloc[0])))
+
+    if st.button(t("upload.confirm", n=t.number(len(compared))), type="primary", help=t("upload.confirm_help"),
+                 icon=":material/save:", key=f"upload_confirm_{digest[:16]}"):
+        try:
+            batch_id = store.add_batch(result.values, institution=inst, actor=actor, filename=filename,
+                                       checksum=digest)
+        except (LockedPeriodError, StoreError, PermissionDenied) as exc:
+            st.error(t("upload.save_failed", detail=md_escape(exc)))
+            return
+        st.session_state["upload_done"] = {"batch": batch_id, "n": len(result.values), "institution": inst}
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1   # empties the uploader
+        st.session_state.pop("upload_parsed", None)
+        st.rerun()
+
+
+def _upload(inst: str) -> None:
+    st.subheader(t("upload.file_header"))
+    max_bytes = int(catalog.settings.get("upload", {}).get("max_file_bytes", 20_000_000))
+    st.caption(t("upload.max_size", size=_size(max_bytes)))
+    file = st.file_uploader(t("upload.file_label"), type=FILE_TYPES, help=t("upload.file_help"),
+                            max_upload_size=max(1, math.ceil(max_bytes / 1_000_000)),
+                            key=f"upload_file_{st.session_state.get('upload_round', 0)}")
+    if file is None:
+        return
+    data = file.getvalue()
+    if len(data) > max_bytes:
+        st.error(t("upload.too_large", size=_size(len(data)), max=_size(max_bytes)))
+        return
+    digest = checksum(data)
+    entry = _parse(data, file.name, inst, digest)
+    if "unreadable" in entry:
+        st.error(t("upload.unreadable", detail=md_escape(entry["unreadable"])))
+        return
+    result = entry["result"]
+    if not result.ok:
+        st.error(t("upload.refused", errors=len(result.errors), warnings=len(result.warnings)))
+        _show_problems(result, file.name)
+        _show_detected(result.detected)
+        return
+    if result.warnings:
+        st.warning(t("upload.warnings_ok", warnings=len(result.warnings)))
+        _show_problems(result, file.name)
+    _show_detected(result.detected)
+    _preview(result, inst, file.name, digest)
+
+
+def _history(inst: str) -> None:
+    st.divider()
+    st.subheader(t("upload.history_header", institution=catalog.label("institutions", inst, t.lang)))
+    done = st.session_state.pop("revert_done", None)
+    if done:
+        st.success(t("upload.reverted", batch=done))
+    batches = store.batches_frame(inst)
+    if batches.empty:
+        st.write(t("upload.history_none"))
+        return
+    st.caption(t("upload.history_caption"))
+
+    def when(moment) -> str:
+        return "" if moment is None or pd.isna(moment) else pd.Timestamp(moment).strftime("%Y-%m-%d %H:%M")
+
+    state = [t("upload.state_active") if pd.isna(at) else
+             t("upload.state_reverted", user=by or "", date=when(at), reason=why or "")
+             for at, by, why in zip(batches["reverted_at"], batches["reverted_by"], batches["revert_reason"])]
+    st.dataframe(pd.DataFrame({
+        t("upload.col_batch"): batches["id"].astype(int).to_numpy(),
+        t("upload.col_date"): [when(m) for m in batches["uploaded_at"]],
+        t("upload.col_user"): batches["uploaded_by"].to_numpy(),
+        t("upload.col_file"): batches["filename"].to_numpy(),
+        t("upload.col_values"): batches["n_values"].astype(int).to_numpy(),
+        t("upload.col_state"): state,
+    }), hide_index=True, width="stretch", key="upload_history")
+
+    if not actor.can("revert", inst):
+        return
+    st.markdown(f"**{t('upload.revert_header')}**")
+    st.caption(t("upload.revert_help"))
+    active = batches[batches["reverted_at"].isna()]
+    if active.empty:
+        st.write(t("upload.revert_none"))
+        return
+    info = {int(r.id): r for r in active.itertuples()}
+    which = st.selectbox(t("upload.revert_which"), list(info), key="revert_which",
+                         format_func=lambda b: t("upload.revert_option", batch=b, date=when(info[b].uploaded_at),
+                                                 values=t.number(info[b].n_values)))
+    reason = st.text_input(t("upload.revert_reason"), max_chars=500, key="revert_reason")
+    if st.button(t("upload.revert_button"), icon=":material/undo:", key="revert_start"):
+        if not reason.strip():
+            st.error(t("upload.revert_reason_required"))
+        else:
+            st.session_state["revert_pending"] = {"batch": which, "reason": reason.strip(), "institution": inst}
+    pending = st.session_state.get("revert_pending")
+    if not pending or pending["institution"] != inst or pending["batch"] not in info:
+        return
+    batch = pending["batch"]
+    st.warning(t("upload.revert_confirm_text", batch=batch, values=t.number(info[batch].n_values),
+                 reason=md_escape(pending["reason"])))
+    c1, c2 = st.columns(2)
+    if c2.button(t("upload.revert_cancel"), key="revert_cancel"):
+        st.session_state.pop("revert_pending", None)
+        st.rerun()
+    if c1.button(t("upload.revert_confirm"), type="primary", key="revert_confirm"):
+        st.session_state.pop("revert_pending", None)
+        try:
+            store.revert_batch(batch, actor=actor, reason=pending["reason"])
+        except (LockedPeriodError, StoreError, PermissionDenied) as exc:
+            st.error(t("upload.revert_failed", detail=md_escape(exc)))
+            return
+        st.session_state["revert_done"] = batch
+        st.rerun()
+
+
+def main() -> None:
+    st.title(t("upload.title"))
+    st.caption(t("upload.subtitle"))
+    if actor.role not in ("partner", "admin"):
+        _login_prompt()
+        return
+    done = st.session_state.pop("upload_done", None)
+    if done:
+        st.success(t("upload.saved", batch=done["batch"], n=t.number(done["n"]),
+                     institution=catalog.label("institutions", done["institution"], t.lang)))
+        st.page_link("pages/resumen.py", label=t("upload.see_overview"), icon=":material/dashboard:")
+    inst = _institution()
+    if inst is None:
+        return
+    if not actor.can("upload", inst):
+        st.warning(t("upload.need_partner"))
+        return
+    st.markdown(f"#### {md_escape(t('upload.uploading_for', name=catalog.label('institutions', inst, t.lang), code=inst))}")
+    _templates(inst)
+    _upload(inst)
+    _history(inst)
+
+
+main()
