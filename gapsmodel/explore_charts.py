@@ -18,10 +18,8 @@ from .catalog import NO_DATA, Catalog
 from .charts import FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, severity_label
 from .gaps import SEVERITY_ORDER
 from .i18n import Translator
+from .maps import SEVERITY_CLASSES, district_map  # noqa: F401  (SEVERITY_CLASSES re-exported)
 
-MAP_CENTER = {"lat": -3.8, "lon": -80.55}
-MAP_ZOOM = 8.1
-SEVERITY_CLASSES = ["critica", "alta", "moderada", "adecuada", NO_DATA]   # four classes plus no data
 ROLE_COLORS = {"need": "#56B4E9", "supply": "#009E73", "combined": "#333333"}
 GROUP_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]
 
@@ -120,89 +118,20 @@ def district_bars(frame: pd.DataFrame, t: Translator, unit: str, title: str, thr
     return _layout(fig, title, height=max(360, 40 * len(rows) + 110))
 
 
-def centroids(geojson: dict, key: str = "id") -> dict[str, tuple[float, float]]:
-    """Label point (lon, lat) per feature: the area-weighted centroid of its largest polygon ring."""
-    out = {}
-    for feature in geojson.get("features", []):
-        code = str(feature.get(key) or feature.get("properties", {}).get("ubigeo"))
-        geom = feature["geometry"]
-        polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
-        best, best_area = None, -1.0
-        for poly in polygons:
-            ring = np.asarray(poly[0], dtype=float)
-            x, y = ring[:, 0], ring[:, 1]
-            cross = x[:-1] * y[1:] - x[1:] * y[:-1]
-            area = cross.sum() / 2
-            if abs(area) < 1e-12:
-                cx, cy = x.mean(), y.mean()
-            else:
-                cx = ((x[:-1] + x[1:]) * cross).sum() / (6 * area)
-                cy = ((y[:-1] + y[1:]) * cross).sum() / (6 * area)
-            if abs(area) > best_area:
-                best, best_area = (float(cx), float(cy)), abs(area)
-        out[code] = best
-    return out
-
-
-def map_hover(frame: pd.DataFrame, t: Translator, unit: str, need_unit: str, threshold: int = 5) -> list[str]:
-    """Hover text per district: name, severity, need, supply, unmet, coverage and who reported."""
-    out = []
-    for _, row in frame.iterrows():
-        cov = None if bool(row.get("coverage_suppressed", False)) else row["coverage"]
-        lines = [f"<b>{row['place']}</b>", severity_label(t, row["severity"], cov)]
-        if row["severity"] != NO_DATA:
-            lines += [f"{t('columns.need')}: {_count(t, row, 'need', threshold)} {need_unit}",
-                      f"{t('columns.supply')}: {_count(t, row, 'supply', threshold)} {unit}",
-                      f"{t('columns.unmet')}: {_count(t, row, 'unmet', threshold)} {unit}"]
-        who = row.get("reporters", None)
-        if isinstance(who, (list, tuple)):
-            lines.append(f"{t('explore.reported_by')}: {', '.join(who) if who else '—'}")
-        elif isinstance(who, str):
-            lines.append(f"{t('explore.reported_by')}: {who}")
-        out.append("<br>".join(lines))
-    return out
-
-
-def choropleth(frame: pd.DataFrame, geojson: dict, t: Translator, unit: str, title: str,
-               need_unit: str | None = None, threshold: int = 5, height: int = 620) -> go.Figure:
-    """Districts coloured by severity (four classes plus grey 'Sin datos'), drawn offline on a white
-    background (MapLibre ``white-bg``, the local GeoJSON, no tiles). District names and the severity icon
-    and word are written at each district's centroid, so the map reads in black and white.
+def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: str,
+               need_unit: str | None = None, threshold: int = 5, height: int = 620, *,
+               value_label: str = "", width_hint: int | None = 560) -> go.Figure:
+    """Districts coloured and patterned by severity (four classes plus grey hatched 'Sin datos'), with
+    names and severity words written on the map, drawn offline: a thin wrapper of
+    :func:`gapsmodel.maps.district_map` (see there).
 
     ``frame``: one row per district with ubigeo, place, severity, need, supply, unmet, coverage and
-    optionally ``reporters`` (list of institution codes).
+    optionally ``reporters`` (institution codes); ``geojson``: the districts' GeoJSON or the Territory.
+    ``width_hint``: the map page draws it in a column about 560 px wide, so labels are spaced for that.
     """
-    need_unit = need_unit or unit
-    rank = {s: i for i, s in enumerate(SEVERITY_CLASSES)}
-    z = frame["severity"].map(rank).astype(float)
-    n = len(SEVERITY_CLASSES)
-    scale = []
-    for i, sev in enumerate(SEVERITY_CLASSES):
-        scale += [[i / n, SEVERITY_COLORS[sev]], [(i + 1) / n, SEVERITY_COLORS[sev]]]
-    hover = map_hover(frame, t, unit, need_unit, threshold)
-    fig = go.Figure(go.Choroplethmap(
-        geojson=geojson, locations=frame["ubigeo"], z=z, zmin=0, zmax=n, colorscale=scale, showscale=False,
-        featureidkey="id", marker=dict(line=dict(color="#222", width=1.2), opacity=0.9),
-        text=hover, hovertemplate="%{text}<extra></extra>", showlegend=False, name=""))
-    points = centroids(geojson)
-    lon = [points.get(u, (np.nan, np.nan))[0] for u in frame["ubigeo"]]
-    lat = [points.get(u, (np.nan, np.nan))[1] for u in frame["ubigeo"]]
-    labels = [f"{SEVERITY_ICONS[s]} {t.severity(s)}" for s in frame["severity"]]
-    fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="text", text=list(frame["place"]),
-                                textposition="top center", textfont=dict(size=13, color="#000"),
-                                hoverinfo="skip", showlegend=False, name="names"))
-    fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="text", text=labels, textposition="bottom center",
-                                textfont=dict(size=12, color="#000"), hovertext=hover,
-                                hovertemplate="%{hovertext}<extra></extra>", showlegend=False, name="severity"))
-    for sev in SEVERITY_CLASSES:   # legend: one entry per class, with its icon and word
-        fig.add_trace(go.Scattermap(lon=[None], lat=[None], mode="markers",
-                                    marker=dict(size=14, color=SEVERITY_COLORS[sev]),
-                                    name=f"{SEVERITY_ICONS[sev]} {t.severity(sev)}", showlegend=True))
-    fig.update_layout(map=dict(style="white-bg", center=MAP_CENTER, zoom=MAP_ZOOM),
-                      legend=dict(orientation="h", y=-0.02, x=0, bgcolor="rgba(255,255,255,0.8)"))
-    fig = _layout(fig, title, height=height)
-    fig.update_layout(margin=dict(l=0, r=0, t=70, b=10))
-    return fig
+    rows = frame.assign(unit=unit, need_unit=need_unit or unit)
+    return district_map(rows, geojson, t, title, value_label=value_label, height=height, threshold=threshold,
+                        width_hint=width_hint)
 
 
 # --- contributions and disaggregation ------------------------------------------------------------------

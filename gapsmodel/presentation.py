@@ -25,7 +25,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, model, narrative
+from . import charts, maps, model, narrative
 from .catalog import NO_DATA, Catalog
 from .i18n import Translator
 from .periods import Period, parse_period, periods_between
@@ -298,46 +298,36 @@ def agreements_table(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd
 
 
 # --- figures ---------------------------------------------------------------------------------------------
-def _centre(geojson: dict) -> tuple[float, float, float]:
-    """(lon, lat, zoom) that frames the features' bounding box."""
-    lons, lats = [], []
-
-    def walk(coords):
-        if coords and isinstance(coords[0], (int, float)):
-            lons.append(coords[0])
-            lats.append(coords[1])
-        else:
-            for c in coords:
-                walk(c)
-    for feature in geojson.get("features", []):
-        walk(feature["geometry"]["coordinates"])
-    if not lons:
-        return 0.0, 0.0, 1.0
-    span = max(max(lons) - min(lons), max(lats) - min(lats), 0.01)
-    import math
-    zoom = max(1.0, min(12.0, math.log2(360 / span) - 0.6))
-    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2, zoom
+def district_map(rows: pd.DataFrame, territory: Territory, t: Translator, title: str, *, value_label: str = "",
+                 height: int = 620, threshold: int = 5) -> go.Figure:
+    """The districts coloured and patterned by the severity of one gap, names and severity words on the
+    map, drawn offline: :func:`gapsmodel.maps.district_map` with type sized for a projected screen."""
+    return maps.district_map(rows, territory, t, title, value_label=value_label, height=height,
+                             threshold=threshold, label_size=14)
 
 
-def district_map(values: pd.Series, territory: Territory, title: str, colorbar_title: str,
-                 height: int = 560) -> go.Figure:
-    """A district choropleth drawn offline: MapLibre 'white-bg' style (no tiles, no fonts fetched) with the
-    territory's own GeoJSON. ``values``: number per district UBIGEO (e.g. critical gaps)."""
-    geo = territory.geojson("district")
-    codes = territory.district_codes
-    z = [float(values.get(c, 0) or 0) for c in codes]
-    names = [territory.name(c) for c in codes]
-    fig = go.Figure(go.Choroplethmap(
-        geojson=geo, locations=codes, z=z, featureidkey="properties.ubigeo", text=names,
-        colorscale=[[0, "#FFFFFF"], [0.5, "#F4B183"], [1, charts.SEVERITY_COLORS["critica"]]],
-        zmin=0, zmax=max(1.0, max(z) if z else 1.0), marker_line_color="#222222", marker_line_width=1.2,
-        colorbar=dict(title=dict(text=colorbar_title), tickformat=",d", dtick=1),
-        hovertemplate="%{text}: %{z:.0f}<extra></extra>"))
-    lon, lat, zoom = _centre(geo)
-    fig.update_layout(map=dict(style="white-bg", center=dict(lon=lon, lat=lat), zoom=zoom))
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=charts.FONT, height=height,
-                      margin=dict(l=10, r=10, t=60, b=10), paper_bgcolor="white")
-    return fig
+def map_rows(table: pd.DataFrame, gap: str, catalog: Catalog, territory: Territory, t: Translator) -> pd.DataFrame:
+    """The district rows of one gap for :func:`district_map`, with place names and units (people's words)."""
+    rows = table[table["gap_code"].eq(gap) & table["level"].eq("district")].copy()
+    rows["place"] = [territory.name(u) for u in rows["ubigeo"]]
+    rows["unit"] = narrative._unit(t, str(catalog.gaps.at[gap, "unit"]))
+    need = catalog.gaps.at[gap, "need"]
+    need_unit = catalog.indicators.at[need, "unit"] if isinstance(need, str) and need in catalog.indicators.index \
+        else catalog.gaps.at[gap, "unit"]
+    rows["need_unit"] = narrative._unit(t, str(need_unit))
+    return rows
+
+
+def map_gap(table: pd.DataFrame, worst: pd.DataFrame, catalog: Catalog) -> str | None:
+    """The gap the map slide draws: the one of the worst district gap (the previous slide's headline),
+    else the first gap in catalog order with district figures, else None."""
+    if not worst.empty:
+        return str(worst.iloc[0]["gap_code"])
+    rows = table[table["level"].eq("district") & table["severity"].ne(NO_DATA)]
+    for gap in catalog.gaps.index:
+        if rows["gap_code"].eq(gap).any():
+            return str(gap)
+    return None
 
 
 def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str,
@@ -442,13 +432,21 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
         t("presentation.critical_gaps"): [t.number(v) for v in counts["critical"]],
         t("presentation.gaps_with_data"): [t.number(v) for v in counts["with_data"]],
     })
+    tables = [(t("presentation.map_table"), map_table)]
+    figure = None
+    gap = map_gap(cur.gaps, worst, catalog)
+    if gap is not None:
+        gap_label = catalog.label("gaps", gap, t.lang)
+        rows = map_rows(cur.gaps, gap, catalog, territory, t)
+        map_title = t("presentation.sector_districts", sector=gap_label, period=period_label)
+        figure = projector(district_map(rows, territory, t, map_title, value_label=gap_label,
+                                        threshold=catalog.small_cell_threshold))
+        tables.insert(0, (map_title, gaps_table(rows, catalog, territory, t)))
     slides.append(Slide(
         "map", t("presentation.map", period=period_label),
         t("presentation.map_message", places=", ".join(top_names)) if top_names
         else t("presentation.map_message_none"),
-        figure=projector(district_map(counts["critical"], territory, t("presentation.map", period=period_label),
-                                      t("presentation.map_colorbar"))),
-        tables=[(t("presentation.map_table"), map_table)]))
+        figure=figure, tables=tables))
 
     for sector in catalog.sectors.sort_values("order").index:
         label = catalog.label("sectors", sector, t.lang)

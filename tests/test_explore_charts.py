@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from gapsmodel import explore_charts as xc
 from gapsmodel.charts import SEVERITY_COLORS
@@ -46,36 +45,22 @@ def square(code, x0, y0, size=1.0):
             "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 
-def test_centroids_are_area_weighted():
-    gj = {"type": "FeatureCollection", "features": [
-        square("a", 0, 0, 2),
-        {"type": "Feature", "id": "b", "geometry": {"type": "MultiPolygon", "coordinates": [
-            square("", 10, 10, 0.1)["geometry"]["coordinates"], square("", 20, 20, 4)["geometry"]["coordinates"]]}}]}
-    c = xc.centroids(gj)
-    assert c["a"] == pytest.approx((1.0, 1.0))
-    assert c["b"] == pytest.approx((22.0, 22.0))          # the largest polygon of a multipolygon
-
-
-def test_choropleth_offline_classes_labels_and_hover():
+def test_choropleth_draws_offline_polygons_with_classes_labels_and_hover():
+    """The page's wrapper passes its units through to gapsmodel.maps (tested in full in test_maps.py)."""
     frame = districts_frame()
-    gj = {"type": "FeatureCollection", "features": [square(u, -80 - i, -3.5) for i, u in enumerate(frame["ubigeo"])]}
+    gj = {"type": "FeatureCollection", "features": [square(u, -80 - 2 * i, -3.5) for i, u in enumerate(frame["ubigeo"])]}
     fig = xc.choropleth(frame, gj, ES, "camas", "Mapa", "personas")
-    area = fig.data[0]
-    assert area.type == "choroplethmap" and fig.layout.map.style == "white-bg"
-    assert list(area.locations) == ["240302", "240301", "240101"]
-    assert list(area.z) == [xc.SEVERITY_CLASSES.index(s) for s in ["alta", "adecuada", "sin_datos"]]
-    assert "Necesidad: 1,234 personas" in area.text[0] and "Oferta: 400 camas" in area.text[0]
-    assert "Necesidad no cubierta: 834 camas" in area.text[0] and "Reportan: ACNUR, OIM" in area.text[0]
-    assert "Necesidad" not in area.text[2] and "Sin datos" in area.text[2]
-    names, labels = fig.data[1], fig.data[2]
-    assert list(names.text) == ["Aguas Verdes", "Zarumilla", "Tumbes"]
-    assert list(labels.text) == ["▲▲ Alta", "✓ Adecuada", "? Sin datos"]
-    assert names.lon[0] == pytest.approx(-79.5) and names.lat[0] == pytest.approx(-3.0)
-    legend = [d.name for d in fig.data[3:]]
-    assert legend == ["▲▲▲ Crítica", "▲▲ Alta", "▲ Moderada", "✓ Adecuada", "? Sin datos"]
-    # colours: each class its palette colour
-    scale = dict((round(p, 3), c) for p, c in area.colorscale)
-    assert scale[0.2] in (SEVERITY_COLORS["critica"], SEVERITY_COLORS["alta"])
+    assert {d.type for d in fig.data} == {"scatter"} and fig.layout.map.style is None
+    areas = {d.meta["ubigeo"]: d for d in fig.data if d.meta and "ubigeo" in d.meta and d.fill == "toself"}
+    assert {u: a.fillcolor for u, a in areas.items()} == {
+        "240302": SEVERITY_COLORS["alta"], "240301": SEVERITY_COLORS["adecuada"], "240101": SEVERITY_COLORS["sin_datos"]}
+    hover = areas["240302"].text
+    assert "Necesidad: 1,234 personas" in hover and "Oferta: 400 camas" in hover
+    assert "Necesidad no cubierta: 834 camas" in hover and "Reportan: ACNUR, OIM" in hover
+    assert "Necesidad no cubierta: —" in areas["240101"].text and "? Sin datos" in areas["240101"].text
+    labels = next(d for d in fig.data if d.meta and d.meta.get("labels"))
+    assert list(labels.text) == ["<b>Aguas Verdes</b><br>▲▲ Alta", "<b>Zarumilla</b><br>✓ Adecuada",
+                                 "<b>Tumbes</b><br>? Sin datos"]
 
 
 def contrib_frame():
