@@ -307,7 +307,7 @@ def _refresh_actor() -> None:
         try:
             who = accounts.actor_for(store(), email)
         except accounts.LoginFailed:
-            st.session_state[LOGIN_NOTICE] = translator()("accounts.oidc_no_account", email=email)
+            st.session_state[LOGIN_NOTICE] = translator()("accounts.oidc_no_account", email=markdown_escaped(email))
             return
         sign_in(who, via="oidc")
         store().audit(who.username, "login", {"role": who.role, "institution": who.institution, "via": "oidc"})
@@ -316,6 +316,12 @@ def _refresh_actor() -> None:
         st.session_state["actor"] = accounts.actor_for(store(), login["username"])
     except accounts.LoginFailed as exc:
         sign_out(str(exc))
+
+
+def markdown_escaped(text: str) -> str:
+    """Text from outside (an e-mail from the identity provider) shown literally inside st.warning/st.info."""
+    import re
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:])", r"\\\1", str(text))
 
 
 def role_label(t: Translator, role: str) -> str:

@@ -1,0 +1,97 @@
+"""Ingresar / Log in (Mi cuenta / My account once signed in): user name and password, or the identity
+provider when one is configured; sign out; change one's own password. The checks, the lockout and the
+audit log are in gapsmodel.accounts; this page only draws the forms."""
+from __future__ import annotations
+
+import streamlit as st
+
+import appstate
+from gapsmodel import accounts
+
+appstate.require_entry_point(__file__)
+
+
+def login_form(t) -> None:
+    with st.form("login_form"):
+        username = st.text_input(t("accounts.username"), key="login_username", autocomplete="username")
+        password = st.text_input(t("accounts.password"), type="password", key="login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(t("accounts.login_button"), type="primary")
+    if submitted:
+        if not username.strip() or not password:
+            st.error(t("accounts.login_missing"))
+            return
+        try:
+            who = accounts.authenticate(appstate.store(), username, password)
+        except accounts.LoginFailed as exc:
+            # one message whatever the cause (unknown user, wrong password, locked, disabled)
+            st.error(appstate.markdown_escaped(str(exc)))
+            return
+        appstate.sign_in(who, via="password")
+        st.rerun()
+
+
+def oidc_buttons(t) -> None:
+    providers = appstate.oidc_providers()
+    if not providers:
+        return
+    st.divider()
+    st.caption(t("accounts.oidc_caption"))
+    for name in providers:
+        label = t("accounts.oidc_default") if name == "default" else name.replace("_", " ").title()
+        if st.button(t("accounts.oidc_button", provider=label), key=f"oidc_{name}"):
+            st.login(None if name == "default" else name)
+
+
+def account_view(t) -> None:
+    who = appstate.actor()
+    via = (st.session_state.get(appstate.LOGIN) or {}).get("via", "password")
+    st.success(t("accounts.signed_in_as", user=appstate.markdown_escaped(who.username),
+                 role=appstate.role_label(t, who.role)))
+    if who.institution:
+        st.caption(t("accounts.institution_line", institution=appstate.institution_label(who.institution)))
+    st.caption(t(f"accounts.rights_{who.role}"))
+    if st.button(t("accounts.logout_button"), key="logout"):
+        appstate.sign_out()
+        if via == "oidc":
+            st.logout()  # also clears the identity provider's cookie, then reruns
+        st.rerun()
+    if via == "oidc" or st.session_state.get(appstate.LOGIN) is None:
+        st.caption(t("accounts.password_elsewhere"))
+        return
+    st.subheader(t("accounts.change_password_title"))
+    with st.form("own_password_form", clear_on_submit=True):
+        old = st.text_input(t("accounts.current_password"), type="password", key="own_old",
+                            autocomplete="current-password")
+        new = st.text_input(t("accounts.new_password"), type="password", key="own_new",
+                            autocomplete="new-password")
+        again = st.text_input(t("accounts.repeat_password"), type="password", key="own_again",
+                              autocomplete="new-password")
+        submitted = st.form_submit_button(t("accounts.change_password_button"))
+    if submitted:
+        if new != again:
+            st.error(t("accounts.passwords_differ"))
+            return
+        try:
+            accounts.change_own_password(appstate.store(), who.username, old, new)
+        except (accounts.LoginFailed, accounts.AccountError) as exc:
+            st.error(appstate.markdown_escaped(str(exc)))
+            return
+        st.success(t("accounts.password_changed"))
+
+
+def main() -> None:
+    t = appstate.translator()
+    if appstate.signed_in():
+        st.title(t("accounts.account_title"))
+        account_view(t)
+        return
+    st.title(t("accounts.login_title"))
+    st.caption(t("accounts.login_intro"))
+    if appstate.login_required():
+        st.info(t("accounts.login_required"))
+    login_form(t)
+    oidc_buttons(t)
+
+
+main()
