@@ -201,6 +201,7 @@ def page_store(path: Path) -> str:
         with store.engine.connect() as conn:
             n = conn.execute(sa.text("SELECT count(*) FROM observations")).scalar()
         if n == PAGE_STORE_VALUES:
+            _sessions_and_agreements(store)
             return url
         store.engine.dispose()
         path.unlink()
@@ -214,29 +215,61 @@ def page_store(path: Path) -> str:
     for (inst, chunk), batch in values.groupby(["institution", decades], sort=True):
         at = (batch["uploaded_at"].max()).to_pydatetime()
         store.add_batch(batch[VALUE_COLUMNS], institution=inst, filename=f"bench_{inst}_{chunk}.csv", uploaded_at=at)
+    _sessions_and_agreements(store)
     store.engine.dispose()
     tmp.rename(path)
     return url
 
 
-def _pages() -> list[tuple[str, str]]:
+def _sessions_and_agreements(store) -> None:
+    """The demo's sessions and agreements (monthly from April 2022), so the session pages have their content."""
+    from datetime import timedelta
+
+    from gapsmodel.demo import AGREEMENTS, session_dates
+    from gapsmodel.sessions import add_agreement, add_session, sessions_frame
+    if not sessions_frame(store).empty:
+        return
+    for n, day in enumerate(session_dates(), start=1):
+        add_session(store, day, "Sesión de reactivación" if n == 1 else f"Sesión ordinaria N.º {n - 1}")
+    for i, day in enumerate(session_dates()[::3]):
+        text, inst, days, gap = AGREEMENTS[i % len(AGREEMENTS)]
+        add_agreement(store, day, text, inst, day + timedelta(days=days), status="pendiente", gap_code=gap)
+
+
+def _pages(root: Path = ROOT) -> list[tuple[str, str]]:
     """(file, url path) of every page registered in dashboard.PAGES (read without running the app)."""
-    tree = ast.parse((ROOT / "dashboard.py").read_text())
+    tree = ast.parse((root / "dashboard.py").read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "PAGES" for t in node.targets):
             return [(row[0], row[4]) for row in ast.literal_eval(node.value)]
     raise SystemExit("no PAGES list in dashboard.py")
 
 
-def worker_pages(url: str, repeat: int) -> dict:
+def _as_running_server() -> None:
+    """A fresh process runs its first script in Streamlit's older pages/ mode until st.navigation has run
+    once (a server does that once per process): start as a server that already has, as tests/conftest.py does."""
+    from streamlit.runtime.pages_manager import PagesManager
+    PagesManager.uses_pages_directory = False
+
+
+def _heading(at) -> str:
+    for element in list(at.title) + list(at.header):
+        return str(element.value)[:60]
+    return ""
+
+
+def worker_pages(url: str, repeat: int, app_root: str) -> dict:
+    app = Path(app_root)
+    sys.path.insert(0, str(app))  # the app and its gapsmodel from the tree under test
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from gapsmodel.permissions import Actor
     os.environ["GAPSMODEL_DATABASE_URL"] = url
+    _as_running_server()
 
     def session(page: str, role: str) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=900)
+        at = AppTest.from_file(str(app / "dashboard.py"), default_timeout=900)
         if role != "public":
             at.session_state["actor"] = Actor(f"bench_{role}", role, "ACNUR" if role == "partner" else None)
         at.session_state["lang"] = "es"
@@ -247,9 +280,9 @@ def worker_pages(url: str, repeat: int) -> dict:
         return [e.value for e in at.exception] + [e.value for e in at.error]
 
     out = []
-    cases = [(page, "admin") for page, _ in _pages()] + [("pages/resumen.py", "public")]
+    cases = [(page, "admin") for page, _ in _pages(app)] + [("pages/resumen.py", "public")]
     for page, role in cases:
-        if not (ROOT / page).exists():
+        if not (app / page).exists():
             continue
         st.cache_data.clear()
         st.cache_resource.clear()
@@ -257,6 +290,7 @@ def worker_pages(url: str, repeat: int) -> dict:
         with Phase() as cold:
             at.run()
         errors = problems(at)
+        heading = _heading(at)
         rerun = []
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -269,11 +303,56 @@ def worker_pages(url: str, repeat: int) -> dict:
             other.run()
             fresh.append(time.perf_counter() - t0)
             errors += problems(other)
-        out.append({"page": page, "role": role, "cold_seconds": cold.seconds, "cold_peak_mib": cold.peak / MIB,
+        out.append({"page": page, "role": role, "heading": heading, "cold_seconds": cold.seconds, "cold_peak_mib": cold.peak / MIB,
                     "warm_rerun_seconds": statistics.median(rerun), "warm_new_session_seconds": statistics.median(fresh),
                     "warm_seconds": max(statistics.median(rerun), statistics.median(fresh)),
                     "errors": sorted(set(errors))[:5]})
     return {"store_values": PAGE_STORE_VALUES, "pages": out}
+
+
+def worker_profile_page(url: str, page: str, role: str, app_root: str, top: int = 40) -> dict:
+    """cProfile of one warm rerun of a page, inside the script thread (where AppTest runs the page)."""
+    import cProfile
+    import io
+    import pstats
+    app = Path(app_root)
+    sys.path.insert(0, str(app))
+    os.environ["GAPSMODEL_DATABASE_URL"] = url
+    from streamlit.navigation import page as st_page
+    from streamlit.testing.v1 import AppTest
+    _as_running_server()
+
+    from gapsmodel.permissions import Actor
+    profiler, state = cProfile.Profile(), {"on": False}
+    original = st_page.StreamlitPage.run
+
+    def run(self):
+        if not state["on"]:
+            return original(self)
+        profiler.enable()
+        try:
+            return original(self)
+        finally:
+            profiler.disable()
+    st_page.StreamlitPage.run = run
+    at = AppTest.from_file(str(app / "dashboard.py"), default_timeout=900)
+    if role != "public":
+        at.session_state["actor"] = Actor(f"bench_{role}", role, None)
+    at.session_state["lang"] = "es"
+    at.switch_page(page)
+    t0 = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - t0
+    heading = _heading(at)
+    at.run()
+    state["on"] = True
+    t0 = time.perf_counter()
+    at.run()
+    warm = time.perf_counter() - t0
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+    return {"page": page, "role": role, "heading": heading, "cold_seconds": cold, "warm_profiled_seconds": warm,
+            "cprofile_cumulative": text.getvalue()}
 
 
 def worker_profile(size: int, top: int = 35) -> dict:
@@ -298,6 +377,17 @@ def subprocess_json(*args: str) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"worker {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def export_tree(rev: str, folder: Path) -> tuple[Path, str]:
+    """The app at a git revision, exported with ``git archive`` (the shared working tree may be mid-edit)."""
+    if rev == ".":
+        return ROOT, "working tree"
+    commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder, f"git {commit}"
 
 
 def machine() -> dict:
@@ -371,11 +461,12 @@ def markdown(doc: dict) -> str:
                   f"| {_n(r['import_peak_mib'], 0)} |",
                   f"| both | {_n(r['validate_seconds'] + r['import_seconds'])} | {r['total_rows_per_s']:,.0f} | |", ""]
     if doc.get("pages"):
-        lines += [f"### Pages under AppTest on a {doc['pages']['store_values']:,}-value SQLite store", "",
-                  "| page | role | cold s | warm rerun s | warm new session s | cold peak RSS MiB | errors |",
-                  "|---|---|---:|---:|---:|---:|---|"]
+        lines += [f"### Pages under AppTest on a {doc['pages']['store_values']:,}-value SQLite store "
+                  f"({doc.get('pages_tree', '')})", "",
+                  "| page | role | first heading | cold s | warm rerun s | warm new session s | cold peak RSS MiB "
+                  "| errors |", "|---|---|---|---:|---:|---:|---:|---|"]
         for p in doc["pages"]["pages"]:
-            lines.append(f"| `{p['page']}` | {p['role']} | {_n(p['cold_seconds'])} | {_n(p['warm_rerun_seconds'], 3)} "
+            lines.append(f"| `{p['page']}` | {p['role']} | {p.get('heading', '')} | {_n(p['cold_seconds'])} | {_n(p['warm_rerun_seconds'], 3)} "
                          f"| {_n(p['warm_new_session_seconds'], 3)} | {_n(p['cold_peak_mib'], 0)} "
                          f"| {'; '.join(p['errors']) or '—'} |")
         lines.append("")
@@ -396,6 +487,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", type=int, help="cProfile the model at this size and exit")
+    parser.add_argument("--pages-tree", default="HEAD",
+                        help="git revision whose pages are timed (exported to a temporary folder), or '.' for the "
+                             "working tree as it is")
+    parser.add_argument("--profile-page", metavar="PAGE", help="cProfile a warm run of pages/PAGE.py on the "
+                        "1-million-value store and exit")
+    parser.add_argument("--role", default="admin", help="role for --profile-page (public, analyst, partner, admin)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -406,7 +503,9 @@ def main(argv: list[str] | None = None) -> int:
         elif kind == "ingest":
             result = worker_ingest(int(rest[0]))
         elif kind == "pages":
-            result = worker_pages(rest[0], int(rest[1]))
+            result = worker_pages(rest[0], int(rest[1]), rest[2])
+        elif kind == "profile_page":
+            result = worker_profile_page(*rest)
         elif kind == "profile":
             result = worker_profile(int(rest[0]))
         else:
@@ -417,6 +516,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         result = subprocess_json("profile", str(args.profile))
         print(json.dumps(result["timing"], indent=2))
+        print(result["cprofile_cumulative"])
+        return 0
+
+    if args.profile_page:
+        url = page_store(RESULTS / "store-1m.db")
+        with tempfile.TemporaryDirectory() as folder:
+            app_root, _ = export_tree(args.pages_tree, Path(folder))
+            result = subprocess_json("profile_page", url, args.profile_page, args.role, str(app_root))
+        print(f"{result['heading']!r}: cold {result['cold_seconds']:.2f} s, "
+              f"warm (profiled) {result['warm_profiled_seconds']:.2f} s")
         print(result["cprofile_cumulative"])
         return 0
 
@@ -440,7 +549,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         url = page_store(RESULTS / "store-1m.db")
         doc["page_store_build_seconds"] = time.perf_counter() - t0
-        doc["pages"] = subprocess_json("pages", url, str(args.repeat))
+        with tempfile.TemporaryDirectory() as folder:
+            app_root, doc["pages_tree"] = export_tree(args.pages_tree, Path(folder))
+            doc["pages"] = subprocess_json("pages", url, str(args.repeat), str(app_root))
     doc["verdicts"] = verdicts(doc)
     table = markdown(doc)
     RESULTS.mkdir(parents=True, exist_ok=True)

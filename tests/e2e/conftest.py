@@ -149,6 +149,32 @@ def fresh_server(tmp_path_factory, chromium_path):
     server.stop()
 
 
+PARTNER = {"username": "socia.acnur", "password": "clave-de-prueba-e2e-2024", "institution": "ACNUR"}
+
+
+@pytest.fixture
+def partner_server(tmp_path_factory, chromium_path):
+    """A server of the test's own whose database already holds a partner account for ACNUR (``PARTNER``);
+    the demo is loaded on its first run as usual (the store has no batches yet)."""
+    from gapsmodel import accounts
+    from gapsmodel.catalog import load_catalog
+    from gapsmodel.permissions import COMMAND_LINE
+    from gapsmodel.store import Store
+    folder = tmp_path_factory.mktemp("e2e_partner_server")
+    store = Store.open(f"sqlite:///{folder / 'app.db'}")
+    accounts.add_user(store, PARTNER["username"], "partner", PARTNER["institution"], password=PARTNER["password"],
+                      actor=COMMAND_LINE, catalog=load_catalog())
+    store.engine.dispose()
+    server = StreamlitServer(folder / "app.db", folder / "streamlit.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def partner():
+    return dict(PARTNER)
+
+
 def wait_for_app_run(page, timeout: int = APP_RUN_TIMEOUT_MS) -> None:
     """Wait for a script run triggered by the last interaction (if any started) to finish."""
     try:
@@ -208,6 +234,12 @@ class AppDriver:
 
     def wait(self) -> None:
         wait_for_app_run(self.page)
+
+    def metric_values(self) -> list[str]:
+        return self.page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+
+    def sidebar_link(self, text: str):
+        return self.page.locator('[data-testid="stSidebarNav"] a').filter(has_text=text).first
 
 
 @pytest.fixture
