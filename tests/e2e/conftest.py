@@ -37,8 +37,9 @@ def in_ci() -> bool:
 
 
 def find_chromium() -> str | None:
+    """``$CHROMIUM_PATH`` when set (and only it), else the first Chromium found among the usual names."""
     wanted = os.environ.get("CHROMIUM_PATH")
-    for candidate in ([wanted] if wanted else []) + CHROMIUM_CANDIDATES:
+    for candidate in [wanted] if wanted else CHROMIUM_CANDIDATES:
         path = candidate if os.path.isabs(candidate) else shutil.which(candidate)
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return path
@@ -111,7 +112,8 @@ class StreamlitServer:
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        _unavailable("no Chromium found (looked at $CHROMIUM_PATH, " + ", ".join(CHROMIUM_CANDIDATES) + ")")
+        looked = os.environ.get("CHROMIUM_PATH") or ", ".join(CHROMIUM_CANDIDATES)
+        _unavailable(f"no Chromium found (looked for {looked}; set CHROMIUM_PATH or install Debian's chromium)")
     return path
 
 
