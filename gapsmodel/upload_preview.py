@@ -93,6 +93,14 @@ def counts_table(per_indicator: pd.DataFrame, catalog: Catalog, t: Translator) -
     return out
 
 
+def _count_step(largest: int, ticks: int = 8) -> int:
+    """A whole-number tick step (1, 2, 5, 10, 20, 50, …) giving at most about ``ticks`` ticks."""
+    step = 1
+    while largest / step > ticks:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    return step
+
+
 def preview_bars(per_indicator: pd.DataFrame, catalog: Catalog, t: Translator, title: str) -> go.Figure:
     """Horizontal stacked bars: per indicator, how many of the upload's values are new, replace a stored
     value, or change nothing (a count of values, not a sum of them); each segment carries its number."""
@@ -110,8 +118,10 @@ def preview_bars(per_indicator: pd.DataFrame, catalog: Catalog, t: Translator, t
                       font=dict(family="Source Sans Pro, Arial, sans-serif", size=15),
                       height=max(260, 46 * len(labels) + 140), margin=dict(l=10, r=20, t=60, b=40),
                       plot_bgcolor="white", paper_bgcolor="white", template="plotly_white",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left", title=None))
-    fig.update_xaxes(title=t("upload.chart_axis"), rangemode="tozero")
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left", title=None,
+                                  traceorder="normal"))
+    fig.update_xaxes(title=t("upload.chart_axis"), rangemode="tozero", tick0=0,
+                     dtick=_count_step(int(per_indicator[list(STATUSES)].sum(axis=1).max()) if len(per_indicator) else 0))
     fig.update_yaxes(autorange="reversed", title=None)
     return fig
 

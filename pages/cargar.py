@@ -103,7 +103,15 @@ def _problems_table(result) -> pd.DataFrame:
 def _show_problems(result, filename: str) -> None:
     table = _problems_table(result)
     st.markdown(f"**{t('upload.problems_title')}**")
-    st.dataframe(table, hide_index=True, width="stretch")
+    shown = table.copy()
+    if t.lang == "es":   # messages are "castellano / English": on screen, the user's language only
+        col = t("upload.col_problem")
+        shown[col] = shown[col].map(lambda m: m.rsplit(" / ", 1)[0] if " / " in m else m)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        t("upload.col_row"): st.column_config.NumberColumn(width="small"),
+        t("upload.col_column"): st.column_config.TextColumn(width="small"),
+        t("upload.col_problem"): st.column_config.TextColumn(width="large"),
+        t("upload.col_level"): st.column_config.TextColumn(width="small")})
     st.caption(t("upload.problems_caption"))
     st.download_button(t("upload.download_problems"), data=to_csv_bytes(table), mime="text/csv",
                        file_name=f"problemas_{_safe_name(filename)}.csv", icon=":material/download:",
@@ -185,6 +193,7 @@ def _preview(result, inst: str, filename: str, digest: str) -> None:
         st.session_state["upload_done"] = {"batch": batch_id, "n": len(result.values), "institution": inst}
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1   # empties the uploader
         st.session_state.pop("upload_parsed", None)
+        st.session_state.pop("revert_which", None)     # the revert picker starts again at the newest batch
         st.rerun()
 
 
@@ -244,7 +253,9 @@ def _history(inst: str) -> None:
         t("upload.col_file"): batches["filename"].to_numpy(),
         t("upload.col_values"): batches["n_values"].astype(int).to_numpy(),
         t("upload.col_state"): state,
-    }), hide_index=True, width="stretch", key="upload_history")
+    }), hide_index=True, width="stretch", key="upload_history", column_config={
+        t("upload.col_file"): st.column_config.TextColumn(width="medium"),
+        t("upload.col_state"): st.column_config.TextColumn(width="large")})
 
     if not actor.can("revert", inst):
         return
@@ -282,6 +293,8 @@ def _history(inst: str) -> None:
             st.error(t("upload.revert_failed", detail=md_escape(exc)))
             return
         st.session_state["revert_done"] = batch
+        st.session_state.pop("revert_reason", None)
+        st.session_state.pop("revert_which", None)
         st.rerun()
 
 

@@ -93,6 +93,7 @@ def test_figure_has_one_trace_per_status_with_its_word_and_the_numbers(catalog, 
     per = preview.by_indicator(preview.compare(new, STORED), catalog)
     fig = preview.preview_bars(per, catalog, t, "title")
     assert [trace.name for trace in fig.data] == words
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.legend.traceorder == "normal"   # whole counts, in order
     by_name = {trace.name: trace for trace in fig.data}
     shelter = catalog.label("indicators", "camas_albergue", lang)
     row = list(by_name[words[0]].y).index(shelter)
