@@ -34,7 +34,7 @@ def main() -> None:
     sections: dict[str, list] = {}
     for path, title, icon, section, url in pages:
         sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
-    page = st.navigation(sections)
+    page = st.navigation(sections, expanded=True)
     wanted = st.session_state.pop(appstate.WANTED_PAGE, None)
     if wanted and any(path == wanted for path, *_ in pages):
         st.switch_page(wanted)
