@@ -121,7 +121,10 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
         return pd.DataFrame(columns=cols)
     # sorted so that ties for lowest and highest go to the same institution whatever the input order
     frame = figures.sort_values(PLACE_MONTH + ["institution"], kind="stable").reset_index(drop=True)
-    frame = frame.merge(_rule_frame(catalog), on="indicator", how="left")
+    # the indicator's rule by lookup, not by a merge (a merge copies every text column of the frame again)
+    rules = _rule_frame(catalog).set_index("indicator")
+    frame["base_rule"] = frame["indicator"].map(rules["base_rule"])
+    frame["source"] = frame["indicator"].map(rules["source"])
     frame["is_source"] = frame["institution"].eq(frame["source"])
     frame["source_value"] = frame["value"].where(frame["is_source"])
     grouped = frame.groupby(PLACE_MONTH, sort=False, observed=True)
