@@ -206,8 +206,9 @@ def require_entry_point(page_file: str) -> None:
     """
     if not st.session_state.get(ENTRY_FLAG):
         from pathlib import Path
-        st.session_state[WANTED_PAGE] = f"pages/{Path(page_file).name}"
-        st.switch_page("dashboard.py")
+        # the page and its query string (a shared link's filters) survive the hand-over
+        st.session_state[WANTED_PAGE] = (f"pages/{Path(page_file).name}", st.query_params.to_dict())
+        st.switch_page("dashboard.py", query_params=st.query_params.to_dict())
 
 
 # --- accounts: sign-in state, the account box in the sidebar, pages by role ----------------------------
@@ -249,8 +250,10 @@ def oidc_providers() -> list[str]:
     "default" when [auth] itself holds client_id, plus one per [auth.<name>] table. Empty when there is
     no [auth] section or Authlib (needed by st.login) is missing."""
     try:
+        if not st.secrets.load_if_toml_exists():  # no secrets.toml: no OIDC (and no error shown)
+            return []
         section = st.secrets.get("auth")
-    except Exception:  # noqa: BLE001 - no secrets.toml, or an unreadable one: no OIDC
+    except Exception:  # noqa: BLE001 - an unreadable secrets.toml: no OIDC
         return []
     if not section or "redirect_uri" not in section or "cookie_secret" not in section:
         return []

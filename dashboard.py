@@ -35,9 +35,9 @@ def main() -> None:
     for path, title, icon, section, url in pages:
         sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
     page = st.navigation(sections, expanded=True)
-    wanted = st.session_state.pop(appstate.WANTED_PAGE, None)
+    wanted, params = st.session_state.pop(appstate.WANTED_PAGE, (None, {}))
     if wanted and any(path == wanted for path, *_ in pages):
-        st.switch_page(wanted)
+        st.switch_page(wanted, query_params=params)
     with st.sidebar:
         lang = st.radio(t("app.language"), ["es", "en"], horizontal=True, key="lang",
                         format_func=lambda code: {"es": "Español", "en": "English"}[code])

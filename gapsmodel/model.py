@@ -69,19 +69,29 @@ def series(snapshot: Snapshot, catalog: Catalog, territory: Territory, kind: str
     return gap_table(snapshot, catalog, territory, periods_between(snapshot.first_month, snapshot.last_month, kind))
 
 
-def latest_complete_month(snapshot: Snapshot, catalog: Catalog, now: datetime | None = None) -> str | None:
-    """The latest month whose reporting deadline has passed (at ``now`` or the snapshot's moment) and that
-    has data; failing that, the latest month with data."""
+def latest_complete_month(snapshot: Snapshot, catalog: Catalog, now: datetime | None = None,
+                          min_completeness: float = 0.5, look_back: int = 24) -> str | None:
+    """The month the table looks at by default: the latest month whose reporting deadline has passed (at
+    ``now`` or the snapshot's moment) and for which at least ``min_completeness`` of the due reports
+    arrived, so that one early upload does not move every view to a nearly empty month. Failing that
+    (within ``look_back`` months), the month with the most complete reporting, the later on ties."""
     if snapshot.empty:
         return None
     moment = now or snapshot.as_of or datetime.now(timezone.utc)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    best, best_share = snapshot.last_month, -1.0
     month = snapshot.last_month
-    while month >= snapshot.first_month:
-        if deadline(month, catalog.deadline_day) <= moment:
+    for _ in range(look_back):
+        if month < snapshot.first_month:
+            break
+        status = obligation_status(snapshot.report_times, catalog, [month])
+        share = 1.0 if status.empty else float(status["reported"].mean())
+        if deadline(month, catalog.deadline_day) <= moment and share >= min_completeness:
             return month
+        if share > best_share:
+            best, best_share = month, share
         month = add_months(month, -1)
-    return snapshot.last_month
+    return best
 
 
 def previous(period: Period) -> Period:

@@ -137,3 +137,20 @@ def test_sector_pools_only_gaps_that_share_a_unit(catalog, territory):
     assert math.isnan(vbg["coverage"]) and vbg["worst_severity"] == "critica"
     health = summary.loc[("salud", "240302")]
     assert health["coverage"] == pytest.approx(0.4) and health["unit"] == "personas"
+
+
+def test_default_month_skips_a_nearly_empty_month(store, catalog, territory):
+    from datetime import datetime
+
+    from gapsmodel import model
+    from gapsmodel.store import VALUE_COLUMNS
+    june = values(*[(ob.institution, ob.indicator, "240101", "2024-06", 10)
+                    for ob in catalog.obligations.itertuples()])
+    for inst, part in june.groupby("institution"):
+        store.add_batch(part[VALUE_COLUMNS], institution=inst, uploaded_at=datetime(2024, 7, 5))
+    july = values(("ACNUR", "camas_albergue", "240101", "2024-07", 10))
+    store.add_batch(july[VALUE_COLUMNS], institution="ACNUR", uploaded_at=datetime(2024, 8, 1))
+    snap = model.take_snapshot(store, catalog, territory)
+    assert model.latest_complete_month(snap, catalog, now=datetime(2024, 8, 20)) == "2024-06"
+    assert model.latest_complete_month(snap, catalog, now=datetime(2024, 7, 20)) == "2024-06"
+    assert model.latest_complete_month(snap, catalog, now=datetime(2024, 7, 8)) == "2024-06"
