@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from .catalog import NO_DATA, Catalog
 from .i18n import Translator
 from .overview import display_counts
+from .protection import WITHHELD
 
 SEVERITY_COLORS = {"critica": "#D55E00", "alta": "#E69F00", "moderada": "#F0E442", "adecuada": "#0072B2",
                    NO_DATA: "#BBBBBB"}
@@ -52,7 +53,9 @@ def coverage_bars(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: s
     severity and the exact coverage; gaps without data are drawn as a grey stub labelled 'Sin datos'."""
     rows = coverage_bars_frame(gaps, catalog, t, ubigeo)
     drawn = rows["coverage"].fillna(0.02).clip(upper=1.2)
-    text = [severity_label(t, s, c) for s, c in zip(rows["severity"], rows["coverage"])]
+    # a coverage withheld in a public view keeps its severity word and says it is withheld
+    text = [severity_label(t, s, c) if c == c or s == NO_DATA else f"{severity_label(t, s)} · {WITHHELD[t.lang]}"
+            for s, c in zip(rows["severity"], rows["coverage"])]
     fig = go.Figure(go.Bar(
         x=drawn, y=rows["label"], orientation="h", text=text, textposition="outside",
         marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]], line=dict(color="#333", width=1)),

@@ -285,9 +285,9 @@ def completeness_heatmap(matrix: pd.DataFrame, t: Translator, title: str) -> go.
         colorscale="Cividis",
         colorbar=dict(tickformat=".0%", title=t("explore.completeness")),
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
-    fig.update_xaxes(type="category", side="top")
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=max(320, 34 * len(matrix) + 160))
+    fig.update_xaxes(type="category", side="bottom", tickangle=-45, automargin=True)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(fig, title, height=max(360, 34 * len(matrix) + 200))
 
 
 # --- tables for people ------------------------------------------------------------------------------------
