@@ -239,10 +239,16 @@ def _sessions_and_agreements(store) -> None:
 def _pages(root: Path = ROOT) -> list[tuple[str, str]]:
     """(file, url path) of every page registered in dashboard.PAGES (read without running the app)."""
     tree = ast.parse((root / "dashboard.py").read_text())
+    found: dict[str, list] = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "PAGES" for t in node.targets):
-            return [(row[0], row[4]) for row in ast.literal_eval(node.value)]
-    raise SystemExit("no PAGES list in dashboard.py")
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and getattr(node.targets[0], "id", "") in (
+                "PAGES", "ACCOUNT_PAGE", "ADMIN_PAGES"):
+            value = ast.literal_eval(node.value)
+            found[node.targets[0].id] = [value] if isinstance(value, tuple) else list(value)
+    if "PAGES" not in found:
+        raise SystemExit("no PAGES list in dashboard.py")
+    rows = found["PAGES"] + found.get("ADMIN_PAGES", []) + found.get("ACCOUNT_PAGE", [])
+    return [(row[0], row[4]) for row in rows]
 
 
 def _as_running_server() -> None:
