@@ -189,6 +189,9 @@ def wait_for_app_run(page, timeout: int = APP_RUN_TIMEOUT_MS) -> None:
 
 def open_app(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
+    # the boundary credit is the last thing dashboard.py writes: once it is there, a whole run has drawn
+    # (the idle marker alone can be seen before the first run starts, or between a hand-over and its rerun)
+    page.get_by_text("INEI", exact=False).last.wait_for(timeout=APP_RUN_TIMEOUT_MS)
     page.wait_for_selector(APP_IDLE, timeout=APP_RUN_TIMEOUT_MS)
     page.wait_for_timeout(300)
 
