@@ -122,9 +122,11 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
     # sorted so that ties for lowest and highest go to the same institution whatever the input order
     frame = figures.sort_values(PLACE_MONTH + ["institution"], kind="stable").reset_index(drop=True)
     # the indicator's rule by lookup, not by a merge (a merge copies every text column of the frame again)
-    rules = _rule_frame(catalog).set_index("indicator")
-    frame["base_rule"] = frame["indicator"].map(rules["base_rule"])
-    frame["source"] = frame["indicator"].map(rules["source"])
+    # (through the few distinct indicators: a lookup per row of text is slow on a large frame)
+    codes, indicators = pd.factorize(frame["indicator"])
+    rules = _rule_frame(catalog).set_index("indicator").reindex(indicators)
+    for col in ("base_rule", "source"):
+        frame[col] = pd.Series(rules[col].to_numpy(dtype=object)[codes], index=frame.index).where(codes >= 0)
     frame["is_source"] = frame["institution"].eq(frame["source"])
     frame["source_value"] = frame["value"].where(frame["is_source"])
     grouped = frame.groupby(PLACE_MONTH, sort=False, observed=True)
