@@ -68,10 +68,15 @@ class Catalog:
         return int(self.settings["reporting"]["deadline_day"])
 
     def label(self, table: str, code: str, lang: str = "es") -> str:
-        frame = getattr(self, table)
-        if code in frame.index:
-            return str(frame.at[code, f"name_{lang}"])
-        return code
+        return self.labels(table, lang).get(code, code)
+
+    def labels(self, table: str, lang: str = "es") -> dict[str, str]:
+        """Code -> label for one table and language, built once (label() is called per row by pages)."""
+        cache = self.__dict__.setdefault("_labels", {})
+        if (table, lang) not in cache:
+            frame = getattr(self, table)
+            cache[(table, lang)] = {code: str(name) for code, name in zip(frame.index, frame[f"name_{lang}"])}
+        return cache[(table, lang)]
 
     def resolve_institution(self, text: object) -> str | None:
         """Catalog code for a code or known alias (any case and accents), else None."""

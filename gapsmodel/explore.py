@@ -182,7 +182,7 @@ def data_dimensions(values: pd.DataFrame) -> dict[str, list[str]]:
     """For sex and age: the groups the data actually has besides ``total`` (empty list: none)."""
     out = {}
     for dim, allowed in (("sex", SEXES), ("age", AGES)):
-        present = set(values[dim].astype(str)) if dim in values and not values.empty else set()
+        present = set(values[dim].dropna().unique().tolist()) if dim in values and not values.empty else set()
         out[dim] = [g for g in allowed if g != "total" and g in present]
     return out
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
-from .periods import Period, add_months, deadline, month_index, period_of
+from .periods import Period, add_months, deadline, month_index, parse_period, period_of
 
 OBLIGATION_COLUMNS = ["institution", "indicator", "frequency", "month", "period", "deadline", "reported",
                       "first_upload", "on_time"]
@@ -40,10 +40,13 @@ def obligation_status(report_times: pd.DataFrame, catalog: Catalog, months: list
     due = obligations_due(catalog, months)
     if due.empty:
         return pd.DataFrame(columns=OBLIGATION_COLUMNS)
-    times = report_times.copy()
     quarterly = due[due["frequency"].eq("trimestral")]
+    # only the reports of the months due (and of their quarters) matter: not the store's whole history
+    wanted = set(due["month"]) | {m for q in quarterly["period"].unique() for m in parse_period(q).months}
+    times = report_times[report_times["period"].isin(wanted)].copy()
     if not quarterly.empty and not times.empty:
-        times["quarter"] = [period_of(m, "quarter").code for m in times["period"]]
+        quarters = {m: period_of(m, "quarter").code for m in times["period"].unique()}
+        times["quarter"] = times["period"].map(quarters)
     monthly_first = times.groupby(["institution", "indicator", "period"])["first_upload"].min() \
         if not times.empty else pd.Series(dtype="datetime64[us]")
     quarter_first = times.groupby(["institution", "indicator", "quarter"])["first_upload"].min() \

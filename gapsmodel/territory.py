@@ -39,12 +39,13 @@ class Territory:
         return None
 
     def name(self, ubigeo: str) -> str:
-        if ubigeo == self.region_ubigeo:
-            return self.region_name
-        for frame in (self.districts, self.provinces):
-            if ubigeo in frame.index:
-                return str(frame.at[ubigeo, "name"])
-        return ubigeo
+        return self._names.get(ubigeo, ubigeo)
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        names = {code: str(n) for frame in (self.provinces, self.districts) for code, n in frame["name"].items()}
+        names[self.region_ubigeo] = self.region_name
+        return names
 
     @cached_property
     def _by_name(self) -> dict[str, str]:
