@@ -1,8 +1,8 @@
 """Cargar datos / Upload data: a partner uploads its own institution's monthly figures (DOMAIN.md §6, §7).
 
 Template → file → every problem at once (nothing stored) or a preview of what changes → confirm → stored
-as one batch. Below, the institution's upload history, where a batch can be reverted with a reason.
-Permissions are checked again inside Store.add_batch and Store.revert_batch.
+as one batch (the institution's history and reverts are on pages/historial.py). Permissions are checked
+again inside Store.add_batch.
 """
 from __future__ import annotations
 
@@ -52,13 +52,7 @@ def _safe_name(filename: str) -> str:
 
 def _login_prompt() -> None:
     st.info(t("upload.need_partner"))
-    if (Path(__file__).resolve().parent / Path(LOGIN_PAGE).name).exists():
-        try:
-            st.page_link(LOGIN_PAGE, label=t("upload.login_link"), icon=":material/login:")
-            return
-        except Exception:  # noqa: BLE001 - the login page exists but is not registered yet
-            pass
-    st.write(t("upload.login_text"))
+    st.page_link(LOGIN_PAGE, label=t("upload.login_link"), icon=":material/login:")
 
 
 def _institution() -> str | None:
@@ -228,76 +222,6 @@ def _upload(inst: str) -> None:
     _preview(result, inst, file.name, digest)
 
 
-def _history(inst: str) -> None:
-    st.divider()
-    st.subheader(t("upload.history_header", institution=catalog.label("institutions", inst, t.lang)))
-    done = st.session_state.pop("revert_done", None)
-    if done:
-        st.success(t("upload.reverted", batch=done))
-    batches = store.batches_frame(inst)
-    if batches.empty:
-        st.write(t("upload.history_none"))
-        return
-    st.caption(t("upload.history_caption"))
-
-    def when(moment) -> str:
-        return "" if moment is None or pd.isna(moment) else pd.Timestamp(moment).strftime("%Y-%m-%d %H:%M")
-
-    state = [t("upload.state_active") if pd.isna(at) else
-             t("upload.state_reverted", user=by or "", date=when(at), reason=why or "")
-             for at, by, why in zip(batches["reverted_at"], batches["reverted_by"], batches["revert_reason"])]
-    st.dataframe(pd.DataFrame({
-        t("upload.col_batch"): batches["id"].astype(int).to_numpy(),
-        t("upload.col_date"): [when(m) for m in batches["uploaded_at"]],
-        t("upload.col_user"): batches["uploaded_by"].to_numpy(),
-        t("upload.col_file"): batches["filename"].to_numpy(),
-        t("upload.col_values"): batches["n_values"].astype(int).to_numpy(),
-        t("upload.col_state"): state,
-    }), hide_index=True, width="stretch", key="upload_history", column_config={
-        t("upload.col_file"): st.column_config.TextColumn(width="medium"),
-        t("upload.col_state"): st.column_config.TextColumn(width="large")})
-
-    if not actor.can("revert", inst):
-        return
-    st.markdown(f"**{t('upload.revert_header')}**")
-    st.caption(t("upload.revert_help"))
-    active = batches[batches["reverted_at"].isna()]
-    if active.empty:
-        st.write(t("upload.revert_none"))
-        return
-    info = {int(r.id): r for r in active.itertuples()}
-    which = st.selectbox(t("upload.revert_which"), list(info), key="revert_which",
-                         format_func=lambda b: t("upload.revert_option", batch=b, date=when(info[b].uploaded_at),
-                                                 values=t.number(info[b].n_values)))
-    reason = st.text_input(t("upload.revert_reason"), max_chars=500, key="revert_reason")
-    if st.button(t("upload.revert_button"), icon=":material/undo:", key="revert_start"):
-        if not reason.strip():
-            st.error(t("upload.revert_reason_required"))
-        else:
-            st.session_state["revert_pending"] = {"batch": which, "reason": reason.strip(), "institution": inst}
-    pending = st.session_state.get("revert_pending")
-    if not pending or pending["institution"] != inst or pending["batch"] not in info:
-        return
-    batch = pending["batch"]
-    st.warning(t("upload.revert_confirm_text", batch=batch, values=t.number(info[batch].n_values),
-                 reason=md_escape(pending["reason"])))
-    c1, c2 = st.columns(2)
-    if c2.button(t("upload.revert_cancel"), key="revert_cancel"):
-        st.session_state.pop("revert_pending", None)
-        st.rerun()
-    if c1.button(t("upload.revert_confirm"), type="primary", key="revert_confirm"):
-        st.session_state.pop("revert_pending", None)
-        try:
-            store.revert_batch(batch, actor=actor, reason=pending["reason"])
-        except (LockedPeriodError, StoreError, PermissionDenied) as exc:
-            st.error(t("upload.revert_failed", detail=md_escape(exc)))
-            return
-        st.session_state["revert_done"] = batch
-        st.session_state.pop("revert_reason", None)
-        st.session_state.pop("revert_which", None)
-        st.rerun()
-
-
 def main() -> None:
     st.title(t("upload.title"))
     st.caption(t("upload.subtitle"))
@@ -318,7 +242,7 @@ def main() -> None:
     st.markdown(f"#### {md_escape(t('upload.uploading_for', name=catalog.label('institutions', inst, t.lang), code=inst))}")
     _templates(inst)
     _upload(inst)
-    _history(inst)
+    st.page_link("pages/historial.py", label=t("upload_history.link"), icon=":material/history:")
 
 
 main()

@@ -12,6 +12,7 @@ from gapsmodel.permissions import Actor
 from gapsmodel.store import Store
 
 PAGE = "pages/cargar.py"
+HISTORY = "pages/historial.py"
 PARTNER = Actor("test_partner", "partner", "ACNUR")
 
 # cp1252 bytes, ';' separator, Spanish-locale numbers, Spanish headers with accents and capitals
@@ -153,6 +154,7 @@ def test_messy_file_previews_exact_changes_then_lands_and_the_overview_shows_it(
     assert (store.audit_frame()["action"] == "upload").any()
 
     # the history lists the new batch first, by the partner, active
+    at.switch_page(HISTORY).run()
     history = next(df.value for df in at.dataframe if "Lote" in df.value.columns)
     assert history.iloc[0][["Lote", "Usuario", "Archivo", "Valores", "Estado"]].tolist() == [
         int(batch["id"]), "test_partner", "reporte_junio ñ.csv", 5, "Activo"]
@@ -225,7 +227,7 @@ def test_revert_from_the_history_restores_the_previous_value(app, demo_url):
                              sex="total", age="total", nationality="total", value=99.0, note="")])
     batch_id = store.add_batch(fix, institution="ACNUR", actor=PARTNER, filename="=cmd|x.csv")
     assert key_value(store, "camas_albergue", "240101", "2024-06") == 99
-    at = app(role="partner", institution="ACNUR", page=PAGE)
+    at = app(role="partner", institution="ACNUR", page=HISTORY)
     history = next(df.value for df in at.dataframe if "Lote" in df.value.columns)
     assert history.iloc[0]["Archivo"] == "=cmd|x.csv"          # shown as data, not markdown
     # a reason is required before the confirm step
@@ -251,7 +253,7 @@ def test_revert_of_a_locked_month_is_refused_with_its_message(app, demo_url):
     store = Store.open(demo_url)
     batch_id = int(store.batches_frame("ACNUR").query("filename == 'demo_acnur_2024-06.csv'")["id"].iloc[0])
     approve_month(store, "2024-06", Actor("admin", "admin"))
-    at = _revert_from_page(app(role="partner", institution="ACNUR", page=PAGE), batch_id, "prueba")
+    at = _revert_from_page(app(role="partner", institution="ACNUR", page=HISTORY), batch_id, "prueba")
     assert any("No se revirtió" in e.value and "aprobados" in e.value for e in at.error)
     assert Store.open(demo_url).batches_frame("ACNUR").set_index("id").loc[batch_id, "reverted_at"] is None
 
@@ -259,7 +261,7 @@ def test_revert_of_a_locked_month_is_refused_with_its_message(app, demo_url):
 def test_cancel_leaves_the_batch_active(app, demo_url):
     store = Store.open(demo_url)
     batch_id = int(store.batches_frame("ACNUR")["id"].iloc[0])
-    at = app(role="partner", institution="ACNUR", page=PAGE)
+    at = app(role="partner", institution="ACNUR", page=HISTORY)
     at.selectbox(key="revert_which").set_value(batch_id)
     at.text_input(key="revert_reason").set_value("no")
     at.button(key="revert_start").click().run()
@@ -286,3 +288,12 @@ def test_admin_chooses_the_institution_and_uploads_for_it(app, demo_url):
 def test_both_languages(app, lang, title, new):
     at = upload(app(role="partner", institution="ACNUR", lang=lang, page=PAGE), "datos.csv", MESSY)
     assert at.title[0].value == title and new in metrics(at)
+
+
+def test_history_page_is_for_signed_in_users_and_revert_only_for_the_owner(app):
+    assert not app(role="public", page=HISTORY).dataframe
+    analyst = app(role="analyst", page=HISTORY, query={"institucion": "ACNUR"})
+    assert any("Lote" in df.value.columns for df in analyst.dataframe)
+    assert not [b for b in analyst.button if b.key == "revert_start"]
+    partner = app(role="partner", institution="OIM", page=HISTORY)
+    assert [b for b in partner.button if b.key == "revert_start"]
