@@ -45,11 +45,15 @@ c3.metric(t("overview.card_critical") + " · " + t("level.district"), cards.dist
 sector_rows = overview.sector_cards(table, catalog, region, before[0] if before else None, t)
 columns = st.columns(3)
 for i, row in enumerate(sector_rows.itertuples()):
-    value = " · ".join(f"{text} {unit}" for _, unit, text in row.parts) or t.severity("sin_datos")
+    # a sector whose gaps have different units shows its first gap in the card and the others below it
+    texts = [f"{text} {unit}" for _, unit, text in row.parts] or [t.severity("sin_datos")]
     delta = None if row.delta != row.delta else f"{t.number(row.delta)} {since}"
-    columns[i % 3].metric(f"{charts.SEVERITY_ICONS[row.severity]} {catalog.label('sectors', row.sector, t.lang)}",
-                          value, delta=delta, delta_color="inverse", border=True,
-                          help=t("overview.card_unmet", sector=catalog.label("sectors", row.sector, t.lang)))
+    with columns[i % 3]:
+        st.metric(f"{charts.SEVERITY_ICONS[row.severity]} {catalog.label('sectors', row.sector, t.lang)}",
+                  texts[0], delta=delta, delta_color="inverse", border=True,
+                  help=t("overview.card_unmet", sector=catalog.label("sectors", row.sector, t.lang)))
+        if len(texts) > 1:
+            st.caption(t("overview.also_unmet", values=" · ".join(texts[1:])))
 
 fig = charts.coverage_bars(table, catalog, t, region, charts.coverage_finding(table, catalog, t, region, period.code))
 appstate.show_figure(fig, overview.bars_table(table, catalog, t, region), t, t("overview.coverage_caption"), "bars")
