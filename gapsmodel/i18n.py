@@ -37,6 +37,12 @@ def messages(lang: str) -> dict[str, str]:
     return _flatten(tomllib.loads((LOCALE_DIR / f"{lang}.toml").read_text("utf-8")))
 
 
+@lru_cache(maxsize=4096)
+def _month_label(code: str, fmt: str, locale: str) -> str:
+    # charts label thousands of points with a few dozen months: Babel once per month and format
+    return format_date(date(int(code[:4]), int(code[5:7]), 1), format=fmt, locale=locale)
+
+
 class Translator:
     def __init__(self, lang: str = "es"):
         self.lang = lang if lang in LANGUAGES else "es"
@@ -65,7 +71,7 @@ class Translator:
 
     def month(self, code: str, fmt: str = "MMM y") -> str:
         """'2022-05' -> 'may. 2022' / 'May 2022'."""
-        return format_date(date(int(code[:4]), int(code[5:7]), 1), format=fmt, locale=self.locale)
+        return _month_label(code, fmt, self.locale)
 
     def period(self, code: str) -> str:
         """A period code for people: month name, 'T2 2022' / 'Q2 2022', or the year."""
