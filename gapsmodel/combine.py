@@ -119,8 +119,9 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
                           "high_institution", "chosen_by"]
     if figures.empty:
         return pd.DataFrame(columns=cols)
-    # sorted so that ties for lowest and highest go to the same institution whatever the input order
-    frame = figures.sort_values(PLACE_MONTH + ["institution"], kind="stable").reset_index(drop=True)
+    # rows in institution order, so that within every group ties for lowest and highest go to the first
+    # institution alphabetically whatever the input order (groups need not be contiguous for that)
+    frame = figures.sort_values("institution", kind="stable").reset_index(drop=True)
     # the indicator's rule by lookup, not by a merge (a merge copies every text column of the frame again)
     # (through the few distinct indicators: a lookup per row of text is slow on a large frame)
     codes, indicators = pd.factorize(frame["indicator"])
