@@ -366,3 +366,15 @@ def visible_pages(pages: list[tuple], admin_pages: list[tuple], account_page: tu
         return [account]
     admin = [p for p in admin_pages if actor().can(ADMIN_PAGE_ACTIONS.get(p[0], "manage_users"))]
     return list(pages) + [account] + admin
+
+
+def institution_picker(t: Translator, key: str) -> str:
+    """An institution chosen from the catalog by an administrator or analyst, kept in the URL (?institucion=)."""
+    codes = list(catalog().institutions.index)
+    wanted = st.query_params.get("institucion")
+    if key not in st.session_state and wanted in codes:
+        st.session_state[key] = wanted
+    code = st.selectbox(t("upload.institution"), codes, key=key,
+                        format_func=lambda c: f"{c} — {catalog().label('institutions', c, t.lang)}")
+    st.query_params["institucion"] = code
+    return code

@@ -62,14 +62,7 @@ def _institution() -> str | None:
             st.warning(t("upload.no_institution"))
             return None
         return actor.institution
-    codes = list(catalog.institutions.index)
-    wanted = st.query_params.get("institucion")
-    if "upload_institution" not in st.session_state and wanted in codes:
-        st.session_state["upload_institution"] = wanted
-    code = st.selectbox(t("upload.institution"), codes, key="upload_institution",
-                        format_func=lambda c: f"{c} — {catalog.label('institutions', c, t.lang)}")
-    st.query_params["institucion"] = code
-    return code
+    return appstate.institution_picker(t, "upload_institution")
 
 
 def _templates(inst: str) -> None:

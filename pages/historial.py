@@ -25,14 +25,7 @@ def _institution() -> str | None:
     """A partner's own institution; an administrator's or analyst's choice (kept in the URL)."""
     if actor.role == "partner":
         return actor.institution if actor.institution in catalog.institutions.index else None
-    codes = list(catalog.institutions.index)
-    wanted = st.query_params.get("institucion")
-    if "history_institution" not in st.session_state and wanted in codes:
-        st.session_state["history_institution"] = wanted
-    code = st.selectbox(t("upload.institution"), codes, key="history_institution",
-                        format_func=lambda c: f"{c} — {catalog.label('institutions', c, t.lang)}")
-    st.query_params["institucion"] = code
-    return code
+    return appstate.institution_picker(t, "history_institution")
 
 
 def _history(inst: str) -> None:
