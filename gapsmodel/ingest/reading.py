@@ -167,7 +167,9 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
     except Exception:  # noqa: BLE001 - any parser failure means "not a readable table"
         try:
             rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-            frame = pd.DataFrame(rows, dtype=object)
+            width = max((len(r) for r in rows), default=0)
+            # ragged rows padded explicitly (pandas stops padding them in a future version)
+            frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
         except Exception:  # noqa: BLE001
             raise UnreadableFile("No se pudo leer el archivo como tabla (¿comillas sin cerrar?). " + _FIX.replace(
                 " / ", " / Could not parse the file as a table. ")) from None
