@@ -10,6 +10,7 @@ import csv
 import io
 from datetime import date
 
+from ..exports import neutralise
 from ..periods import add_months, month_of
 from .columns import ROLES, TEMPLATE_HEADER, TEMPLATE_HXL
 
@@ -67,7 +68,7 @@ def make_template_csv(catalog, territory, institution: str) -> bytes:
     writer.writerow([TEMPLATE_HEADER[r] for r in ROLES])
     writer.writerow([TEMPLATE_HXL[r] for r in ROLES])
     for row in _rows(catalog, territory, institution):
-        writer.writerow([row[r] for r in ROLES])
+        writer.writerow([neutralise(row[r]) for r in ROLES])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -83,7 +84,7 @@ def make_template_xlsx(catalog, territory, institution: str) -> bytes:
     data.append([TEMPLATE_HEADER[r] for r in ROLES])
     data.append([TEMPLATE_HXL[r] for r in ROLES])
     for row in rows:
-        data.append([row[r] for r in ROLES])
+        data.append([neutralise(row[r]) for r in ROLES])
     for cell in data[1]:
         cell.font = Font(bold=True)
     for cell in data[2]:
