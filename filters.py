@@ -251,3 +251,15 @@ def session_view(day: date) -> tuple[model.Snapshot, Period | None, datetime, st
     snap = appstate.snapshot(as_of, until)
     month = model.latest_complete_month(snap, appstate.catalog(), now=as_of) if not snap.empty else None
     return snap, (parse_period(month) if month else None), as_of, until
+
+
+def page_view(t: Translator, title_key: str, groups: bool = True) -> View | None:
+    """The common head of every analysis page: its title, the sidebar filters and the line that says what
+    is shown; None (after saying so) when the store has no data yet."""
+    st.title(t(title_key))
+    view = sidebar(t, groups=groups)
+    if view is None:
+        st.info(t("overview.no_data"))
+        return None
+    st.caption(describe(view, t))
+    return view

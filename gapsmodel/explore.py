@@ -86,6 +86,18 @@ class Filters:
         return out
 
 
+def _parent_and_child(parent: str, child: str, parents, parent_of: pd.Series) -> tuple[str, str]:
+    """A link's parent and child filter (sector and gap, province and district): unknown codes are dropped,
+    a child implies its parent, and a child of another parent than the one asked for is dropped."""
+    parent = parent if parent in parents else ""
+    if child not in parent_of.index:
+        return parent, ""
+    owner = str(parent_of[child])
+    if parent and parent != owner:
+        return parent, ""
+    return owner, child
+
+
 def _first(params: Mapping, name: str) -> str:
     value = params.get(name, "")
     if isinstance(value, (list, tuple)):
@@ -119,28 +131,11 @@ def parse_filters(params: Mapping, catalog: Catalog, territory: Territory,
             f = f.with_(kind=p.kind, period=p.code)
     sector = _first(params, PARAMS["sector"])
     gap = _first(params, PARAMS["gap"])
-    if sector not in catalog.sectors.index:
-        sector = ""
-    if gap in catalog.gaps.index:
-        gap_sector = str(catalog.gaps.at[gap, "sector"])
-        if sector and sector != gap_sector:
-            gap = ""
-        else:
-            sector = gap_sector
-    else:
-        gap = ""
+    sector, gap = _parent_and_child(sector, gap, catalog.sectors.index, catalog.gaps["sector"])
     province = _first(params, PARAMS["province"])
     district = _first(params, PARAMS["district"])
-    if province not in territory.provinces.index:
-        province = ""
-    if district in territory.districts.index:
-        owner = str(territory.districts.at[district, "province_ubigeo"])
-        if province and province != owner:
-            district = ""
-        else:
-            province = owner
-    else:
-        district = ""
+    province, district = _parent_and_child(province, district, territory.provinces.index,
+                                           territory.districts["province_ubigeo"])
     sex = _first(params, PARAMS["sex"])
     age = _first(params, PARAMS["age"])
     return f.with_(sector=sector, gap=gap, province=province, district=district,

@@ -19,12 +19,9 @@ appstate.require_entry_point(__file__)
 def main() -> None:
     t = appstate.translator()
     catalog, territory = appstate.catalog(), appstate.territory()
-    st.title(t("explore.quality_title"))
-    view = filters.sidebar(t, groups=False)
+    view = filters.page_view(t, "explore.quality_title", groups=False)
     if view is None:
-        st.info(t("overview.no_data"))
         return
-    st.caption(filters.describe(view, t))
     public = appstate.is_public()
     status = filters.reporting(view)
     rate = overall(status)

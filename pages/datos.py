@@ -30,12 +30,9 @@ def main() -> None:
     t = appstate.translator()
     catalog, territory = appstate.catalog(), appstate.territory()
     threshold = catalog.small_cell_threshold
-    st.title(t("explore.data_title"))
-    view = filters.sidebar(t)
+    view = filters.page_view(t, "explore.data_title")
     if view is None:
-        st.info(t("overview.no_data"))
         return
-    st.caption(filters.describe(view, t))
     public = appstate.is_public()
     may_download = appstate.actor().can("download")
     gaps = explore.filter_gaps(view.gaps(), view.filters, catalog, territory)

@@ -17,12 +17,9 @@ def main() -> None:
     t = appstate.translator()
     catalog, territory = appstate.catalog(), appstate.territory()
     threshold = catalog.small_cell_threshold
-    st.title(t("explore.map_title"))
-    view = filters.sidebar(t, groups=False)
+    view = filters.page_view(t, "explore.map_title", groups=False)
     if view is None:
-        st.info(t("overview.no_data"))
         return
-    st.caption(filters.describe(view, t))
     f = view.filters
     options = explore.selected_gaps(f, catalog)
     if f.gap:

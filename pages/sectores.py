@@ -86,12 +86,9 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
 def main() -> None:
     t = appstate.translator()
     catalog, territory = appstate.catalog(), appstate.territory()
-    st.title(t("explore.sectors_title"))
-    view = filters.sidebar(t)
+    view = filters.page_view(t, "explore.sectors_title")
     if view is None:
-        st.info(t("overview.no_data"))
         return
-    st.caption(filters.describe(view, t))
     public = appstate.is_public()
     table = view.gaps()
     f = view.filters

@@ -64,12 +64,9 @@ def _months() -> tuple[str, str]:
 def main() -> None:
     t = appstate.translator()
     catalog, territory = appstate.catalog(), appstate.territory()
-    st.title(t("explore.trends_title"))
-    view = filters.sidebar(t, groups=False)
+    view = filters.page_view(t, "explore.trends_title", groups=False)
     if view is None:
-        st.info(t("overview.no_data"))
         return
-    st.caption(filters.describe(view, t))
     f = view.filters
     place = f.place(territory)
     gaps = explore.selected_gaps(f, catalog)
