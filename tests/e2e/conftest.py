@@ -243,6 +243,21 @@ class AppDriver:
     def metric_values(self) -> list[str]:
         return self.page.locator('[data-testid="stMetricValue"]').all_inner_texts()
 
+    def settled_metric_values(self, reads: int = 3, timeout_ms: int = APP_RUN_TIMEOUT_MS) -> list[str]:
+        """The cards once the app is idle and they read the same several times in a row.
+
+        Streamlit draws a run's elements one delta at a time and may rerun once more after a page's
+        query string is written, so a single read can catch a half-drawn page.
+        """
+        seen: list[list[str]] = []
+        for _ in range(max(reads, timeout_ms // 250)):
+            values = self.metric_values() if self.page.locator(APP_IDLE).count() else None
+            seen = seen + [values] if values and (not seen or seen[-1] == values) else ([values] if values else [])
+            if len(seen) >= reads:
+                return seen[-1]
+            self.page.wait_for_timeout(250)
+        raise AssertionError(f"the cards never settled: last read {self.metric_values()}")
+
     def sidebar_link(self, text: str):
         return self.page.locator('[data-testid="stSidebarNav"] a').filter(has_text=text).first
 
