@@ -16,7 +16,7 @@ import pandas as pd
 from .catalog import Catalog
 from .periods import add_months, month_range
 from .permissions import COMMAND_LINE
-from .sessions import add_agreement, add_session
+from .sessions import add_agreement, add_session, update_agreement
 from .store import VALUE_COLUMNS, Store
 from .territory import Territory
 
@@ -187,12 +187,26 @@ def load_demo(store: Store, catalog: Catalog, territory: Territory) -> int:
     for n, day in enumerate(session_dates(), start=1):
         title = "Sesión de reactivación" if n == 1 else f"Sesión ordinaria N.º {n - 1}"
         add_session(store, day, title, notes="Datos sintéticos de demostración / synthetic demo data")
-    for i, day in enumerate(session_dates()[::3]):
-        text, inst, days, gap = AGREEMENTS[i % len(AGREEMENTS)]
-        due = day + timedelta(days=days)
-        status = "cumplido" if i % 3 == 0 else ("en_curso" if i % 3 == 1 else "pendiente")
-        add_agreement(store, day, text, inst, due, status=status, gap_code=gap)
+    _demo_agreements(store, session_dates())
     return len(values) + len(fix)
+
+
+def _demo_agreements(store: Store, days: list[date]) -> None:
+    """An agreement every third session, recorded that day and followed up at the next sessions:
+    a third are done two sessions later, a third are under way, a third are never started."""
+    for i, day in enumerate(days[::3]):
+        text, inst, lead, gap = AGREEMENTS[i % len(AGREEMENTS)]
+        agreement_id = add_agreement(store, day, text, inst, day + timedelta(days=lead), gap_code=gap,
+                                     at=_during(day))
+        later = [d for d in days if d > day]
+        steps = {0: ["en_curso", "cumplido"], 1: ["en_curso"], 2: []}[i % 3]
+        for status, follow_up in zip(steps, later):
+            update_agreement(store, agreement_id, status=status, at=_during(follow_up))
+
+
+def _during(day: date) -> datetime:
+    """Noon, Lima time (UTC-5), on the session's day."""
+    return datetime(day.year, day.month, day.day, 17)
 
 
 def ensure_demo(store: Store, catalog: Catalog, territory: Territory) -> bool:

@@ -169,7 +169,7 @@ def session_data(store: Store, catalog: Catalog, territory: Territory, day: date
         snap = snapshot(current.as_of, current.until)
         series = gaps(periods_between(snap.first_month, current.period.end, "month"), current.as_of,
                       current.until, public)
-    agreements = followed_agreements(agreements_frame(store, today=day), day, previous.day if previous else None)
+    agreements = followed_agreements(agreements_frame(store, today=day, as_of=current.as_of), day, previous.day if previous else None)
     return SessionData(current=current, previous=previous, notes=str(row.iloc[0]["notes"] or ""), series=series,
                        agreements=agreements.reset_index(drop=True), public=public, store_url=store.url,
                        data_version=data_fingerprint(store, current.as_of),
@@ -295,6 +295,21 @@ def agreements_table(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd
         t("agreements.gap"): [catalog.label("gaps", g, t.lang) if isinstance(g, str) and g else "—"
                               for g in frame["gap_code"]],
     })
+
+
+def agreement_history_table(history: pd.DataFrame, t: Translator, *, with_author: bool) -> pd.DataFrame:
+    """One agreement's recorded states, oldest first (from :func:`sessions.agreement_history`); who recorded
+    each one only for those who may read the audit log."""
+    table = pd.DataFrame({
+        t("agreements.recorded_at"): [f"{t.date(moment.date())} {moment:%H:%M} UTC"
+                                      for moment in pd.to_datetime(history["recorded_at"])],
+        t("agreements.status"): [t(f"agreements.status_{s}") for s in history["status"]],
+        t("agreements.due"): [t.date(d) for d in history["due_date"]],
+        t("agreements.text"): list(history["text"]),
+    })
+    if with_author:
+        table[t("agreements.recorded_by")] = list(history["recorded_by"])
+    return table
 
 
 # --- figures ---------------------------------------------------------------------------------------------

@@ -78,6 +78,19 @@ agreements = sa.Table(
     sa.Column("gap_code", sa.String(80), nullable=True),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
+# every state an agreement has been in, so a past session shows the statuses it saw (DOMAIN.md §8)
+agreement_versions = sa.Table(
+    "agreement_versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agreement_id", sa.Integer, sa.ForeignKey("agreements.id"), nullable=False, index=True),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("recorded_by", sa.String(120), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("institution", sa.String(40), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("gap_code", sa.String(80), nullable=True),
+)
 approvals = sa.Table(
     "approvals", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -111,8 +124,19 @@ def _create_all(conn):
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t is not schema_migrations])
 
 
+def _add_agreement_versions(conn):
+    """Stores made before agreements kept their history: start it with each agreement's current state."""
+    agreement_versions.create(conn, checkfirst=True)
+    known = sa.select(agreement_versions.c.agreement_id)
+    columns = ["text", "institution", "due_date", "status", "gap_code"]
+    rows = sa.select(agreements.c.id, agreements.c.updated_at, sa.literal("migración / migration"),
+                     *[agreements.c[c] for c in columns]).where(agreements.c.id.not_in(known))
+    conn.execute(agreement_versions.insert().from_select(
+        ["agreement_id", "recorded_at", "recorded_by", *columns], rows))
+
+
 # version -> step; each runs in its own transaction together with its record in schema_migrations
-MIGRATIONS = {1: _create_all}
+MIGRATIONS = {1: _create_all, 2: _add_agreement_versions}
 
 
 class LockedPeriodError(ValueError):

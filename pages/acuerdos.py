@@ -10,9 +10,9 @@ import streamlit as st
 
 import appstate
 from gapsmodel.permissions import PermissionDenied
-from gapsmodel.presentation import agreements_table
-from gapsmodel.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreements_frame,
-                                follow_up_order, update_agreement)
+from gapsmodel.presentation import agreement_history_table, agreements_table
+from gapsmodel.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreement_history,
+                                agreements_frame, follow_up_order, update_agreement)
 
 appstate.require_entry_point(__file__)
 
@@ -57,6 +57,14 @@ else:
         with st.expander(f"{label(code)} · {t('agreements.summary', done=int(part['effective_status'].eq('cumplido').sum()), open=int(part['effective_status'].isin(['pendiente', 'en_curso']).sum()), overdue=overdue)}",
                          expanded=bool(chosen) or overdue > 0):
             st.dataframe(agreements_table(part, catalog, t), hide_index=True, width="stretch")
+
+    st.subheader(t("agreements.history"), help=t("agreements.history_help"))
+    listed = follow_up_order(shown)
+    texts = dict(zip(listed["id"], listed["text"]))
+    which = st.selectbox(t("agreements.select_agreement"), list(listed["id"]),
+                         format_func=lambda i: f"{i} · {texts[i][:80]}", key="agreement_history")
+    st.dataframe(agreement_history_table(agreement_history(appstate.store(), int(which)), t,
+                                         with_author=actor.can("read_audit")), hide_index=True, width="stretch")
 
 if actor.can("manage_sessions"):
     sessions = appstate.sessions()

@@ -112,3 +112,18 @@ def test_session_pages_have_titles_in_both_languages(app, lang):
     at = app(lang=lang, page="pages/sesiones.py")
     assert not at.exception
     assert at.title[0].value == {"es": "Sesiones de la Mesa", "en": "Sessions of the table"}[lang]
+
+
+def test_agreements_page_shows_an_agreements_history_and_who_recorded_it_only_to_admins(app, demo_url):
+    from gapsmodel.sessions import agreements_frame
+    frame = agreements_frame(Store.open(demo_url))
+    done = int(frame[frame["status"].eq("cumplido")]["id"].iloc[0])   # the demo follows these up twice
+    at = app(page="pages/acuerdos.py")
+    at.selectbox(key="agreement_history").set_value(done).run()
+    assert not at.exception
+    history = at.dataframe[-1].value
+    assert [s.split(" ", 1)[1] for s in history["Estado"]] == ["Pendiente", "En curso", "Cumplido"]
+    assert "Por" not in history.columns                      # the public does not see who recorded it
+    at = app(role="admin", page="pages/acuerdos.py")
+    at.selectbox(key="agreement_history").set_value(done).run()
+    assert "Por" in at.dataframe[-1].value.columns

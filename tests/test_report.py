@@ -104,3 +104,11 @@ def test_report_command(corrected, tmp_path, capsys):
     assert cli.main(["report", "--session", "2022-06-20", "-o", str(en), "--lang", "en", "--exact",
                      "--db", url]) == 0
     assert "Internal report with exact figures" in en.read_text("utf-8")
+
+
+def test_a_past_report_keeps_the_agreement_status_the_room_saw(corrected, catalog, territory):
+    from gapsmodel.sessions import agreements_frame, update_agreement
+    ident = int(agreements_frame(corrected)["id"].iloc[0])
+    update_agreement(corrected, ident, status="cumplido", actor=ADMIN)    # followed up today
+    body = without_scripts(build_report(corrected, catalog, territory, date(2022, 6, 20)))
+    assert "Pendiente" in body and "Cumplido" not in body

@@ -8,7 +8,8 @@ import pytest
 
 from gapsmodel import presentation
 from gapsmodel.permissions import Actor, PermissionDenied
-from gapsmodel.sessions import (SessionError, add_agreement, add_session, agreements_frame, effective_status,
+from gapsmodel.sessions import (SessionError, add_agreement, add_session, agreement_history, agreements_frame,
+                                effective_status,
                                 follow_up_order, nearest_sessions, sessions_frame, update_agreement,
                                 update_session)
 from gapsmodel.store import VALUE_COLUMNS
@@ -135,3 +136,53 @@ def test_followed_agreements_are_new_ones_open_ones_and_those_due_since_the_last
     kept = presentation.followed_agreements(frame, date(2023, 5, 10), date(2023, 4, 12))
     # 1 made at this session; 2 open; 3 done but due since the previous session; 4 done long ago; 5 later
     assert list(kept["id"]) == [1, 2, 3]
+
+
+# --- agreements as they stood at a session -----------------------------------------------------------------
+@pytest.fixture
+def followed(store):
+    """Made at the April session (recorded that evening), under way by May, done by June."""
+    for day in (date(2023, 4, 12), date(2023, 5, 10), date(2023, 6, 14)):
+        add_session(store, day, f"Sesión {day:%m}", actor=ADMIN)
+    ident = add_agreement(store, date(2023, 4, 12), "Campaña SIS", "DIRESA", date(2023, 8, 31), actor=ADMIN,
+                          at=datetime(2023, 4, 12, 22))
+    update_agreement(store, ident, status="en_curso", actor=ADMIN, at=datetime(2023, 5, 10, 16))
+    update_agreement(store, ident, status="cumplido", due=date(2023, 6, 30), actor=ADMIN,
+                     at=datetime(2023, 6, 14, 16))
+    return store, ident
+
+
+@pytest.mark.parametrize("session, status, due", [
+    (date(2023, 4, 12), "pendiente", date(2023, 8, 31)),
+    (date(2023, 5, 10), "en_curso", date(2023, 8, 31)),
+    (date(2023, 6, 14), "cumplido", date(2023, 6, 30)),
+])
+def test_a_session_shows_each_agreement_as_it_stood_that_day(followed, catalog, territory, session, status, due):
+    store, ident = followed
+    data = presentation.session_data(store, catalog, territory, session, public=False)
+    row = data.agreements.set_index("id").loc[ident]
+    assert (row["status"], row["effective_status"], row["due_date"]) == (status, status, due)
+    # today's list has only the latest state
+    assert agreements_frame(store).set_index("id").loc[ident, "status"] == "cumplido"
+
+
+def test_an_agreement_typed_in_after_its_session_reads_as_first_recorded(store):
+    add_session(store, date(2023, 4, 12), "Sesión de abril", actor=ADMIN)
+    ident = add_agreement(store, date(2023, 4, 12), "Canal VBG", "MIMP", date(2023, 6, 1), actor=ADMIN,
+                          at=datetime(2023, 4, 20, 9))    # the minutes were typed a week later
+    update_agreement(store, ident, status="cumplido", actor=ADMIN, at=datetime(2023, 5, 2, 9))
+    at_session = agreements_frame(store, today=date(2023, 4, 12), as_of=datetime(2023, 4, 12, 23))
+    assert at_session["status"].tolist() == ["pendiente"]
+    assert agreements_frame(store, as_of=datetime(2023, 5, 3))["status"].tolist() == ["cumplido"]
+
+
+def test_agreement_history_lists_every_state_with_who_and_when(followed):
+    store, ident = followed
+    history = agreement_history(store, ident)
+    assert history["status"].tolist() == ["pendiente", "en_curso", "cumplido"]
+    assert history["due_date"].tolist() == [date(2023, 8, 31), date(2023, 8, 31), date(2023, 6, 30)]
+    assert history["recorded_by"].unique().tolist() == ["ana"]
+    assert history["recorded_at"].tolist() == [pd.Timestamp(2023, 4, 12, 22), pd.Timestamp(2023, 5, 10, 16),
+                                               pd.Timestamp(2023, 6, 14, 16)]
+    update_agreement(store, ident, status="cumplido", actor=ADMIN)   # no change: no new state
+    assert len(agreement_history(store, ident)) == 3

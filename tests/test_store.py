@@ -127,3 +127,27 @@ def test_migrations_are_recorded_and_idempotent(db):
     with db.engine.connect() as conn:
         versions = [r[0] for r in conn.execute(sa.text("select version from schema_migrations"))]
     assert versions == sorted(set(versions)) and 1 in versions
+
+
+def test_a_store_from_before_agreement_history_gets_it_started_from_each_agreement(tmp_path):
+    from gapsmodel import store as storage
+    from gapsmodel.sessions import agreement_history, agreements_frame
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:     # the schema of migration 1, as older stores have it
+        storage.schema_migrations.create(conn)
+        storage.metadata.create_all(conn, tables=[t for t in storage.metadata.sorted_tables
+                                                  if t.name not in {"schema_migrations", "agreement_versions"}])
+        conn.execute(storage.schema_migrations.insert().values(version=1, applied_at=datetime(2024, 1, 1)))
+        conn.execute(storage.agreements.insert().values(
+            session_date=datetime(2023, 4, 12).date(), text="Campaña SIS", institution="DIRESA",
+            due_date=datetime(2023, 6, 1).date(), status="en_curso", gap_code=None,
+            updated_at=datetime(2023, 5, 10, 16)))
+    db = Store.open(url)
+    history = agreement_history(db, 1)
+    assert history[["status", "recorded_at"]].values.tolist() == [["en_curso", pd.Timestamp(2023, 5, 10, 16)]]
+    # before anything was recorded the agreement reads as it was first known
+    assert agreements_frame(db, as_of=datetime(2023, 4, 13))["status"].tolist() == ["en_curso"]
+    Store.open(url)                 # opening again migrates nothing twice
+    assert len(agreement_history(db, 1)) == 1
