@@ -162,6 +162,16 @@ def guarded(t: Translator):
         st.error(t("app.error", detail=f"{type(exc).__name__}: {exc}"))
 
 
+def change_args(change: float | None, text: str, t: Translator, since: str, *, worse_when_up: bool = True) -> dict:
+    """``st.metric`` keyword arguments for a change: ``text`` is the formatted change (``+3``); no change
+    reads "sin cambio" in grey with no arrow (a text delta would otherwise show a coloured up arrow)."""
+    if change is None or change != change:
+        return {"delta": None}
+    if round(change, 9) == 0:
+        return {"delta": f"{t('overview.no_change')} {since}", "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": f"{text} {since}", "delta_color": "inverse" if worse_when_up else "normal"}
+
+
 def show_figure(fig, data: pd.DataFrame, t: Translator, caption: str, key: str) -> None:
     """A chart, its one-line caption, and the numbers behind it one click away."""
     st.plotly_chart(fig, width="stretch", theme=None, key=key)

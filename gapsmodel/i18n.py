@@ -60,6 +60,11 @@ class Translator:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
+    def signed(self, value, digits: int = 0) -> str:
+        """A change with its sign: '+1,301' / '-39' / '0'."""
+        text = self.number(value, digits)
+        return "+" + text if value is not None and value == value and value > 0 else text
+
     def percent(self, value, digits: int = 0) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "—"

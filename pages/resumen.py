@@ -33,24 +33,24 @@ cards = overview.headline(table, status, catalog, region, before)
 since = t("overview.versus", period=t.period(earlier.code))
 c1, c2, c3 = st.columns(3)
 c1.metric(t("overview.card_critical_region"), f"{cards.critical} / {cards.total}",
-          delta=None if cards.critical_delta is None else f"{cards.critical_delta:+d} {since}",
-          delta_color="inverse", help=t("overview.card_critical_help"), border=True)
+          **appstate.change_args(cards.critical_delta, f"{cards.critical_delta or 0:+d}", t, since),
+          help=t("overview.card_critical_help"), border=True)
 c2.metric(t("overview.card_completeness"), t.percent(cards.completeness),
-    delta=None if cards.completeness_delta is None else f"{cards.completeness_delta * 100:+.0f} pp {since}",
-    help=t("overview.card_completeness_help"), border=True)
+          **appstate.change_args(cards.completeness_delta, f"{(cards.completeness_delta or 0) * 100:+.0f} pp", t,
+                                 since, worse_when_up=False),
+          help=t("overview.card_completeness_help"), border=True)
 c3.metric(t("overview.card_critical") + " · " + t("level.district"), cards.district_critical,
-          delta=None if cards.district_critical_delta is None else f"{cards.district_critical_delta:+d} {since}",
-          delta_color="inverse", border=True)
+          **appstate.change_args(cards.district_critical_delta, f"{cards.district_critical_delta or 0:+d}", t, since),
+          border=True)
 
 sector_rows = overview.sector_cards(table, catalog, region, before[0] if before else None, t)
 columns = st.columns(3)
 for i, row in enumerate(sector_rows.itertuples()):
     # a sector whose gaps have different units shows its first gap in the card and the others below it
     texts = [f"{text} {unit}" for _, unit, text in row.parts] or [t.severity("sin_datos")]
-    delta = None if row.delta != row.delta else f"{t.number(row.delta)} {since}"
     with columns[i % 3]:
         st.metric(f"{charts.SEVERITY_ICONS[row.severity]} {catalog.label('sectors', row.sector, t.lang)}",
-                  texts[0], delta=delta, delta_color="inverse", border=True,
+                  texts[0], **appstate.change_args(row.delta, t.signed(row.delta), t, since), border=True,
                   help=t("overview.card_unmet", sector=catalog.label("sectors", row.sector, t.lang)))
         if len(texts) > 1:
             st.caption(t("overview.also_unmet", values=" · ".join(texts[1:])))

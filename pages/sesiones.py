@@ -87,15 +87,17 @@ else:
     critical = int(at_region["severity_now"].eq("critica").sum())
     done = overall(cur.status)
     c1, c2 = st.columns(2)
-    delta_critical = None
+    change_critical = None
     if before is not None:
-        delta_critical = f"{critical - int(at_region['severity_before'].eq('critica').sum()):+d} {t('sessions.versus')}"
+        change_critical = critical - int(at_region["severity_before"].eq("critica").sum())
+    since = t("sessions.versus")
     c1.metric(t("sessions.critical"), t("sessions.critical_value", n=critical, total=len(at_region)),
-              delta=delta_critical, delta_color="inverse", border=True)
+              **appstate.change_args(change_critical, f"{change_critical or 0:+d}", t, since), border=True)
     done_before = overall(prev.status) if before is not None else None
+    change_done = None if done is None or done_before is None else done - done_before
     c2.metric(t("sessions.completeness"), t.percent(done),
-              delta=None if done is None or done_before is None
-              else f"{(done - done_before) * 100:+.0f} pp {t('sessions.versus')}",
+              **appstate.change_args(change_done, f"{(change_done or 0) * 100:+.0f} pp", t, since,
+                                     worse_when_up=False),
               help=t("sessions.completeness_help"), border=True)
 
     st.subheader(t("sessions.key_changes"))

@@ -90,3 +90,19 @@ def test_public_overview_never_shows_a_small_protected_count(app, catalog):
             assert not small
         else:
             assert small, "the analyst sees exact small counts (so the public check is meaningful)"
+
+
+def test_card_changes_are_signed_and_no_change_reads_sin_cambio(app, demo_url, catalog, territory):
+    from gapsmodel import model
+    from gapsmodel.periods import parse_period
+    snap = model.take_snapshot(Store.open(demo_url), catalog, territory)
+    table = model.gap_table(snap, catalog, territory, [parse_period("2024-05"), parse_period("2024-06")])
+    region = table[table["ubigeo"].eq("24")].set_index(["gap_code", "period"])["unmet"]
+    at = app(role="analyst")
+    cards = {m.label.split(" ", 1)[1]: m for m in at.metric if m.label.startswith("▲")}
+    for sector, gap in (("Alojamiento temporal", "camas_albergue"), ("Seguridad alimentaria", "asistencia_alimentaria")):
+        change = region[(gap, "2024-06")] - region[(gap, "2024-05")]
+        expected = "sin cambio" if change == 0 else f"{change:+,.0f}"
+        assert cards[sector].delta == f"{expected} frente a Mayo 2024", (sector, change)
+    assert any(m.delta.startswith("sin cambio") for m in at.metric)   # the demo has unchanged cards
+    assert not any(m.delta.startswith(("+0 ", "0 ")) for m in at.metric if m.delta)
