@@ -23,6 +23,7 @@ OK, PROBLEMS, UNREADABLE = 0, 1, 2
 # command groups that live in their own modules: each has add_parser(subparsers) and run(args, store, catalog)
 EXTRA_COMMANDS: list[str] = ["gapsmodel.cli_users"]
 EXTRA_COMMANDS.append("gapsmodel.cli_report")  # report, approve, reopen
+EXTRA_COMMANDS.append("gapsmodel.cli_records")  # sessions, agreements, batches, audit, values
 
 
 class CliError(Exception):

@@ -1,0 +1,241 @@
+"""Command line for the table's records: sessions, agreements, upload batches, the audit log and values.
+
+    python -m gapsmodel sessions list [--format table|csv]
+    python -m gapsmodel sessions add DATE --title TEXT [--notes TEXT]
+    python -m gapsmodel agreements list [--institution CODE] [--as-of DATE] [--format table|csv]
+    python -m gapsmodel agreements add --session DATE --institution CODE --due DATE --text TEXT
+                                       [--gap CODE] [--status STATUS]
+    python -m gapsmodel agreements status ID STATUS
+    python -m gapsmodel agreements history ID [--format table|csv]
+    python -m gapsmodel batches list [--institution CODE] [--format table|csv]
+    python -m gapsmodel batches revert ID --reason TEXT
+    python -m gapsmodel audit [--since DATE] [--format table|csv]
+    python -m gapsmodel values [--institution CODE] [--period P] [--as-of DATE] [--format table|csv]
+
+Every command takes ``--db URL``. The terminal acts as an administrator named after the operating-system
+user in the audit log. CSV goes to standard output with spreadsheet formulas neutralised, like every export.
+Exit codes: 0 done; 1 refused (one line on stderr saying why: unknown agreement, locked month, ...); 2 an
+argument that cannot be read (a date, a period, an unknown code).
+"""
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import pandas as pd
+
+from . import sessions as records
+from .catalog import Catalog
+from .cli_users import command_line_actor
+from .exports import audit_frame_for_export, download_values, neutralise_frame
+from .periods import PeriodError, parse_as_of, parse_period
+from .permissions import PermissionDenied
+from .store import LockedPeriodError, Store, StoreError
+
+OK, REFUSED, UNREADABLE = 0, 1, 2
+DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
+FORMAT_HELP = "table (para leer / to read) o/or csv (para hojas de cálculo / for spreadsheets)"
+
+
+class _BadArgument(ValueError):
+    """An argument that cannot be read (exit code 2)."""
+
+
+def add_parser(subparsers) -> None:
+    def common(p, formats: bool = False):
+        p.add_argument("--db", help=DB_HELP)
+        if formats:
+            p.add_argument("--format", choices=["table", "csv"], default="table", help=FORMAT_HELP)
+        return p
+
+    group = subparsers.add_parser("sessions", help="Sesiones de la Mesa / the table's sessions")
+    sub = group.add_subparsers(dest="records_command", required=True, metavar="{list,add}")
+    common(sub.add_parser("list", help="Lista las sesiones / list the sessions"), formats=True)
+    p = common(sub.add_parser("add", help="Registra una sesión / record a session"))
+    p.add_argument("date", help="AAAA-MM-DD / YYYY-MM-DD")
+    p.add_argument("--title", required=True, help="título / title")
+    p.add_argument("--notes", default="", help="notas o acta / notes or minutes")
+
+    group = subparsers.add_parser("agreements", help="Acuerdos de la Mesa / the table's agreements")
+    sub = group.add_subparsers(dest="records_command", required=True, metavar="{list,add,status,history}")
+    p = common(sub.add_parser("list", help="Lista los acuerdos, vencidos primero / list agreements, overdue first"),
+               formats=True)
+    p.add_argument("--institution", help="código de la institución responsable / responsible institution code")
+    p.add_argument("--as-of", dest="as_of", help="AAAA-MM-DD: como estaban ese día / as they stood that day")
+    p = common(sub.add_parser("add", help="Registra un acuerdo / record an agreement"))
+    p.add_argument("--session", required=True, help="fecha de la sesión / session date (AAAA-MM-DD)")
+    p.add_argument("--institution", required=True, help="institución responsable / responsible institution")
+    p.add_argument("--due", required=True, help="fecha límite / due date (AAAA-MM-DD)")
+    p.add_argument("--text", required=True, help="texto del acuerdo / agreement text")
+    p.add_argument("--gap", help="código de la brecha vinculada / linked gap code")
+    p.add_argument("--status", choices=records.AGREEMENT_STATUSES, default="pendiente")
+    p = common(sub.add_parser("status", help="Cambia el estado de un acuerdo / set an agreement's status"))
+    p.add_argument("id", type=int, help="N.º del acuerdo / agreement number")
+    p.add_argument("status", choices=records.AGREEMENT_STATUSES)
+    p = common(sub.add_parser("history", help="Estados registrados de un acuerdo / an agreement's states"),
+               formats=True)
+    p.add_argument("id", type=int, help="N.º del acuerdo / agreement number")
+
+    group = subparsers.add_parser("batches", help="Lotes de carga / upload batches")
+    sub = group.add_subparsers(dest="records_command", required=True, metavar="{list,revert}")
+    p = common(sub.add_parser("list", help="Lista los lotes, el último primero / list batches, newest first"),
+               formats=True)
+    p.add_argument("--institution", help="código de la institución / institution code")
+    p = common(sub.add_parser("revert", help="Revierte un lote (no se borra) / revert a batch (nothing is deleted)"))
+    p.add_argument("id", type=int, help="N.º del lote / batch number")
+    p.add_argument("--reason", required=True, help="motivo (obligatorio) / reason (required)")
+
+    p = common(subparsers.add_parser("audit", help="Bitácora de auditoría / the audit log"), formats=True)
+    p.add_argument("--since", help="desde AAAA-MM-DD / from YYYY-MM-DD")
+    p.set_defaults(records_command="audit")
+
+    p = common(subparsers.add_parser("values", help="Valores vigentes (exactos) / values in force (exact)"),
+               formats=True)
+    p.add_argument("--institution", help="código de la institución / institution code")
+    p.add_argument("--period", help="2022-05, 2022-Q2 o/or 2022")
+    p.add_argument("--as-of", dest="as_of", help="AAAA-MM-DD: como se conocían ese día / as known that day")
+    p.set_defaults(records_command="values")
+
+
+# --- reading arguments ---------------------------------------------------------------------------------
+def _date(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise _BadArgument(f"{what}: fecha no válida '{text}'. Use AAAA-MM-DD. / Invalid date: use YYYY-MM-DD.") \
+            from None
+
+
+def _code(catalog: Catalog, table: str, code: str | None) -> str | None:
+    """A catalog code as typed (any case; institutions also by alias, UNHCR → ACNUR)."""
+    if code is None:
+        return None
+    known = getattr(catalog, table).index
+    found = catalog.resolve_institution(code) if table == "institutions" else None
+    for candidate in (found, code, code.upper(), code.lower()):
+        if candidate in known:
+            return candidate
+    raise _BadArgument(f"Código desconocido '{code}'. Válidos / valid: {', '.join(known)}")
+
+
+def _print(frame: pd.DataFrame, fmt: str, empty: str) -> None:
+    if fmt == "csv":
+        neutralise_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif frame.empty:
+        print(empty)
+    else:
+        print(frame.to_string(index=False, max_colwidth=70))
+
+
+def _when(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+
+
+# --- commands -----------------------------------------------------------------------------------------
+def _sessions(args, store: Store, actor) -> None:
+    if args.records_command == "add":
+        day = _date(args.date, "fecha / date")
+        if not args.title.strip():
+            raise records.SessionError("El título no puede estar vacío. / The title cannot be empty.")
+        if day in set(records.sessions_frame(store)["date"]):
+            raise records.SessionError(f"Ya hay una sesión el {day}. / There is already a session on {day}.")
+        records.add_session(store, day, args.title.strip(), args.notes, actor=actor)
+        print(f"Sesión del {day} registrada. / Session recorded.")
+        return
+    frame = records.sessions_frame(store)[["date", "title", "notes"]]
+    _print(frame, args.format, "No hay sesiones registradas. / No sessions yet.")
+
+
+def _agreements(args, store: Store, catalog: Catalog, actor) -> None:
+    command = args.records_command
+    if command == "add":
+        session_day, due = _date(args.session, "--session"), _date(args.due, "--due")
+        if session_day not in set(records.sessions_frame(store)["date"]):
+            raise records.SessionError(f"No hay sesión el {session_day}; regístrela primero con "
+                                       f"`sessions add`. / No session on that date.")
+        if not args.text.strip():
+            raise records.SessionError("El texto del acuerdo no puede estar vacío. / The text cannot be empty.")
+        ident = records.add_agreement(store, session_day, args.text.strip(), _code(catalog, "institutions",
+                                      args.institution), due, status=args.status,
+                                      gap_code=_code(catalog, "gaps", args.gap), actor=actor)
+        print(f"Acuerdo N.º {ident} registrado. / Agreement recorded.")
+    elif command == "status":
+        before = records.agreements_frame(store).set_index("id")
+        if args.id not in before.index:
+            raise records.SessionError(f"No existe el acuerdo {args.id}. / No agreement {args.id}.")
+        records.update_agreement(store, args.id, status=args.status, actor=actor)
+        print(f"Acuerdo N.º {args.id}: {before.at[args.id, 'status']} → {args.status}. / Status updated.")
+    elif command == "history":
+        history = records.agreement_history(store, args.id)
+        if history.empty:
+            raise records.SessionError(f"No existe el acuerdo {args.id}. / No agreement {args.id}.")
+        history["recorded_at"] = _when(history["recorded_at"])
+        _print(history[["recorded_at", "recorded_by", "status", "due_date", "text", "gap_code"]], args.format, "")
+    else:
+        as_of = parse_as_of(args.as_of) if args.as_of else None
+        today = as_of.date() if as_of else None
+        frame = records.follow_up_order(records.agreements_frame(store, today=today, as_of=as_of))
+        institution = _code(catalog, "institutions", args.institution)
+        if institution:
+            frame = frame[frame["institution"].eq(institution)]
+        columns = ["id", "session_date", "institution", "due_date", "effective_status", "text", "gap_code"]
+        _print(frame[columns].rename(columns={"effective_status": "status"}), args.format,
+               "No hay acuerdos. / No agreements.")
+
+
+def _batches(args, store: Store, catalog: Catalog, actor) -> None:
+    if args.records_command == "revert":
+        store.revert_batch(args.id, actor=actor, reason=args.reason.strip())
+        print(f"Lote {args.id} revertido: sus valores dejan de contar; los anteriores vuelven a contar. "
+              f"/ Batch reverted.")
+        return
+    frame = store.batches_frame(_code(catalog, "institutions", args.institution))
+    for col in ("uploaded_at", "reverted_at"):
+        frame[col] = _when(frame[col])
+    columns = ["id", "institution", "uploaded_at", "uploaded_by", "filename", "n_values", "kind", "reverted_at",
+               "reverted_by", "revert_reason"]
+    _print(frame[columns].fillna(""), args.format, "No hay lotes. / No batches.")
+
+
+def _audit(args, store: Store, actor) -> None:
+    frame = audit_frame_for_export(store, actor=actor)
+    if args.since:
+        frame = frame[frame["at"] >= pd.Timestamp(_date(args.since, "--since"))]
+    frame = frame.assign(at=_when(frame["at"]))
+    _print(frame, args.format, "La bitácora está vacía. / The audit log is empty.")
+
+
+def _values(args, store: Store, catalog: Catalog, actor) -> None:
+    frame = download_values(store, actor=actor, as_of=parse_as_of(args.as_of) if args.as_of else None)
+    institution = _code(catalog, "institutions", args.institution)
+    if institution:
+        frame = frame[frame["institution"].eq(institution)]
+    if args.period:
+        frame = frame[frame["period"].isin(parse_period(args.period).months)]
+    frame = frame.sort_values(["period", "institution", "indicator", "ubigeo"], kind="stable")
+    frame = frame.assign(uploaded_at=_when(frame["uploaded_at"]))
+    _print(frame, args.format, "No hay valores para ese filtro. / No values for that filter.")
+
+
+def run(args, store: Store, catalog: Catalog) -> int:
+    """Run one records command; return the exit code. Errors: one line on stderr, never a traceback."""
+    actor = command_line_actor()
+    try:
+        if args.command == "sessions":
+            _sessions(args, store, actor)
+        elif args.command == "agreements":
+            _agreements(args, store, catalog, actor)
+        elif args.command == "batches":
+            _batches(args, store, catalog, actor)
+        elif args.command == "audit":
+            _audit(args, store, actor)
+        else:
+            _values(args, store, catalog, actor)
+    except (_BadArgument, PeriodError) as exc:
+        print(exc, file=sys.stderr)
+        return UNREADABLE
+    except (records.SessionError, StoreError, LockedPeriodError, PermissionDenied) as exc:
+        print(str(exc).replace("\n", " "), file=sys.stderr)
+        return REFUSED
+    return OK
+
