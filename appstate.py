@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from gapsmodel import model
-from gapsmodel.catalog import load_catalog
+from gapsmodel.catalog import catalog_dir, load_catalog
+from gapsmodel.catalog_edit import catalog_signature
 from gapsmodel.demo import ensure_demo, is_demo
 from gapsmodel.i18n import LANGUAGES, Translator
 from gapsmodel.periods import KINDS, Period, parse_as_of, parse_period, period_of, periods_between
@@ -22,9 +23,14 @@ from gapsmodel.store import Store, default_url
 from gapsmodel.territory import load_territory
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _catalog(directory: str, signature: tuple):
+    return load_catalog(directory)
+
+
 def catalog():
-    return load_catalog()
+    """The catalog, read again whenever one of its files changes (an edit in the app or on disk)."""
+    return _catalog(str(catalog_dir()), catalog_signature())
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,8 +50,8 @@ def store() -> Store:
 
 
 def version() -> tuple:
-    """Changes whenever the data the model sees changes: part of every cache key."""
-    return store().version()
+    """Changes whenever the data or the catalog the model sees changes: part of every cache key."""
+    return store().version() + (catalog_signature(),)
 
 
 # --- the user -----------------------------------------------------------------------

@@ -24,6 +24,7 @@ ACCOUNT_PAGE = ("pages/ingresar.py", "accounts_nav.login", ":material/login:", "
 ADMIN_PAGES = [
     ("pages/usuarios.py", "accounts_nav.users", ":material/group:", "accounts_nav.section_admin", "usuarios"),
     ("pages/auditoria.py", "accounts_nav.audit", ":material/history:", "accounts_nav.section_admin", "auditoria"),
+    ("pages/catalogo.py", "accounts_nav.catalog", ":material/tune:", "accounts_nav.section_admin", "catalogo"),
 ]
 
 

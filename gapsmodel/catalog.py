@@ -5,6 +5,7 @@ Loading checks every cross-reference and raises :class:`CatalogError` listing al
 """
 from __future__ import annotations
 
+import os
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
+DIR_ENV_VAR = "GAPSMODEL_CATALOG_DIR"   # a deployment may keep its own catalog outside the checkout
 
 ROLES = ("need", "supply")
 TIMES = ("flow", "stock")
@@ -111,9 +113,30 @@ def valid_rule(rule: str, institutions) -> bool:
     return rule.startswith("source:") and rule.split(":", 1)[1] in institutions
 
 
+def catalog_dir() -> Path:
+    """Where the catalog is read from: ``$GAPSMODEL_CATALOG_DIR``, else ``data/catalog/``."""
+    return Path(os.environ.get(DIR_ENV_VAR) or DEFAULT_DIR)
+
+
+def _threshold_order(row, settings: dict, where: str) -> list[str]:
+    """Severity thresholds must fall: adecuada > moderada > alta (a gap's own, else the defaults)."""
+    defaults = settings.get("severity", {})
+    values = []
+    for level in ("adecuada", "moderada", "alta"):
+        text = getattr(row, f"threshold_{level}", "") or str(defaults.get(level, ""))
+        try:
+            values.append(float(text))
+        except ValueError:
+            return []    # reported above as not a number
+    if not values[0] > values[1] > values[2]:
+        return [f"{where}: los umbrales deben bajar: adecuada > moderada > alta ({values[0]}, {values[1]}, "
+                f"{values[2]}) / thresholds must fall"]
+    return []
+
+
 def load_catalog(directory: str | Path | None = None) -> Catalog:
     """Read and cross-check the catalog; raise CatalogError naming every problem."""
-    directory = Path(directory or DEFAULT_DIR)
+    directory = Path(directory or catalog_dir())
     problems: list[str] = []
     sectors = _read(directory, "sectors.csv", problems)
     indicators = _read(directory, "indicators.csv", problems)
@@ -145,6 +168,16 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
         dup = frame["code"][frame["code"].duplicated()].tolist()
         if dup:
             problems.append(f"{name}: códigos repetidos / duplicate codes {dup}")
+        for col in ("code", "name_es", "name_en"):
+            if frame[col].eq("").any():
+                problems.append(f"{name}: hay filas sin {col} / rows without {col}")
+    if "order" in sectors.columns and pd.to_numeric(sectors["order"], errors="coerce").isna().any():
+        problems.append("sectors.csv: order debe ser un número en cada fila / order must be a number")
+    for name, frame, key in [("institution_aliases.csv", aliases, ["alias"]),
+                             ("obligations.csv", obligations, ["institution", "indicator"])]:
+        if all(k in frame.columns for k in key) and frame.duplicated(key).any():
+            dup = frame.loc[frame.duplicated(key), key].astype(str).agg(" × ".join, axis=1).tolist()
+            problems.append(f"{name}: filas repetidas / duplicate rows {dup}")
     inst_codes = set(institutions["code"])
     for row in indicators.itertuples():
         where = f"indicators.csv, {row.code}"
@@ -175,9 +208,15 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
             value = getattr(row, col, "")
             if value:
                 try:
-                    float(value)
+                    number = float(value)
                 except ValueError:
                     problems.append(f"{where}: {col} no es un número / not a number: '{value}'")
+                    continue
+                if col == "fixed_target_per_district" and number <= 0:
+                    problems.append(f"{where}: la meta fija debe ser mayor que 0 / the fixed target must be > 0")
+                if col != "fixed_target_per_district" and not 0 <= number <= 1:
+                    problems.append(f"{where}: {col} debe estar entre 0 y 1 (0,9 = 90 %) / must be between 0 and 1")
+        problems.extend(_threshold_order(row, settings, where))
     alias_map: dict[str, str] = {}
     for row in aliases.itertuples():
         if row.institution not in inst_codes:

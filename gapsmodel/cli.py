@@ -24,6 +24,7 @@ OK, PROBLEMS, UNREADABLE = 0, 1, 2
 EXTRA_COMMANDS: list[str] = ["gapsmodel.cli_users"]
 EXTRA_COMMANDS.append("gapsmodel.cli_report")  # report, approve, reopen
 EXTRA_COMMANDS.append("gapsmodel.cli_records")  # sessions, agreements, batches, audit, values
+EXTRA_COMMANDS.append("gapsmodel.cli_catalog")  # catalog check, catalog replace (run before the catalog loads)
 
 
 class CliError(Exception):
@@ -196,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser(modules)
     args = parser.parse_args(argv)
     try:
+        if getattr(getattr(args, "command_module", None), "CHECKS_CATALOG", False):
+            return args.command_module.run(args, Store.open(getattr(args, "db", None)))
         catalog, territory = load_catalog(), load_territory()
         if args.command in COMMANDS:
             return COMMANDS[args.command](args, catalog, territory)

@@ -14,6 +14,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "manage_users": ("admin",),
     "read_audit": ("admin",),
     "manage_sessions": ("admin",),
+    "manage_catalog": ("admin",),
     "approve": ("admin",),
 }
 OWN_INSTITUTION_ONLY = {"upload", "revert"}

@@ -116,3 +116,50 @@ def test_csv_from_the_terminal_neutralises_spreadsheet_formulas(capsys, db):
     assert sessions_frame(Store.open(db))["title"].tolist() == ["=HYPERLINK(\"http://x\")"]   # stored as typed
     _, out, _ = run(capsys, "sessions", "list", "--format", "csv", "--db", db)
     assert rows(out)[0]["title"] == "'=HYPERLINK(\"http://x\")"
+
+
+# --- the catalog ------------------------------------------------------------------------------------------
+@pytest.fixture
+def catalog_folder(tmp_path):
+    import shutil
+
+    from gapsmodel.catalog import DEFAULT_DIR
+    target = tmp_path / "catalog"
+    shutil.copytree(DEFAULT_DIR, target)
+    return target
+
+
+def test_catalog_check_lists_every_problem_even_when_the_catalog_is_broken(capsys, catalog_folder, monkeypatch):
+    from gapsmodel.catalog import DIR_ENV_VAR
+    code, out, _ = run(capsys, "catalog", "check", "--dir", str(catalog_folder))
+    assert code == 0 and "19 indicadores" in out
+    gaps = (catalog_folder / "gaps.csv").read_text("utf-8")
+    (catalog_folder / "gaps.csv").write_text(gaps.replace(",camas_albergue,personas_requieren", ",camas_x,personas_requieren")
+                                             .replace(",1.0,personas,0.9,0.6,0.3,Asistencia", ",2,personas,0.9,0.6,0.3,Asistencia"),
+                                             "utf-8")
+    monkeypatch.setenv(DIR_ENV_VAR, str(catalog_folder))     # the broken catalog is the one in use
+    code, _, err = run(capsys, "catalog", "check")
+    assert code == 1 and err.startswith("2 problema(s)")
+    assert "camas_x" in err and "entre 0 y 1" in err and "Traceback" not in err
+
+
+def test_catalog_replace_from_a_spreadsheet_file(capsys, catalog_folder, db, tmp_path):
+    from gapsmodel.catalog import load_catalog
+    sent = tmp_path / "alias.csv"
+    sent.write_bytes("alias;institution\r\nUNHCR;ACNUR\r\nOrganización Internacional para las Migraciones;OIM\r\n"
+                     .encode("cp1252"))
+    before = load_catalog(catalog_folder).aliases
+    code, out, _ = run(capsys, "catalog", "replace", "institution_aliases.csv", str(sent), "--dir",
+                       str(catalog_folder), "--db", db)
+    assert code == 0 and "1 añadidas" in out
+    after = load_catalog(catalog_folder)
+    assert after.resolve_institution("organizacion internacional para las migraciones") == "OIM"
+    assert len(after.aliases) == 2 and len(before) > 2          # the table was replaced as a whole
+    _, out, _ = run(capsys, "audit", "--format", "csv", "--db", db)
+    assert [r["action"] for r in rows(out)] == ["catalog"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("alias,institution\nX,NADIE\n", "utf-8")
+    code, _, err = run(capsys, "catalog", "replace", "institution_aliases.csv", str(bad), "--dir",
+                       str(catalog_folder), "--db", db)
+    assert code == 1 and "NADIE" in err and "no se cambió nada" in err
+    assert len(load_catalog(catalog_folder).aliases) == 2

@@ -276,7 +276,7 @@ def test_no_oidc_button_without_auth_secrets(app):
 
 
 # --- administration pages -------------------------------------------------------------------------
-@pytest.mark.parametrize("page", [USERS, AUDIT])
+@pytest.mark.parametrize("page", [USERS, AUDIT, "pages/catalogo.py"])
 @pytest.mark.parametrize("role, institution", [("public", None), ("analyst", None), ("partner", "ACNUR")])
 def test_admin_pages_refuse_others_on_the_page(demo_url, monkeypatch, page, role, institution):
     from gapsmodel.permissions import PUBLIC, Actor

@@ -30,6 +30,7 @@ ALLOWED = {  # action -> roles allowed
     "revert_other": {"admin"},
     "manage_users": {"admin"},
     "read_audit": {"admin"},
+    "manage_catalog": {"admin"},
 }
 
 
@@ -99,6 +100,22 @@ def attempt(action: str, actor: Actor, store: Store, catalog, territory):
         except PermissionDenied:
             return False
         return "prueba" in set(frame["action"])
+    if action == "manage_catalog":
+        import shutil
+        import tempfile
+
+        from gapsmodel.catalog import DEFAULT_DIR
+        from gapsmodel.catalog_edit import read_table, replace_table
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copytree(DEFAULT_DIR, folder, dirs_exist_ok=True)
+            table = read_table("institutions.csv", folder)
+            renamed = table.assign(name_es=table["name_es"].where(table["code"].ne(OWN), "ACNUR (nuevo nombre)"))
+            try:
+                replace_table(store, "institutions.csv", renamed, actor=actor, directory=folder)
+            except PermissionDenied:
+                assert read_table("institutions.csv", folder).equals(table)
+                return False
+            return "ACNUR (nuevo nombre)" in set(read_table("institutions.csv", folder)["name_es"])
     raise AssertionError(action)
 
 
