@@ -65,13 +65,13 @@ def test_a_good_table_is_saved_audited_and_changes_the_gaps_on_the_overview(app,
     gaps.loc[gaps["code"].eq("camas_albergue"), "name_es"] = "Plazas de albergue"
     at = app(role="admin", page=PAGE)
     send(at, "gaps.csv", gaps.to_csv(index=False))
-    assert any("gaps.csv guardada" in s.value and "1 celdas cambiadas" in s.value for s in at.success)
+    assert any("gaps.csv guardada" in s.value and "celdas cambiadas: 1" in s.value for s in at.success)
     assert read_table("gaps.csv", folder).set_index("code").at["camas_albergue", "name_es"] == "Plazas de albergue"
     assert len(list((folder / HISTORY_DIR).glob("gaps.*.csv"))) == 1
     audit = Store.open(demo_url).audit_frame()
     assert audit[audit["action"].eq("catalog")]["actor"].tolist() == ["test_admin"]
     recent = at.dataframe[-1].value
-    assert recent.iloc[0].tolist()[-2:] == ["gaps.csv", "0 añadidas · 0 quitadas · 1 celdas"]
+    assert recent.iloc[0].tolist()[-2:] == ["gaps.csv", "filas añadidas: 0 · quitadas: 0 · celdas cambiadas: 1"]
     # the other pages read the changed catalog at once (the app's catalog cache follows the files)
     overview = app(role="admin", page="pages/mapa.py")
     assert not overview.exception

@@ -69,14 +69,16 @@ def _healthy(base_url: str) -> bool:
 class StreamlitServer:
     """``streamlit run dashboard.py`` in a subprocess on a free port with its own database."""
 
-    def __init__(self, db_path: Path, log_path: Path):
+    def __init__(self, db_path: Path, log_path: Path, extra_env: dict[str, str] | None = None):
         self.db_path, self.log_path = db_path, log_path
+        self.extra_env = extra_env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "StreamlitServer":
-        env = dict(os.environ, GAPSMODEL_DATABASE_URL=f"sqlite:///{self.db_path}", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, GAPSMODEL_DATABASE_URL=f"sqlite:///{self.db_path}", PYTHONUNBUFFERED="1",
+                   **self.extra_env)
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
@@ -154,20 +156,46 @@ def fresh_server(tmp_path_factory, chromium_path):
 PARTNER = {"username": "socia.acnur", "password": "clave-de-prueba-e2e-2024", "institution": "ACNUR"}
 
 
-@pytest.fixture
-def partner_server(tmp_path_factory, chromium_path):
-    """A server of the test's own whose database already holds a partner account for ACNUR (``PARTNER``);
-    the demo is loaded on its first run as usual (the store has no batches yet)."""
+def _server_with_account(tmp_path_factory, name: str, account: dict, role: str, extra_env: dict | None = None):
     from gapsmodel import accounts
     from gapsmodel.catalog import load_catalog
     from gapsmodel.permissions import COMMAND_LINE
     from gapsmodel.store import Store
-    folder = tmp_path_factory.mktemp("e2e_partner_server")
+    folder = tmp_path_factory.mktemp(name)
     store = Store.open(f"sqlite:///{folder / 'app.db'}")
-    accounts.add_user(store, PARTNER["username"], "partner", PARTNER["institution"], password=PARTNER["password"],
+    accounts.add_user(store, account["username"], role, account.get("institution"), password=account["password"],
                       actor=COMMAND_LINE, catalog=load_catalog())
     store.engine.dispose()
-    server = StreamlitServer(folder / "app.db", folder / "streamlit.log").start()
+    return StreamlitServer(folder / "app.db", folder / "streamlit.log", extra_env).start()
+
+
+@pytest.fixture
+def partner_server(tmp_path_factory, chromium_path):
+    """A server of the test's own whose database already holds a partner account for ACNUR (``PARTNER``);
+    the demo is loaded on its first run as usual (the store has no batches yet)."""
+    server = _server_with_account(tmp_path_factory, "e2e_partner_server", PARTNER, "partner")
+    yield server
+    server.stop()
+
+
+ADMIN = {"username": "secretaria.tecnica", "password": "clave-admin-e2e-2024"}
+
+
+@pytest.fixture
+def admin_catalog(tmp_path_factory) -> Path:
+    """A copy of the catalog for a test that changes it (the repository's own files are never written)."""
+    from gapsmodel.catalog import DEFAULT_DIR
+    target = tmp_path_factory.mktemp("e2e_catalog") / "catalog"
+    shutil.copytree(DEFAULT_DIR, target)
+    return target
+
+
+@pytest.fixture
+def admin_server(tmp_path_factory, chromium_path, admin_catalog):
+    """A server of the test's own with an administrator account (``ADMIN``) and its own catalog copy."""
+    from gapsmodel.catalog import DIR_ENV_VAR
+    server = _server_with_account(tmp_path_factory, "e2e_admin_server", ADMIN, "admin",
+                                  {DIR_ENV_VAR: str(admin_catalog)})
     yield server
     server.stop()
 
@@ -175,6 +203,11 @@ def partner_server(tmp_path_factory, chromium_path):
 @pytest.fixture
 def partner():
     return dict(PARTNER)
+
+
+@pytest.fixture
+def admin_account():
+    return dict(ADMIN)
 
 
 def wait_for_app_run(page, timeout: int = APP_RUN_TIMEOUT_MS) -> None:
