@@ -232,6 +232,10 @@ def require_entry_point(page_file: str) -> None:
 # refresh_actor() can rebuild it from the users table on every run. ("via" is "password" or "oidc".)
 LOGIN = "_login"
 LOGIN_NOTICE = "_login_notice"
+REMEMBER_COOKIE = "gapsmodel_sesion"
+REMEMBERED_TOKEN = "_remembered_token"
+COOKIE_PENDING = "_cookie_pending"      # ("set", token) or ("clear", None), written by the next run
+COOKIE_CHECKED = "_cookie_checked"      # the browser's cookie is looked at once per browser session
 REQUIRE_LOGIN_ENV = "GAPSMODEL_REQUIRE_LOGIN"
 ADMIN_PAGE_ACTIONS = {"pages/usuarios.py": "manage_users", "pages/auditoria.py": "read_audit"}
 
@@ -246,19 +250,83 @@ def signed_in() -> bool:
     return actor().role != "public"
 
 
-def sign_in(who: Actor, via: str = "password") -> None:
-    """Remember a signed-in user for this browser session (the login page calls this after authenticate)."""
+def sign_in(who: Actor, via: str = "password", remember: bool = False) -> None:
+    """Remember a signed-in user for this browser session (the login page calls this after authenticate);
+    with ``remember``, also in this browser for ``remember_hours`` (settings.toml), across page reloads."""
     st.session_state["actor"] = who
     st.session_state[LOGIN] = {"username": who.username, "via": via}
     st.session_state.pop(LOGIN_NOTICE, None)
+    if remember:
+        _remember(who.username)
+
+
+def _remember(username: str) -> None:
+    from gapsmodel import login_sessions
+    token = login_sessions.start(store(), username, hours=remember_hours())
+    st.session_state[REMEMBERED_TOKEN] = token
+    st.session_state[COOKIE_PENDING] = ("set", token)
+
+
+def remember_hours() -> float:
+    return float(catalog().settings.get("accounts", {}).get("remember_hours", 12))
+
+
+def renew_remembered() -> None:
+    """After a password change (which ends every remembered sign-in of the account), remember this
+    browser again if it was remembered."""
+    if st.session_state.get(REMEMBERED_TOKEN):
+        _remember(actor().username)
 
 
 def sign_out(notice: str | None = None) -> None:
-    """Forget the signed-in user of this session; ``notice`` is shown once in the sidebar."""
+    """Forget the signed-in user of this session (and of this browser, if remembered); ``notice`` is shown
+    once in the sidebar."""
     st.session_state.pop("actor", None)
     st.session_state.pop(LOGIN, None)
+    token = st.session_state.pop(REMEMBERED_TOKEN, None)
+    if token:
+        from gapsmodel import login_sessions
+        login_sessions.end(store(), token)
+        st.session_state[COOKIE_PENDING] = ("clear", None)
     if notice:
         st.session_state[LOGIN_NOTICE] = notice
+
+
+def _resume_remembered() -> None:
+    """Once per browser session: sign in again the user this browser was remembered for (a reload)."""
+    if st.session_state.get(COOKIE_CHECKED):
+        return
+    st.session_state[COOKIE_CHECKED] = True
+    try:
+        token = st.context.cookies.get(REMEMBER_COOKIE)
+    except Exception:  # noqa: BLE001 - no browser request (tests, bare mode)
+        token = None
+    if not isinstance(token, str) or not token:
+        return
+    from gapsmodel import accounts, login_sessions
+    username = login_sessions.resume(store(), token)
+    try:
+        who = accounts.actor_for(store(), username) if username else None
+    except accounts.LoginFailed:
+        who = None
+    if who is None:
+        st.session_state[COOKIE_PENDING] = ("clear", None)    # expired or ended: forget it in the browser
+        return
+    sign_in(who, via="remembered")
+    st.session_state[REMEMBERED_TOKEN] = token
+
+
+def write_cookie() -> None:
+    """Set or clear the remembered sign-in cookie when a sign-in or sign-out asked for it (call once per run,
+    after anything that may sign in or out). Only the random token goes into the cookie."""
+    pending = st.session_state.pop(COOKIE_PENDING, None)
+    if not pending:
+        return
+    action, token = pending
+    age = int(remember_hours() * 3600) if action == "set" else 0
+    value = token if action == "set" else ""
+    st.html(f"""<script>document.cookie = "{REMEMBER_COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict"
+            + (location.protocol === "https:" ? "; Secure" : "");</script>""", unsafe_allow_javascript=True)
 
 
 def oidc_providers() -> list[str]:
@@ -320,6 +388,9 @@ def _refresh_actor() -> None:
                                                 != login.get("username")):
         sign_out()  # signed out of the provider, or another provider account
         login = None
+    if login is None and email is None:
+        _resume_remembered()
+        login = st.session_state.get(LOGIN)
     if login is None:
         if email is None:
             return

@@ -46,6 +46,7 @@ def main() -> None:
         st.query_params["lang"] = lang
         st.caption(t("app.table"))
         appstate.account_sidebar(t)
+        appstate.write_cookie()
     t = appstate.translator()
     # set once and never cleared: writing session state after the page ran resets its widgets
     st.session_state[appstate.ENTRY_FLAG] = True

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import login_sessions
 from .catalog import Catalog, load_catalog
 from .permissions import PUBLIC, ROLES, Actor
 from .store import Store, audit_log, naive_utc, users, utcnow
@@ -286,6 +287,7 @@ def _store_password(store: Store, name: str, password: str, who: str, by: str) -
     with store.engine.begin() as conn:
         conn.execute(users.update().where(users.c.username == name).values(
             password_hash=password_hash, failed_attempts=0, locked_until=None))
+        login_sessions.end_all(conn, name)   # a browser remembered with the old password must sign in again
         store._audit(conn, who, "user_password", {"user": name, "by": by})
 
 
@@ -300,6 +302,8 @@ def _set_disabled(store: Store, username: str, disabled: bool, actor: Actor) -> 
         if not disabled:
             values.update(failed_attempts=0, locked_until=None)
         conn.execute(users.update().where(users.c.id == row["id"]).values(**values))
+        if disabled:
+            login_sessions.end_all(conn, row["username"])
         store._audit(conn, actor.username, "user_disable" if disabled else "user_enable",
                      {"user": row["username"]})
 

@@ -113,6 +113,16 @@ users = sa.Table(
     sa.Column("locked_until", sa.DateTime, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+# "keep me signed in": a browser holds a random token, the store only its SHA-256 (gapsmodel.login_sessions)
+login_sessions = sa.Table(
+    "login_sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("username", sa.String(120), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+)
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("version", sa.Integer, primary_key=True),
@@ -136,7 +146,11 @@ def _add_agreement_versions(conn):
 
 
 # version -> step; each runs in its own transaction together with its record in schema_migrations
-MIGRATIONS = {1: _create_all, 2: _add_agreement_versions}
+def _add_login_sessions(conn):
+    login_sessions.create(conn, checkfirst=True)
+
+
+MIGRATIONS = {1: _create_all, 2: _add_agreement_versions, 3: _add_login_sessions}
 
 
 class LockedPeriodError(ValueError):

@@ -16,6 +16,8 @@ def login_form(t) -> None:
         username = st.text_input(t("accounts.username"), key="login_username", autocomplete="username")
         password = st.text_input(t("accounts.password"), type="password", key="login_password",
                                  autocomplete="current-password")
+        remember = st.checkbox(t("accounts.remember", hours=f"{appstate.remember_hours():g}"), key="login_remember",
+                               help=t("accounts.remember_help"))
         submitted = st.form_submit_button(t("accounts.login_button"), type="primary")
     if submitted:
         if not username.strip() or not password:
@@ -27,7 +29,7 @@ def login_form(t) -> None:
             # one message whatever the cause (unknown user, wrong password, locked, disabled)
             st.error(appstate.markdown_escaped(str(exc)))
             return
-        appstate.sign_in(who, via="password")
+        appstate.sign_in(who, via="password", remember=remember)
         st.rerun()
 
 
@@ -77,6 +79,7 @@ def account_view(t) -> None:
         except (accounts.LoginFailed, accounts.AccountError) as exc:
             st.error(appstate.markdown_escaped(str(exc)))
             return
+        appstate.renew_remembered()
         st.success(t("accounts.password_changed"))
 
 
