@@ -229,7 +229,7 @@ def require_entry_point(page_file: str) -> None:
 
 # --- accounts: sign-in state, the account box in the sidebar, pages by role ----------------------------
 # st.session_state["actor"] holds the Actor; LOGIN records how it signed in ({"username", "via"}), so that
-# refresh_actor() can rebuild it from the users table on every run. ("via" is "password" or "oidc".)
+# refresh_actor() can rebuild it from the users table on every run. ("via" is "password", "oidc" or "remembered": a reload of a browser kept signed in.)
 LOGIN = "_login"
 LOGIN_NOTICE = "_login_notice"
 REMEMBER_COOKIE = "gapsmodel_sesion"
@@ -237,7 +237,8 @@ REMEMBERED_TOKEN = "_remembered_token"
 COOKIE_PENDING = "_cookie_pending"      # ("set", token) or ("clear", None), written by the next run
 COOKIE_CHECKED = "_cookie_checked"      # the browser's cookie is looked at once per browser session
 REQUIRE_LOGIN_ENV = "GAPSMODEL_REQUIRE_LOGIN"
-ADMIN_PAGE_ACTIONS = {"pages/usuarios.py": "manage_users", "pages/auditoria.py": "read_audit"}
+ADMIN_PAGE_ACTIONS = {"pages/usuarios.py": "manage_users", "pages/auditoria.py": "read_audit",
+                      "pages/catalogo.py": "manage_catalog"}
 
 
 def login_required() -> bool:
