@@ -25,15 +25,15 @@ DIMENSIONS = ["sex", "age", "nationality"]
 _PART_PRIORITY = {("sex",): 0, ("age",): 1, ("nationality",): 2}
 
 
-def _breakdown(values: pd.DataFrame) -> pd.Series:
-    """Which dimensions a row breaks down, as text ('' for a total row): 'sex', 'age', 'sex+age', ..."""
+def _breakdown(values: pd.DataFrame) -> np.ndarray:
+    """Which dimensions each row breaks down, as text ('' for a total row): 'sex', 'age', 'sex+age', ..."""
     # one bit per dimension, then one label per bit pattern (8 patterns): no string work per row
     bits = np.zeros(len(values), dtype=np.int64)
     for i, dim in enumerate(DIMENSIONS):
         bits |= values[dim].ne("total").fillna(True).to_numpy(dtype=bool).astype(np.int64) << i
     labels = np.array(["+".join(d for i, d in enumerate(DIMENSIONS) if pattern >> i & 1)
                        for pattern in range(2 ** len(DIMENSIONS))], dtype=object)
-    return pd.Series(labels[bits], index=values.index, dtype=object)
+    return labels[bits]
 
 
 def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -45,10 +45,12 @@ def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if values.empty:
         cols = REPORT + ["value", "from_parts", "uploaded_at"]
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
-    values = values.assign(breakdown=_breakdown(values))
-    is_total = values["breakdown"].eq("")
+    breakdown = _breakdown(values)
+    is_total = breakdown == ""
     totals = values.loc[is_total, REPORT + ["value", "uploaded_at"]].assign(from_parts=False)
-    parts = values.loc[~is_total]
+    # the breakdown as a column of the part rows only (a text column for every total row is slow to make)
+    parts = values.loc[~is_total].assign(breakdown=pd.Series(breakdown[~is_total], dtype=object,
+                                                              index=values.index[~is_total]))
     disagreements = pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
     if parts.empty:
         return totals.reset_index(drop=True), disagreements
@@ -164,6 +166,8 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
     institution = institution[order]
     place_month, uniques = _key_codes(figures, PLACE_MONTH)
     group, group_keys = _groups(place_month[order])
+    if len(group_keys) == 0:  # no row with indicator, place and month all known
+        return pd.DataFrame(columns=cols)
     out = _key_frame(group_keys, uniques, PLACE_MONTH)
     # the indicator's rule through the few distinct indicators (a lookup per row of text is slow)
     rules = _rule_frame(catalog).set_index("indicator").reindex(pd.Index(out["indicator"]))
