@@ -112,17 +112,34 @@ def _rule_frame(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame({"indicator": ind.index, "base_rule": base.values, "source": source.values})
 
 
-def _key_codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[pd.Index]]:
+Codes = dict[str, tuple[np.ndarray, pd.Index]]
+
+
+def factorised(frame: pd.DataFrame, columns: list[str]) -> Codes:
+    """Each text column as integer codes (-1 where missing) and its distinct values: work out once, and
+    pass to the steps that group or match on the same columns of the same frame."""
+    return {col: pd.factorize(frame[col]) for col in columns}
+
+
+def _rows_where(codes: tuple[np.ndarray, pd.Index], test) -> np.ndarray:
+    """Rows whose value passes ``test`` (run on the distinct values only); a missing value never does."""
+    column, distinct = codes
+    return np.append(np.asarray(test(distinct), dtype=bool), False)[column]  # code -1 picks the False
+
+
+def _key_codes(frame: pd.DataFrame, columns: list[str], codes: Codes | None = None
+               ) -> tuple[np.ndarray, list[pd.Index]]:
     """One int64 per row for its combination of ``columns`` (-1 where one of them is missing), and each
     column's distinct values. Grouping and matching on one integer is much faster than on several text
-    columns (each text column is factorised once here, and no text is copied row by row)."""
+    columns (each text column is factorised once, and no text is copied row by row)."""
+    codes = codes or factorised(frame, columns)
     key = np.zeros(len(frame), dtype=np.int64)
     missing = np.zeros(len(frame), dtype=bool)
     uniques = []
     for col in columns:
-        codes, distinct = pd.factorize(frame[col])
-        key = key * max(len(distinct), 1) + codes
-        missing |= codes < 0
+        codes_of_col, distinct = codes[col]
+        key = key * max(len(distinct), 1) + codes_of_col
+        missing |= codes_of_col < 0
         uniques.append(distinct)
     key[missing] = -1
     return key, uniques
@@ -147,11 +164,12 @@ def _groups(key: np.ndarray) -> tuple[pd.Categorical, np.ndarray]:
     return pd.Categorical.from_codes(group, categories=pd.RangeIndex(len(group_keys))), np.asarray(group_keys)
 
 
-def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def across_institutions(figures: pd.DataFrame, catalog: Catalog, codes: Codes | None = None) -> pd.DataFrame:
     """Step 3. One figure per indicator, place and month, with the range across institutions.
 
     Columns: indicator, ubigeo, period, value, carried, n_institutions, low, low_institution, high,
-    high_institution, chosen_by (the rule applied).
+    high_institution, chosen_by (the rule applied). ``codes``: ``factorised(figures, REPORT)`` if the
+    caller has it already.
     """
     cols = PLACE_MONTH + ["value", "carried", "n_institutions", "low", "low_institution", "high",
                           "high_institution", "chosen_by"]
@@ -160,11 +178,13 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
     # rows in institution order, so that within every group ties for lowest and highest go to the first
     # institution alphabetically whatever the input order; groups come in order of first appearance.
     # Only integer codes and numbers are reordered: the text columns are never copied.
-    institution, institutions = pd.factorize(figures["institution"], sort=True)
-    institution = np.where(institution < 0, len(institutions), institution)  # a missing one sorts last
+    codes = codes or factorised(figures, REPORT)
+    institution, institutions = codes["institution"]
+    institutions = institutions.sort_values()  # codes renumbered alphabetically; a missing one sorts last
+    institution = np.append(institutions.get_indexer(codes["institution"][1]), len(institutions))[institution]
     order = np.argsort(institution, kind="stable")
     institution = institution[order]
-    place_month, uniques = _key_codes(figures, PLACE_MONTH)
+    place_month, uniques = _key_codes(figures, PLACE_MONTH, codes)
     group, group_keys = _groups(place_month[order])
     if len(group_keys) == 0:  # no row with indicator, place and month all known
         return pd.DataFrame(columns=cols)
@@ -200,14 +220,16 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
     return out[cols]
 
 
-def region_wide(figures: pd.DataFrame, territory: Territory) -> pd.DataFrame:
+def region_wide(figures: pd.DataFrame, territory: Territory, codes: Codes | None = None) -> pd.DataFrame:
     """Per institution, its region-wide figure: its region report (ubigeo of the region) or, failing that,
-    the sum of its district reports. Returned with ubigeo = the region's code."""
+    the sum of its district reports. Returned with ubigeo = the region's code. ``codes``:
+    ``factorised(figures, REPORT)`` if the caller has it already."""
     region = territory.region_ubigeo
-    in_region = figures["ubigeo"].eq(region).to_numpy(dtype=bool)
-    in_district = figures["ubigeo"].isin(territory.district_codes).to_numpy(dtype=bool)
+    codes = codes or factorised(figures, REPORT)
+    in_region = _rows_where(codes["ubigeo"], lambda ubigeos: ubigeos == region)
+    in_district = _rows_where(codes["ubigeo"], lambda ubigeos: ubigeos.isin(territory.district_codes))
     series_month = ["institution", "indicator", "period"]
-    key, uniques = _key_codes(figures, series_month)
+    key, uniques = _key_codes(figures, series_month, codes)
     # sums of district reports, only where the institution sent no region report for that month
     summed_key = np.where(in_district & ~np.isin(key, key[in_region]), key, -1)
     group, group_keys = _groups(summed_key)
@@ -228,10 +250,11 @@ def monthly_figures(values: pd.DataFrame, catalog: Catalog, territory: Territory
     if until is None and not figures.empty:
         until = figures["period"].max()
     figures = carry_forward(figures, catalog, until)[REPORT + ["value", "carried"]]
+    codes = factorised(figures, REPORT)  # once for both uses below
     # combined over every place, then the district rows kept: filtering the (much smaller) result is
     # cheaper than copying the text columns of a million figures (the region's own reports are combined
     # from region_wide instead, with each institution's sum of districts where it sent none)
-    by_place = across_institutions(figures, catalog)
+    by_place = across_institutions(figures, catalog, codes)
     districts = by_place[by_place["ubigeo"].isin(territory.district_codes)]
-    return pd.concat([districts, across_institutions(region_wide(figures, territory), catalog)],
+    return pd.concat([districts, across_institutions(region_wide(figures, territory, codes), catalog)],
                      ignore_index=True)
