@@ -25,93 +25,9 @@ DIMENSIONS = ["sex", "age", "nationality"]
 _PART_PRIORITY = {("sex",): 0, ("age",): 1, ("nationality",): 2}
 
 
-def _breakdown(values: pd.DataFrame) -> np.ndarray:
-    """Which dimensions each row breaks down, as text ('' for a total row): 'sex', 'age', 'sex+age', ..."""
-    # one bit per dimension, then one label per bit pattern (8 patterns): no string work per row
-    bits = np.zeros(len(values), dtype=np.int64)
-    for i, dim in enumerate(DIMENSIONS):
-        bits |= values[dim].ne("total").fillna(True).to_numpy(dtype=bool).astype(np.int64) << i
-    labels = np.array(["+".join(d for i, d in enumerate(DIMENSIONS) if pattern >> i & 1)
-                       for pattern in range(2 ** len(DIMENSIONS))], dtype=object)
-    return labels[bits]
-
-
-def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Step 1. Return (figures, disagreements).
-
-    figures: one row per REPORT key with ``value``, ``from_parts`` and ``uploaded_at`` (latest of its rows).
-    disagreements: reports whose total differs from the sum of one of its breakdowns.
-    """
-    if values.empty:
-        cols = REPORT + ["value", "from_parts", "uploaded_at"]
-        return pd.DataFrame(columns=cols), pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
-    breakdown = _breakdown(values)
-    is_total = breakdown == ""
-    totals = values.loc[is_total, REPORT + ["value", "uploaded_at"]].assign(from_parts=False)
-    # the breakdown as a column of the part rows only (a text column for every total row is slow to make)
-    parts = values.loc[~is_total].assign(breakdown=pd.Series(breakdown[~is_total], dtype=object,
-                                                              index=values.index[~is_total]))
-    disagreements = pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
-    if parts.empty:
-        return totals.reset_index(drop=True), disagreements
-    sums = parts.groupby(REPORT + ["breakdown"], sort=False, observed=True).agg(
-        value=("value", "sum"), uploaded_at=("uploaded_at", "max")).reset_index()
-    compared = sums.merge(totals[REPORT + ["value"]].rename(columns={"value": "total"}), on=REPORT)
-    disagreements = compared.loc[~np.isclose(compared["value"], compared["total"]),
-                                 REPORT + ["breakdown", "total", "value"]].rename(columns={"value": "parts_sum"})
-    sums["priority"] = sums["breakdown"].map(lambda b: _PART_PRIORITY.get(tuple(b.split("+")), 10 + b.count("+")))
-    sums = sums.sort_values(["priority", "breakdown"], kind="stable").drop_duplicates(REPORT, keep="first")
-    keyed = totals.set_index(REPORT).index
-    only_parts = sums.loc[~sums.set_index(REPORT).index.isin(keyed), REPORT + ["value", "uploaded_at"]]
-    figures = pd.concat([totals, only_parts.assign(from_parts=True)], ignore_index=True)
-    return figures, disagreements.reset_index(drop=True)
-
-
-def carry_forward(figures: pd.DataFrame, catalog: Catalog, until: str | None = None) -> pd.DataFrame:
-    """Step 2. Add carried rows for stock indicators; flags: ``carried`` and ``carried_from``."""
-    figures = figures.assign(carried=False, carried_from=figures["period"])
-    stock_codes = catalog.indicators.index[catalog.indicators["time"].eq("stock")]
-    stock_rows = np.flatnonzero(figures["indicator"].isin(stock_codes).to_numpy(dtype=bool))
-    if len(stock_rows) == 0 or catalog.carry_forward_months <= 0:
-        return figures
-    # Integer keys instead of text: a series (institution, indicator, place) and its month number. A carried
-    # row's key is its series and month + k; only stock rows can share such a key. (Keys are taken for the
-    # stock rows by position: copying the text columns of every stock row costs more than all of this.)
-    month_codes, months = pd.factorize(figures["period"])
-    month_no = month_index(pd.Series(months)).to_numpy()[month_codes[stock_rows]]
-    first_month = int(month_no.min())
-    month_no = month_no - first_month
-    series_no = _groups(_key_codes(figures, REPORT[:3])[0][stock_rows])[0].codes.astype(np.int64)
-    span = int(month_no.max()) + catalog.carry_forward_months + 1
-    taken = np.zeros((int(series_no.max()) + 1) * span, dtype=bool)
-    taken[series_no * span + month_no] = True  # a real report (lag 0) always wins
-    limit = np.iinfo(np.int64).max if until is None else int(month_index(pd.Series([until])).iloc[0]) - first_month
-    rows, target = [], []
-    for k in range(1, catalog.carry_forward_months + 1):  # the nearest earlier report wins
-        ok = np.flatnonzero(month_no + k <= limit)
-        keys = series_no[ok] * span + month_no[ok] + k
-        free = ~taken[keys]
-        taken[keys[free]] = True
-        rows.append(ok[free])
-        target.append(month_no[ok[free]] + k + first_month)
-    rows, target = np.concatenate(rows), np.concatenate(target)
-    names = np.unique(target)
-    text = pd.Series(names // 12).astype(str).str.zfill(4) + "-" + pd.Series(names % 12 + 1).astype(str).str.zfill(2)
-    carried = figures.iloc[stock_rows[rows]].assign(carried=True)
-    carried["period"] = pd.Series(text.to_numpy()[np.searchsorted(names, target)], index=carried.index,
-                                  dtype=figures["period"].dtype)
-    return pd.concat([figures, carried], ignore_index=True)
-
-
-def _rule_frame(catalog: Catalog) -> pd.DataFrame:
-    ind = catalog.indicators
-    rule = ind["rule"]
-    source = rule.where(rule.str.startswith("source:"), "").str.removeprefix("source:")
-    fallback = np.where(ind["role"].eq("need"), "max", "sum")
-    base = rule.where(~rule.str.startswith("source:"), pd.Series(fallback, index=ind.index))
-    return pd.DataFrame({"indicator": ind.index, "base_rule": base.values, "source": source.values})
-
-
+# Integer keys. The key columns are text; grouping, sorting and matching on them row by row is what made
+# steps 1-3 slow on large stores, so the steps below work on integer codes of them and turn back to text
+# only for their (much smaller) results.
 Codes = dict[str, tuple[np.ndarray, pd.Index]]
 
 
@@ -119,6 +35,17 @@ def factorised(frame: pd.DataFrame, columns: list[str]) -> Codes:
     """Each text column as integer codes (-1 where missing) and its distinct values: work out once, and
     pass to the steps that group or match on the same columns of the same frame."""
     return {col: pd.factorize(frame[col]) for col in columns}
+
+
+def _with_rows_appended(codes: Codes, frame: pd.DataFrame, start: int) -> Codes:
+    """``codes`` of the first ``start`` rows of ``frame``, extended to all its rows: only the rows from
+    ``start`` on are looked up, and values first seen there get new codes."""
+    extended = {}
+    for col, (column, distinct) in codes.items():
+        added = frame[col].iloc[start:]
+        distinct = distinct.append(pd.Index(added.dropna().unique()).difference(distinct, sort=False))
+        extended[col] = (np.concatenate([column, distinct.get_indexer(added)]), distinct)
+    return extended
 
 
 def _rows_where(codes: tuple[np.ndarray, pd.Index], test) -> np.ndarray:
@@ -162,6 +89,96 @@ def _groups(key: np.ndarray) -> tuple[pd.Categorical, np.ndarray]:
     present = key >= 0
     group[present], group_keys = pd.factorize(key[present])
     return pd.Categorical.from_codes(group, categories=pd.RangeIndex(len(group_keys))), np.asarray(group_keys)
+
+
+def _breakdown(values: pd.DataFrame) -> np.ndarray:
+    """Which dimensions each row breaks down, as text ('' for a total row): 'sex', 'age', 'sex+age', ..."""
+    # one bit per dimension, then one label per bit pattern (8 patterns): no string work per row
+    bits = np.zeros(len(values), dtype=np.int64)
+    for i, dim in enumerate(DIMENSIONS):
+        bits |= values[dim].ne("total").fillna(True).to_numpy(dtype=bool).astype(np.int64) << i
+    labels = np.array(["+".join(d for i, d in enumerate(DIMENSIONS) if pattern >> i & 1)
+                       for pattern in range(2 ** len(DIMENSIONS))], dtype=object)
+    return labels[bits]
+
+
+def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Step 1. Return (figures, disagreements).
+
+    figures: one row per REPORT key with ``value``, ``from_parts`` and ``uploaded_at`` (latest of its rows).
+    disagreements: reports whose total differs from the sum of one of its breakdowns.
+    """
+    if values.empty:
+        cols = REPORT + ["value", "from_parts", "uploaded_at"]
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
+    breakdown = _breakdown(values)
+    is_total = breakdown == ""
+    totals = values.loc[is_total, REPORT + ["value", "uploaded_at"]].assign(from_parts=False)
+    # the breakdown as a column of the part rows only (a text column for every total row is slow to make)
+    parts = values.loc[~is_total].assign(breakdown=pd.Series(breakdown[~is_total], dtype=object,
+                                                              index=values.index[~is_total]))
+    disagreements = pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
+    if parts.empty:
+        return totals.reset_index(drop=True), disagreements
+    sums = parts.groupby(REPORT + ["breakdown"], sort=False, observed=True).agg(
+        value=("value", "sum"), uploaded_at=("uploaded_at", "max")).reset_index()
+    compared = sums.merge(totals[REPORT + ["value"]].rename(columns={"value": "total"}), on=REPORT)
+    disagreements = compared.loc[~np.isclose(compared["value"], compared["total"]),
+                                 REPORT + ["breakdown", "total", "value"]].rename(columns={"value": "parts_sum"})
+    sums["priority"] = sums["breakdown"].map(lambda b: _PART_PRIORITY.get(tuple(b.split("+")), 10 + b.count("+")))
+    sums = sums.sort_values(["priority", "breakdown"], kind="stable").drop_duplicates(REPORT, keep="first")
+    keyed = totals.set_index(REPORT).index
+    only_parts = sums.loc[~sums.set_index(REPORT).index.isin(keyed), REPORT + ["value", "uploaded_at"]]
+    figures = pd.concat([totals, only_parts.assign(from_parts=True)], ignore_index=True)
+    return figures, disagreements.reset_index(drop=True)
+
+
+def carry_forward(figures: pd.DataFrame, catalog: Catalog, until: str | None = None,
+                  codes: Codes | None = None) -> pd.DataFrame:
+    """Step 2. Add carried rows for stock indicators (after the rows of ``figures``); flags: ``carried`` and
+    ``carried_from``. ``codes``: ``factorised(figures, REPORT)`` if the caller has it already."""
+    figures = figures.assign(carried=False, carried_from=figures["period"])
+    codes = codes or factorised(figures, REPORT)
+    stock_codes = catalog.indicators.index[catalog.indicators["time"].eq("stock")]
+    stock_rows = np.flatnonzero(_rows_where(codes["indicator"], lambda indicators: indicators.isin(stock_codes)))
+    if len(stock_rows) == 0 or catalog.carry_forward_months <= 0:
+        return figures
+    # Integer keys instead of text: a series (institution, indicator, place) and its month number. A carried
+    # row's key is its series and month + k; only stock rows can share such a key. (Keys are taken for the
+    # stock rows by position: copying the text columns of every stock row costs more than all of this.)
+    month_codes, months = codes["period"]
+    month_no = month_index(pd.Series(months)).to_numpy()[month_codes[stock_rows]]
+    first_month = int(month_no.min())
+    month_no = month_no - first_month
+    series_no = _groups(_key_codes(figures, REPORT[:3], codes)[0][stock_rows])[0].codes.astype(np.int64)
+    span = int(month_no.max()) + catalog.carry_forward_months + 1
+    taken = np.zeros((int(series_no.max()) + 1) * span, dtype=bool)
+    taken[series_no * span + month_no] = True  # a real report (lag 0) always wins
+    limit = np.iinfo(np.int64).max if until is None else int(month_index(pd.Series([until])).iloc[0]) - first_month
+    rows, target = [], []
+    for k in range(1, catalog.carry_forward_months + 1):  # the nearest earlier report wins
+        ok = np.flatnonzero(month_no + k <= limit)
+        keys = series_no[ok] * span + month_no[ok] + k
+        free = ~taken[keys]
+        taken[keys[free]] = True
+        rows.append(ok[free])
+        target.append(month_no[ok[free]] + k + first_month)
+    rows, target = np.concatenate(rows), np.concatenate(target)
+    names = np.unique(target)
+    text = pd.Series(names // 12).astype(str).str.zfill(4) + "-" + pd.Series(names % 12 + 1).astype(str).str.zfill(2)
+    carried = figures.iloc[stock_rows[rows]].assign(carried=True)
+    carried["period"] = pd.Series(text.to_numpy()[np.searchsorted(names, target)], index=carried.index,
+                                  dtype=figures["period"].dtype)
+    return pd.concat([figures, carried], ignore_index=True)
+
+
+def _rule_frame(catalog: Catalog) -> pd.DataFrame:
+    ind = catalog.indicators
+    rule = ind["rule"]
+    source = rule.where(rule.str.startswith("source:"), "").str.removeprefix("source:")
+    fallback = np.where(ind["role"].eq("need"), "max", "sum")
+    base = rule.where(~rule.str.startswith("source:"), pd.Series(fallback, index=ind.index))
+    return pd.DataFrame({"indicator": ind.index, "base_rule": base.values, "source": source.values})
 
 
 def across_institutions(figures: pd.DataFrame, catalog: Catalog, codes: Codes | None = None) -> pd.DataFrame:
@@ -249,8 +266,12 @@ def monthly_figures(values: pd.DataFrame, catalog: Catalog, territory: Territory
     figures, _ = report_figures(values)
     if until is None and not figures.empty:
         until = figures["period"].max()
-    figures = carry_forward(figures, catalog, until)[REPORT + ["value", "carried"]]
-    codes = factorised(figures, REPORT)  # once for both uses below
+    # each key column factorised once, for steps 2 and 3 (carried rows come after the others and are the
+    # only ones looked up again)
+    codes = factorised(figures, REPORT)
+    reported = len(figures)
+    figures = carry_forward(figures, catalog, until, codes)[REPORT + ["value", "carried"]]
+    codes = _with_rows_appended(codes, figures, reported)
     # combined over every place, then the district rows kept: filtering the (much smaller) result is
     # cheaper than copying the text columns of a million figures (the region's own reports are combined
     # from region_wide instead, with each institution's sum of districts where it sent none)
