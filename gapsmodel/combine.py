@@ -206,12 +206,14 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog, codes: Codes | 
     if len(group_keys) == 0:  # no row with indicator, place and month all known
         return pd.DataFrame(columns=cols)
     out = _key_frame(group_keys, uniques, PLACE_MONTH)
-    # the indicator's rule through the few distinct indicators (a lookup per row of text is slow)
-    rules = _rule_frame(catalog).set_index("indicator").reindex(pd.Index(out["indicator"]))
-    base_rule = rules["base_rule"].to_numpy(dtype=object)
-    source = rules["source"].fillna("").to_numpy(dtype=object)
+    # the indicator's rule, looked up for the few distinct indicators and spread to the groups
+    indicator, indicators = pd.factorize(out["indicator"])
+    rules = _rule_frame(catalog).set_index("indicator").reindex(indicators)
+    base_rule = rules["base_rule"].to_numpy(dtype=object)[indicator]
+    source = rules["source"].fillna("").to_numpy(dtype=object)[indicator]
     # the source institution's own figure: rows whose institution is their group's source
-    source_of_row = institutions.get_indexer(source)[np.maximum(group.codes, 0)]
+    source_of_group = institutions.get_indexer(rules["source"].fillna(""))[indicator]
+    source_of_row = source_of_group[np.maximum(group.codes, 0)]
     value = pd.Series(figures["value"].to_numpy(dtype=float)[order])
     rows = pd.DataFrame({"value": value, "carried": figures["carried"].to_numpy(dtype=bool)[order],
                          "source_value": value.where(source_of_row == institution)})
@@ -222,13 +224,13 @@ def across_institutions(figures: pd.DataFrame, catalog: Catalog, codes: Codes | 
     present = group.codes >= 0
     reported = np.zeros((len(group_keys), len(institutions) + 1), dtype=bool)
     reported[group.codes[present], institution[present]] = True
-    name = np.append(institutions.to_numpy(dtype=object), np.nan)  # institution code → text
+    name = institutions.append(pd.Index([np.nan], dtype=institutions.dtype)).array  # code → text (last: missing)
     out["carried"] = stats["carried"].to_numpy()
     out["n_institutions"] = reported[:, :len(institutions)].sum(axis=1)
     out["low"] = stats["low"].to_numpy()
-    out["low_institution"] = pd.array(name[institution[grouped["value"].idxmin().to_numpy()]], dtype="str")
+    out["low_institution"] = name.take(institution[grouped["value"].idxmin().to_numpy()])
     out["high"] = stats["high"].to_numpy()
-    out["high_institution"] = pd.array(name[institution[grouped["value"].idxmax().to_numpy()]], dtype="str")
+    out["high_institution"] = name.take(institution[grouped["value"].idxmax().to_numpy()])
     by_rule = np.select([base_rule == "sum", base_rule == "max", base_rule == "mean"],
                         [stats["total"], stats["high"], stats["mean"]], default=np.nan)
     has_source = stats["source_value"].notna().to_numpy()
