@@ -91,15 +91,18 @@ def _groups(key: np.ndarray) -> tuple[pd.Categorical, np.ndarray]:
     return pd.Categorical.from_codes(group, categories=pd.RangeIndex(len(group_keys))), np.asarray(group_keys)
 
 
+# the label of each breakdown pattern (one bit per dimension): '' for a total row, 'sex', 'age', 'sex+age', ...
+_BREAKDOWN_LABELS = np.array(["+".join(d for i, d in enumerate(DIMENSIONS) if pattern >> i & 1)
+                              for pattern in range(2 ** len(DIMENSIONS))], dtype=object)
+
+
 def _breakdown(values: pd.DataFrame) -> np.ndarray:
-    """Which dimensions each row breaks down, as text ('' for a total row): 'sex', 'age', 'sex+age', ..."""
-    # one bit per dimension, then one label per bit pattern (8 patterns): no string work per row
+    """Which dimensions each row breaks down, as a bit pattern (0 for a total row; labels in
+    _BREAKDOWN_LABELS): no string work per row."""
     bits = np.zeros(len(values), dtype=np.int64)
     for i, dim in enumerate(DIMENSIONS):
         bits |= values[dim].ne("total").fillna(True).to_numpy(dtype=bool).astype(np.int64) << i
-    labels = np.array(["+".join(d for i, d in enumerate(DIMENSIONS) if pattern >> i & 1)
-                       for pattern in range(2 ** len(DIMENSIONS))], dtype=object)
-    return labels[bits]
+    return bits
 
 
 def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -112,11 +115,11 @@ def report_figures(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         cols = REPORT + ["value", "from_parts", "uploaded_at"]
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
     breakdown = _breakdown(values)
-    is_total = breakdown == ""
+    is_total = breakdown == 0
     totals = values.loc[is_total, REPORT + ["value", "uploaded_at"]].assign(from_parts=False)
-    # the breakdown as a column of the part rows only (a text column for every total row is slow to make)
-    parts = values.loc[~is_total].assign(breakdown=pd.Series(breakdown[~is_total], dtype=object,
-                                                              index=values.index[~is_total]))
+    # the breakdown as a text column of the part rows only (one for every total row is slow to make)
+    labels = pd.Series(_BREAKDOWN_LABELS[breakdown[~is_total]], index=values.index[~is_total], dtype=object)
+    parts = values.loc[~is_total].assign(breakdown=labels)
     disagreements = pd.DataFrame(columns=REPORT + ["breakdown", "total", "parts_sum"])
     if parts.empty:
         return totals.reset_index(drop=True), disagreements
