@@ -51,7 +51,8 @@ def period_figures(monthly: pd.DataFrame, catalog: Catalog, periods: list[Period
     low, high, low_institution, high_institution, n_institutions (of the last month for stocks).
     """
     pmap = _period_map(periods)
-    frame = monthly.merge(pmap, on="period")
+    # the period's months first: the merge then copies a few rows, not every month of the history
+    frame = monthly[monthly["period"].isin(pmap["period"])].merge(pmap, on="period")
     time = frame["indicator"].map(catalog.indicators["time"])
     stocks = frame[time.eq("stock") & frame["is_last"]]
     flows = frame[time.eq("flow")].sort_values(["indicator", "ubigeo", "period"], kind="stable")
