@@ -112,6 +112,20 @@ def series(kind: str = "month", as_of=None, until: str | None = None) -> pd.Data
     return gaps(periods_between(snap.first_month, snap.last_month, kind), as_of, until)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _overview_view(url: str, data_version: tuple, period_code: str, public: bool, lang: str):
+    from gapsmodel import overview_view
+    return overview_view.build(_snapshot(url, data_version, None, None), parse_period(period_code),
+                               lambda periods: gaps(periods, public=public), series("month"),
+                               list(sessions()["date"]), catalog(), territory(), Translator(lang))
+
+
+def overview_view(period: Period):
+    """What the overview page draws for ``period`` (gapsmodel.overview_view), cached whole per data version,
+    period, public or exact view, and language."""
+    return _overview_view(default_url(), version(), period.code, is_public(), language())
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _sessions(url: str, data_version: tuple) -> pd.DataFrame:
     return sessions_frame(store())

@@ -4,12 +4,12 @@ from __future__ import annotations
 import streamlit as st
 
 import appstate
-from gapsmodel import charts, model, overview
+from gapsmodel import charts
 
 appstate.require_entry_point(__file__)
 
 t = appstate.translator()
-catalog, territory = appstate.catalog(), appstate.territory()
+catalog = appstate.catalog()
 st.title(t("overview.title"))
 st.caption(t("overview.subtitle"))
 
@@ -19,18 +19,9 @@ if snap.empty:
     st.stop()
 
 period = appstate.period_picker(t, snap)
-table = appstate.gaps([period])
-region = territory.region_ubigeo
-status = model.reporting(snap, catalog, period)
-
-# the change against the period before (what the previous monthly session looked at)
-earlier = model.previous(period)
-before = None
-if snap.first_month <= earlier.end:
-    before = (appstate.gaps([earlier]), model.reporting(snap, catalog, earlier))
-
-cards = overview.headline(table, status, catalog, region, before)
-since = t("overview.versus", period=t.period(earlier.code))
+view = appstate.overview_view(period)
+cards = view.cards
+since = t("overview.versus", period=t.period(view.earlier.code))
 c1, c2, c3 = st.columns(3)
 c1.metric(t("overview.card_critical_region"), f"{cards.critical} / {cards.total}",
           **appstate.change_args(cards.critical_delta, f"{cards.critical_delta or 0:+d}", t, since),
@@ -43,9 +34,8 @@ c3.metric(t("overview.card_critical") + " · " + t("level.district"), cards.dist
           **appstate.change_args(cards.district_critical_delta, f"{cards.district_critical_delta or 0:+d}", t, since),
           border=True)
 
-sector_rows = overview.sector_cards(table, catalog, region, before[0] if before else None, t)
 columns = st.columns(3)
-for i, row in enumerate(sector_rows.itertuples()):
+for i, row in enumerate(view.sectors.itertuples()):
     # a sector whose gaps have different units shows its first gap in the card and the others below it
     texts = [f"{text} {unit}" for _, unit, text in row.parts] or [t.severity("sin_datos")]
     with columns[i % 3]:
@@ -55,17 +45,9 @@ for i, row in enumerate(sector_rows.itertuples()):
         if len(texts) > 1:
             st.caption(t("overview.also_unmet", values=" · ".join(texts[1:])))
 
-fig = charts.coverage_bars(table, catalog, t, region, charts.coverage_finding(table, catalog, t, region, period.code))
-appstate.show_figure(fig, overview.bars_table(table, catalog, t, region), t, t("overview.coverage_caption"), "bars")
-only_region = overview.region_only_gaps(table, region)
-if only_region:
-    st.info(t("overview.region_only", gaps=", ".join(catalog.label("gaps", g, t.lang) for g in only_region)))
-
-trend = appstate.series("month")
-fig = charts.coverage_trend(trend, catalog, t, region, t("overview.trend_title"), list(appstate.sessions()["date"]))
-appstate.show_figure(fig, overview.trend_table(trend, catalog, t, region), t, t("overview.trend_caption"), "trend")
+appstate.show_figure(*view.coverage, t, t("overview.coverage_caption"), "bars")
+if view.region_only:
+    st.info(t("overview.region_only", gaps=", ".join(catalog.label("gaps", g, t.lang) for g in view.region_only)))
+appstate.show_figure(*view.trend, t, t("overview.trend_caption"), "trend")
 st.caption(t("overview.trata_vbg_note"))
-
-worst = charts.worst_frame(table, catalog, t, territory)
-fig = charts.worst_bars(worst, t, charts.worst_finding(worst, t, period.code))
-appstate.show_figure(fig, overview.worst_table(worst, t), t, t("overview.worst_caption"), "worst")
+appstate.show_figure(*view.worst, t, t("overview.worst_caption"), "worst")
