@@ -8,6 +8,8 @@ A catalog change is a change of definitions: it applies to every period, past se
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import tempfile
@@ -59,8 +61,6 @@ def read_table(name: str, directory: str | Path | None = None) -> pd.DataFrame:
 
 def read_table_file(data: bytes) -> pd.DataFrame:
     """A catalog table sent as a CSV file (UTF-8, with or without BOM, else Windows-1252; ',' or ';')."""
-    import csv
-    import io
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
