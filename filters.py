@@ -112,7 +112,7 @@ def sidebar(t: Translator, groups: bool = True) -> View | None:
             init("period", options, fallback)
             period_code = st.selectbox(t("periods.select"), options, key=KEYS["period"], format_func=t.period)
             session = ""
-        sectors = [""] + list(catalog.sectors.index)
+        sectors = [""] + [s for s in catalog.sectors.index if s in set(catalog.gaps["sector"])]   # those with gaps
         init("sector", sectors, "")
         sector = st.selectbox(t("columns.sector"), sectors, key=KEYS["sector"],
                               format_func=lambda s: catalog.label("sectors", s, t.lang) if s else t("explore.all_sectors"))

@@ -49,7 +49,9 @@ def sector_cards(table: pd.DataFrame, catalog: Catalog, region: str,
     """Per sector at the region: unmet need (when its gaps share a unit), worst severity, change."""
     now = sector_summary(table, catalog)
     now = now[now["ubigeo"].eq(region)].set_index("sector")
-    out = pd.DataFrame(index=catalog.sectors.index)
+    # one card per sector that has gaps in the catalog (a sector may be left without any by a catalog edit)
+    out = pd.DataFrame(index=catalog.sectors.index[catalog.sectors.index.isin(catalog.gaps["sector"])])
+    now = now.reindex(out.index)
     out["unmet"] = now["unmet"].where(now["unit"].notna())
     out["unit"] = now["unit"].fillna("")
     out["severity"] = now["worst_severity"].fillna(NO_DATA)

@@ -76,3 +76,25 @@ def test_a_good_table_is_saved_audited_and_changes_the_gaps_on_the_overview(app,
     overview = app(role="admin", page="pages/mapa.py")
     assert not overview.exception
     assert "Plazas de albergue" in [o for box in overview.selectbox for o in box.options]
+
+
+def test_every_page_still_runs_after_a_gap_and_its_indicators_leave_the_catalog(app, folder, demo_url):
+    """The store keeps values of indicators the catalog no longer defines: the pages must ignore them."""
+    from gapsmodel.catalog_edit import replace_table
+    from gapsmodel.permissions import Actor
+    from tests.test_pages_all import registered_pages
+    store, admin = Store.open(demo_url), Actor("secretaria", "admin")
+    gone = ["camas_albergue", "personas_requieren_alojamiento"]
+    gaps, obligations = read_table("gaps.csv", folder), read_table("obligations.csv", folder)
+    replace_table(store, "gaps.csv", gaps[gaps["code"].ne("camas_albergue")], actor=admin, directory=folder)
+    replace_table(store, "obligations.csv", obligations[~obligations["indicator"].isin(gone)], actor=admin,
+                  directory=folder)
+    indicators = read_table("indicators.csv", folder)
+    replace_table(store, "indicators.csv", indicators[~indicators["code"].isin(gone)], actor=admin,
+                  directory=folder)
+    at = app(role="admin")
+    for page in registered_pages():
+        at.switch_page(page).run()
+        assert not at.exception and not at.error, (page, [e.value for e in at.exception] + [e.value for e in at.error])
+    at.switch_page("pages/resumen.py").run()
+    assert not any("Alojamiento" in m.label for m in at.metric if "albergue" in m.value)
