@@ -52,8 +52,9 @@ def add_agreement(store: Store, session_date: date, text: str, institution: str,
             session_date=session_date, text=text, institution=institution, due_date=due, status=status,
             gap_code=gap_code, updated_at=at)).inserted_primary_key[0]
         _record_version(conn, agreement_id, at, actor)
+        # the audit log keeps the real time of the change, whatever ``at`` says
         store._audit(conn, actor.username, "agreement", {"id": agreement_id, "session": session_date,
-                                                         "institution": institution}, at=at)
+                                                         "institution": institution})
     return agreement_id
 
 
@@ -165,7 +166,7 @@ def update_agreement(store: Store, agreement_id: int, *, status: str | None = No
         _record_version(conn, agreement_id, at, actor)
         before = {k: row[k] for k in changes}
         store._audit(conn, actor.username, "agreement_update",
-                     {"id": agreement_id, "before": before, "after": changes}, at=at)
+                     {"id": agreement_id, "before": before, "after": changes})
 
 
 def follow_up_order(frame: pd.DataFrame) -> pd.DataFrame:
