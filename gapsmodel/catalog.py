@@ -22,6 +22,8 @@ BASIC_RULES = ("max", "sum", "mean")
 FREQUENCIES = ("mensual", "trimestral")
 SEVERITIES = ("adecuada", "moderada", "alta", "critica")
 NO_DATA = "sin_datos"
+# DOMAIN.md §7: counts of these sectors are always protected in public views, whatever settings.toml says
+ALWAYS_PROTECTED = ("trata", "vbg", "ninez")
 
 
 class CatalogError(ValueError):
@@ -116,6 +118,21 @@ def valid_rule(rule: str, institutions) -> bool:
 def catalog_dir() -> Path:
     """Where the catalog is read from: ``$GAPSMODEL_CATALOG_DIR``, else ``data/catalog/``."""
     return Path(os.environ.get(DIR_ENV_VAR) or DEFAULT_DIR)
+
+
+def _protection_problems(settings: dict, sector_codes: set[str]) -> list[str]:
+    """The small-cell protection of DOMAIN.md §7 cannot be switched off by the settings."""
+    protection = settings.get("protection", {})
+    problems = []
+    try:
+        if int(protection.get("small_cell_threshold", 0)) < 1:
+            problems.append("settings.toml: small_cell_threshold debe ser 1 o más / must be 1 or more")
+    except (TypeError, ValueError):
+        problems.append("settings.toml: small_cell_threshold no es un número entero / not a whole number")
+    missing = [s for s in ALWAYS_PROTECTED if s in sector_codes and s not in protection.get("protected_sectors", [])]
+    if missing:
+        problems.append(f"settings.toml: protected_sectors debe incluir / must include {missing} (DOMAIN.md §7)")
+    return problems
 
 
 def _threshold_order(row, settings: dict, where: str) -> list[str]:
@@ -230,6 +247,7 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
             problems.append(f"obligations.csv: indicador desconocido / unknown indicator '{row.indicator}'")
         if row.frequency not in FREQUENCIES:
             problems.append(f"obligations.csv: frecuencia '{row.frequency}' no es {FREQUENCIES}")
+    problems.extend(_protection_problems(settings, set(sectors["code"])))
     if problems:
         raise CatalogError(problems)
 

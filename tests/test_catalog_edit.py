@@ -92,3 +92,14 @@ def test_only_catalog_tables_can_be_replaced(store, folder):
         replace_table(store, "settings.toml", pd.DataFrame(), actor=ADMIN, directory=folder)
     with pytest.raises(CatalogError, match="faltan columnas"):
         replace_table(store, "gaps.csv", pd.DataFrame({"nombre": ["x"]}), actor=ADMIN, directory=folder)
+
+
+def test_the_settings_cannot_switch_off_small_cell_protection(folder):
+    settings = (folder / "settings.toml").read_text("utf-8")
+    (folder / "settings.toml").write_text(settings.replace('protected_sectors = ["trata", "vbg", "ninez"]',
+                                                           'protected_sectors = ["trata"]')
+                                          .replace("small_cell_threshold = 5", "small_cell_threshold = 0"), "utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(folder)
+    assert len(info.value.problems) == 2
+    assert "['vbg', 'ninez']" in info.value.problems[1] and "small_cell_threshold" in info.value.problems[0]
