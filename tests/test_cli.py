@@ -115,7 +115,8 @@ def test_every_command_has_help_in_both_languages():
     parser = _parser([importlib.import_module(m) for m in EXTRA_COMMANDS])
     sub = next(a for a in parser._actions if a.dest == "command")
     documented = {c.dest: c.help for c in sub._choices_actions}
-    for name in ("validate", "import", "gaps", "report", "demo"):
+    for name in ("validate", "import", "gaps", "report", "demo", "users", "approve", "reopen", "sessions", "agreements",
+                 "batches", "audit", "values", "catalog"):
         assert name in sub.choices
         assert documented.get(name) and "/" in documented[name], f"{name} lacks es / en help"
 
