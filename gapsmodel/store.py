@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -183,6 +183,8 @@ def checksum(data: bytes) -> str:
 @dataclass
 class Store:
     engine: sa.Engine
+    # (version, rows) of the last read of every stored value: see _rows
+    _rows_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str | None = None) -> "Store":
@@ -316,42 +318,52 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar() == 0
 
+    def _rows(self) -> pd.DataFrame:
+        """Every stored value with its batch's upload and revert times, read once per store version.
+
+        Values are only ever added (with a new batch) and batches only reverted, both of which change
+        :meth:`version`, so the rows read for a version stay exact until it changes. Reading a large store
+        is the slow part of a page's first run; this reads it once for all the instants it is asked about.
+        """
+        version = self.version()
+        cached = self._rows_cache
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        o, b = observations, batches
+        query = sa.select(o.c.institution, o.c.indicator, o.c.ubigeo, o.c.period, o.c.sex, o.c.age,
+                          o.c.nationality, o.c.value, o.c.note, o.c.batch_id, b.c.uploaded_at, b.c.reverted_at
+                          ).join(b, b.c.id == o.c.batch_id)
+        with self.engine.connect() as conn:
+            rows = pd.read_sql(query, conn)
+        for col in ("uploaded_at", "reverted_at"):
+            rows[col] = pd.to_datetime(rows[col])
+        self._rows_cache = (version, rows)
+        return rows
+
+    def _in_force(self, as_of: datetime | None) -> pd.DataFrame:
+        """Rows of batches in force at ``as_of`` (default: now): uploaded by then and not reverted by then."""
+        rows = self._rows()
+        as_of = naive_utc(as_of)
+        if as_of is None:
+            return rows[rows["reverted_at"].isna()]
+        return rows[rows["uploaded_at"].le(as_of) & (rows["reverted_at"].isna() | rows["reverted_at"].gt(as_of))]
+
     def values(self, as_of: datetime | None = None) -> pd.DataFrame:
-        """The values in force at ``as_of`` (default: now), one per key, with their batch's upload time.
+        """The values in force at ``as_of`` (default: now), one per key, with their batch's upload time:
+        among batches in force, the latest upload of a key supersedes the earlier ones.
 
         Columns: KEY, value, note, batch_id, uploaded_at.
         """
-        as_of = naive_utc(as_of)
-        o, b = observations, batches
-        query = sa.select(o.c.institution, o.c.indicator, o.c.ubigeo, o.c.period, o.c.sex, o.c.age,
-                          o.c.nationality, o.c.value, o.c.note, o.c.batch_id, b.c.uploaded_at
-                          ).join(b, b.c.id == o.c.batch_id)
-        if as_of is None:
-            query = query.where(b.c.reverted_at.is_(None))
-        else:
-            query = query.where(b.c.uploaded_at <= as_of).where(
-                sa.or_(b.c.reverted_at.is_(None), b.c.reverted_at > as_of))
-        with self.engine.connect() as conn:
-            frame = pd.read_sql(query, conn)
+        frame = self._in_force(as_of).drop(columns="reverted_at")
         if frame.empty:
-            return frame
+            return frame.reset_index(drop=True)
         frame = frame.sort_values(["uploaded_at", "batch_id"], kind="stable")
-        frame = frame.drop_duplicates(KEY, keep="last").reset_index(drop=True)
-        return frame
+        return frame.drop_duplicates(KEY, keep="last").reset_index(drop=True)
 
     def report_times(self, as_of: datetime | None = None) -> pd.DataFrame:
         """First upload per institution, indicator and month among batches in force at ``as_of``."""
-        as_of = naive_utc(as_of)
-        o, b = observations, batches
-        query = sa.select(o.c.institution, o.c.indicator, o.c.period,
-                          sa.func.min(b.c.uploaded_at).label("first_upload")).join(b, b.c.id == o.c.batch_id)
-        if as_of is None:
-            query = query.where(b.c.reverted_at.is_(None))
-        else:
-            query = query.where(b.c.uploaded_at <= as_of).where(
-                sa.or_(b.c.reverted_at.is_(None), b.c.reverted_at > as_of))
-        query = query.group_by(o.c.institution, o.c.indicator, o.c.period)
-        with self.engine.connect() as conn:
-            frame = pd.read_sql(query, conn)
+        rows = self._in_force(as_of)
+        frame = (rows.groupby(["institution", "indicator", "period"], sort=False)["uploaded_at"].min()
+                 .rename("first_upload").reset_index())
         frame["first_upload"] = pd.to_datetime(frame["first_upload"])
         return frame

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from gapsmodel.permissions import Actor
+from gapsmodel.permissions import COMMAND_LINE, Actor
 from gapsmodel.store import VALUE_COLUMNS, LockedPeriodError, Store, StoreError, approvals
 from tests.helpers import values
 
@@ -151,3 +151,17 @@ def test_a_store_from_before_agreement_history_gets_it_started_from_each_agreeme
     assert agreements_frame(db, as_of=datetime(2023, 4, 13))["status"].tolist() == ["en_curso"]
     Store.open(url)                 # opening again migrates nothing twice
     assert len(agreement_history(db, 1)) == 1
+
+
+def test_a_store_reads_again_what_another_process_wrote_or_reverted(db):
+    """Values are read once per store version; a write through another connection changes the version."""
+    other = Store(sa.create_engine(db.engine.url))   # a second client (another process, say the CLI)
+    db.add_batch(batch(10), institution="ACNUR")
+    assert db.values()["value"].tolist() == [10]
+    second = other.add_batch(batch(25), institution="ACNUR")
+    assert db.values()["value"].tolist() == [25]
+    assert db.report_times()["first_upload"].notna().all()
+    other.revert_batch(second, actor=COMMAND_LINE, reason="prueba")
+    assert db.values()["value"].tolist() == [10]
+    frozen = datetime(2000, 1, 1)
+    assert db.values(frozen).empty and db.report_times(frozen).empty
