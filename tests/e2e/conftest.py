@@ -225,8 +225,12 @@ def open_app(page, url: str) -> None:
     # the boundary credit is the last thing dashboard.py writes: once it is there, a whole run has drawn
     # (the idle marker alone can be seen before the first run starts, or between a hand-over and its rerun)
     page.get_by_text("INEI", exact=False).last.wait_for(timeout=APP_RUN_TIMEOUT_MS)
+    # a first run may be followed at once by another (the page writes its view into the address): wait
+    # until the app has stayed idle for a moment
+    for _ in range(2):
+        page.wait_for_selector(APP_IDLE, timeout=APP_RUN_TIMEOUT_MS)
+        page.wait_for_timeout(500)
     page.wait_for_selector(APP_IDLE, timeout=APP_RUN_TIMEOUT_MS)
-    page.wait_for_timeout(300)
 
 
 def _artifact_name(item) -> str:

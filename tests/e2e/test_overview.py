@@ -13,10 +13,6 @@ pytestmark = pytest.mark.browser
 ES, EN = Translator("es"), Translator("en")
 
 
-def metric_values(page) -> list[str]:
-    return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-
-
 def test_overview_loads_without_errors_and_shows_the_demo_banner(page, app, app_server):
     app.open(app_server.url)
     expect(page.locator("h1").first).to_have_text(ES("overview.title"))
@@ -24,7 +20,7 @@ def test_overview_loads_without_errors_and_shows_the_demo_banner(page, app, app_
     expect(banner).to_contain_text(ES("app.demo_banner").removeprefix("⚠️").strip())
     expect(page.locator(app.errors)).to_have_count(0)
     # the headline and the sector cards are drawn with figures, not left empty
-    values = metric_values(page)
+    values = app.settled_metric_values()
     assert len(values) >= 3 and all(v.strip() for v in values), values
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
 
