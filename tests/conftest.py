@@ -19,6 +19,16 @@ from gapsmodel.store import ENV_VAR, Store  # noqa: E402
 from gapsmodel.territory import load_territory  # noqa: E402
 
 
+@pytest.fixture
+def fast_hashing(monkeypatch):
+    """Cheap argon2id parameters, for tests about account behaviour rather than hashing cost
+    (a module opts in with ``pytestmark = pytest.mark.usefixtures("fast_hashing")``)."""
+    from argon2 import PasswordHasher
+
+    from gapsmodel import accounts
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def catalog():
     return load_catalog()

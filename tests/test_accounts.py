@@ -8,7 +8,6 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 
 from gapsmodel import accounts, cli_users
 from gapsmodel.accounts import AccountError, LoginFailed
@@ -20,10 +19,7 @@ PW = "correcto caballo 42"
 OTHER_PW = "otra clave segura 7"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    """Cheap argon2id parameters: the tests are about behaviour, not hashing cost."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture

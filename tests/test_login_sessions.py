@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 
 from gapsmodel import accounts, login_sessions
 from gapsmodel.permissions import COMMAND_LINE
@@ -15,9 +14,7 @@ from gapsmodel.store import login_sessions as table
 PW = "una clave larga 123"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture

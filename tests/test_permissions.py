@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from argon2 import PasswordHasher
 
 from gapsmodel import accounts, exports, protection
 from gapsmodel.permissions import ACTIONS, COMMAND_LINE, ROLES, Actor, PermissionDenied
@@ -34,9 +33,7 @@ ALLOWED = {  # action -> roles allowed
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture
