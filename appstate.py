@@ -7,6 +7,7 @@ from __future__ import annotations
 import traceback
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -253,6 +254,16 @@ COOKIE_CHECKED = "_cookie_checked"      # the browser's cookie is looked at once
 REQUIRE_LOGIN_ENV = "GAPSMODEL_REQUIRE_LOGIN"
 ADMIN_PAGE_ACTIONS = {"pages/usuarios.py": "manage_users", "pages/auditoria.py": "read_audit",
                       "pages/catalogo.py": "manage_catalog"}
+
+
+def admin_actor(t: Translator, page_file: str) -> Actor | None:
+    """The user of an administration page when their role allows it (ADMIN_PAGE_ACTIONS, the same map
+    the navigation uses); otherwise None, after saying the page is for administrators."""
+    who = actor()
+    if who.can(ADMIN_PAGE_ACTIONS[f"pages/{Path(page_file).name}"]):
+        return who
+    st.warning(t("accounts.admins_only"))
+    return None
 
 
 def login_required() -> bool:

@@ -33,9 +33,8 @@ def filtered(frame: pd.DataFrame, actions: list[str], actors: list[str], start, 
 def main() -> None:
     t = appstate.translator()
     st.title(t("accounts.audit_title"))
-    actor = appstate.actor()
-    if not actor.can("read_audit"):
-        st.warning(t("accounts.admins_only"))
+    actor = appstate.admin_actor(t, __file__)
+    if actor is None:
         return
     st.caption(t("accounts.audit_caption"))
     frame = exports.audit_frame_for_export(appstate.store(), actor=actor)

@@ -62,9 +62,8 @@ def save(t, name: str, frame: pd.DataFrame, editor_key: str) -> None:
 def main() -> None:
     t = appstate.translator()
     st.title(t("catalog_admin.title"))
-    actor = appstate.actor()
-    if not actor.can("manage_catalog"):
-        st.warning(t("accounts.admins_only"))
+    actor = appstate.admin_actor(t, __file__)
+    if actor is None:
         return
     st.caption(t("catalog_admin.subtitle"))
     saved = st.session_state.pop(SAVED, None)

@@ -149,9 +149,8 @@ def manage_forms(t, store, actor, frame: pd.DataFrame) -> None:
 def main() -> None:
     t = appstate.translator()
     st.title(t("accounts.users_title"))
-    actor = appstate.actor()
-    if not actor.can("manage_users"):
-        st.warning(t("accounts.admins_only"))
+    actor = appstate.admin_actor(t, __file__)
+    if actor is None:
         return
     store = appstate.store()
     flash = st.session_state.pop(FLASH, None)
