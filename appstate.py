@@ -13,15 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from gapsmodel import model
-from gapsmodel.catalog import catalog_dir, load_catalog
-from gapsmodel.catalog_edit import catalog_signature
-from gapsmodel.demo import ensure_demo, is_demo
+from gapsmodel.rules.catalog import catalog_dir, load_catalog
+from gapsmodel.records.catalog_edit import catalog_signature
+from gapsmodel.records.demo import ensure_demo, is_demo
 from gapsmodel.i18n import LANGUAGES, Translator
-from gapsmodel.periods import KINDS, Period, parse_as_of, parse_period, period_of, periods_between
-from gapsmodel.permissions import PUBLIC, Actor
-from gapsmodel.sessions import sessions_frame
-from gapsmodel.store import Store, default_url
-from gapsmodel.territory import load_territory
+from gapsmodel.rules.periods import KINDS, Period, parse_as_of, parse_period, period_of, periods_between
+from gapsmodel.records.permissions import PUBLIC, Actor
+from gapsmodel.records.sessions import sessions_frame
+from gapsmodel.records.store import Store, default_url
+from gapsmodel.rules.territory import load_territory
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -94,7 +94,7 @@ def _gaps(url: str, data_version: tuple, as_of: str | None, until: str | None, p
     snap = _snapshot(url, data_version, as_of, until)
     table = model.gap_table(snap, catalog(), territory(), [parse_period(p) for p in periods])
     if public:
-        from gapsmodel.protection import suppress_gaps
+        from gapsmodel.rules.protection import suppress_gaps
         table = suppress_gaps(table, catalog(), territory())
     return table
 
@@ -115,14 +115,14 @@ def series(kind: str = "month", as_of=None, until: str | None = None) -> pd.Data
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _overview_view(url: str, data_version: tuple, period_code: str, public: bool, lang: str):
-    from gapsmodel import overview_view
+    from gapsmodel.views import overview_view
     return overview_view.build(_snapshot(url, data_version, None, None), parse_period(period_code),
                                lambda periods: gaps(periods, public=public), series("month"),
                                list(sessions()["date"]), catalog(), territory(), Translator(lang))
 
 
 def overview_view(period: Period):
-    """What the overview page draws for ``period`` (gapsmodel.overview_view), cached whole per data version,
+    """What the overview page draws for ``period`` (gapsmodel.views.overview_view), cached whole per data version,
     period, public or exact view, and language."""
     return _overview_view(default_url(), version(), period.code, is_public(), language())
 
@@ -204,7 +204,7 @@ def show_figure(fig, data: pd.DataFrame, t: Translator, caption: str, key: str) 
 # --- sessions: what the table saw on a session day (pages Sesiones and Presentación) -------------------
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _session_bundle(url: str, data_version: tuple, day: date, lang: str, public: bool):
-    from gapsmodel.presentation import build_slides, session_data
+    from gapsmodel.views.presentation import build_slides, session_data
     data = session_data(store(), catalog(), territory(), day, public=public,
                         snapshot=lambda as_of, until: snapshot(as_of, until),
                         gaps=lambda periods, as_of, until, pub: gaps(periods, as_of, until, public=pub))
@@ -287,7 +287,7 @@ def sign_in(who: Actor, via: str = "password", remember: bool = False) -> None:
 
 
 def _remember(username: str) -> None:
-    from gapsmodel import login_sessions
+    from gapsmodel.records import login_sessions
     token = login_sessions.start(store(), username, hours=remember_hours())
     st.session_state[REMEMBERED_TOKEN] = token
     st.session_state[COOKIE_PENDING] = ("set", token)
@@ -311,7 +311,7 @@ def sign_out(notice: str | None = None) -> None:
     st.session_state.pop(LOGIN, None)
     token = st.session_state.pop(REMEMBERED_TOKEN, None)
     if token:
-        from gapsmodel import login_sessions
+        from gapsmodel.records import login_sessions
         login_sessions.end(store(), token)
         st.session_state[COOKIE_PENDING] = ("clear", None)
     if notice:
@@ -329,7 +329,7 @@ def _resume_remembered() -> None:
         token = None
     if not isinstance(token, str) or not token:
         return
-    from gapsmodel import accounts, login_sessions
+    from gapsmodel.records import accounts, login_sessions
     username = login_sessions.resume(store(), token)
     try:
         who = accounts.actor_for(store(), username) if username else None
@@ -407,7 +407,7 @@ def refresh_actor() -> None:
 
 
 def _refresh_actor() -> None:
-    from gapsmodel import accounts
+    from gapsmodel.records import accounts
     login = st.session_state.get(LOGIN)
     email = oidc_email()
     if login and login.get("via") == "oidc" and (email is None or accounts.normalise_username(email)

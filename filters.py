@@ -1,6 +1,6 @@
 """Streamlit glue for the analysis pages: the shared sidebar filters and cached explore computations.
 
-The filter state (:class:`gapsmodel.explore.Filters`) lives in three places, kept in step on every run:
+The filter state (:class:`gapsmodel.views.explore.Filters`) lives in three places, kept in step on every run:
 the sidebar widgets (keys ``flt_*``), ``st.session_state[STATE]`` (survives switching pages, which drops
 widget values and the URL's query string) and ``st.query_params`` (so a link reproduces the view). A
 widget that is not in the session (first load, or after a page switch) starts from the URL when the URL
@@ -15,11 +15,12 @@ import pandas as pd
 import streamlit as st
 
 import appstate
-from gapsmodel import explore, model
-from gapsmodel.explore import PARAMS, SESSION, Filters
+from gapsmodel.views import explore
+from gapsmodel import model
+from gapsmodel.views.explore import PARAMS, SESSION, Filters
 from gapsmodel.i18n import Translator
-from gapsmodel.periods import Period, parse_as_of, parse_period, period_of, periods_between
-from gapsmodel.store import default_url
+from gapsmodel.rules.periods import Period, parse_as_of, parse_period, period_of, periods_between
+from gapsmodel.records.store import default_url
 
 STATE = "explore_filters"
 FIELDS = ("kind", "period", "session", "sector", "gap", "province", "district", "sex", "age")

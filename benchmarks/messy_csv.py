@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gapsmodel.periods import add_months
+from gapsmodel.rules.periods import add_months
 
 HEADER = ["Período", "Institución", "Indicador", "Distrito", "Sexo", "Edad", "Valor", "Nota"]
 SEXES = ["Mujer", "Hombre"]

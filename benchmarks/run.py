@@ -87,9 +87,9 @@ class Phase:
 
 def _model_inputs(size: int):
     from benchmarks.synthetic import LAST_MONTH, describe, synthetic_values
-    from gapsmodel.catalog import load_catalog
-    from gapsmodel.periods import parse_period
-    from gapsmodel.territory import load_territory
+    from gapsmodel.rules.catalog import load_catalog
+    from gapsmodel.rules.periods import parse_period
+    from gapsmodel.rules.territory import load_territory
     catalog, territory = load_catalog(), load_territory()
     values = synthetic_values(size, catalog, territory)
     periods = [parse_period(LAST_MONTH), parse_period(LAST_MONTH[:4])]
@@ -97,8 +97,8 @@ def _model_inputs(size: int):
 
 
 def run_model(values, catalog, territory, periods):
-    from gapsmodel.combine import monthly_figures
-    from gapsmodel.gaps import compute_gaps
+    from gapsmodel.rules.combine import monthly_figures
+    from gapsmodel.rules.gaps import compute_gaps
     t0 = time.perf_counter()
     monthly = monthly_figures(values, catalog, territory, until=values["period"].max())
     t1 = time.perf_counter()
@@ -159,9 +159,9 @@ def _read_upload():
 
 def worker_ingest(rows: int) -> dict:
     from benchmarks.messy_csv import messy_csv
-    from gapsmodel.catalog import load_catalog
-    from gapsmodel.store import Store, checksum
-    from gapsmodel.territory import load_territory
+    from gapsmodel.rules.catalog import load_catalog
+    from gapsmodel.records.store import Store, checksum
+    from gapsmodel.rules.territory import load_territory
     read_upload = _read_upload()
     catalog, territory = load_catalog(), load_territory()
     data = messy_csv(rows, catalog, territory)
@@ -192,9 +192,9 @@ def page_store(path: Path) -> str:
     import sqlalchemy as sa
 
     from benchmarks.synthetic import synthetic_values
-    from gapsmodel.catalog import load_catalog
-    from gapsmodel.store import VALUE_COLUMNS, Store
-    from gapsmodel.territory import load_territory
+    from gapsmodel.rules.catalog import load_catalog
+    from gapsmodel.records.store import VALUE_COLUMNS, Store
+    from gapsmodel.rules.territory import load_territory
     url = f"sqlite:///{path}"
     if path.exists():
         store = Store.open(url)
@@ -225,8 +225,8 @@ def _sessions_and_agreements(store) -> None:
     """The demo's sessions and agreements (monthly from April 2022), so the session pages have their content."""
     from datetime import timedelta
 
-    from gapsmodel.demo import AGREEMENTS, session_dates
-    from gapsmodel.sessions import add_agreement, add_session, sessions_frame
+    from gapsmodel.records.demo import AGREEMENTS, session_dates
+    from gapsmodel.records.sessions import add_agreement, add_session, sessions_frame
     if not sessions_frame(store).empty:
         return
     for n, day in enumerate(session_dates(), start=1):
@@ -270,7 +270,7 @@ def worker_pages(url: str, repeat: int, app_root: str) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from gapsmodel.permissions import Actor
+    from gapsmodel.records.permissions import Actor
     os.environ["GAPSMODEL_DATABASE_URL"] = url
     _as_running_server()
 
@@ -330,7 +330,7 @@ def worker_profile_page(url: str, page: str, role: str, app_root: str, top: int 
     from streamlit.testing.v1 import AppTest
     _as_running_server()
 
-    from gapsmodel.permissions import Actor
+    from gapsmodel.records.permissions import Actor
     profiler, state = cProfile.Profile(), {"on": False}
     original = st_page.StreamlitPage.run
 

@@ -13,8 +13,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from gapsmodel.periods import add_months
-from gapsmodel.store import KEY
+from gapsmodel.rules.periods import add_months
+from gapsmodel.records.store import KEY
 
 LAST_MONTH = "2024-12"
 DENSITY = 0.95

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import streamlit as st
 
 import appstate
-from gapsmodel.permissions import PermissionDenied
-from gapsmodel.presentation import agreement_history_table, agreements_table
-from gapsmodel.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreement_history,
+from gapsmodel.records.permissions import PermissionDenied
+from gapsmodel.views.presentation import agreement_history_table, agreements_table
+from gapsmodel.records.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreement_history,
                                 agreements_frame, follow_up_order, update_agreement)
 
 appstate.require_entry_point(__file__)

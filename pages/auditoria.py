@@ -1,5 +1,5 @@
 """Auditoría / Audit log (administrators only): who did what and when, filtered by action, actor and dates,
-downloadable as CSV and Excel. Read through gapsmodel.exports (permission check, secrets redacted, formulas
+downloadable as CSV and Excel. Read through gapsmodel.views.exports (permission check, secrets redacted, formulas
 neutralised); details are user text and are shown only inside st.dataframe (never as markdown or HTML)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import appstate
-from gapsmodel import exports
+from gapsmodel.views import exports
 
 appstate.require_entry_point(__file__)
 

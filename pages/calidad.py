@@ -7,11 +7,11 @@ import streamlit as st
 
 import appstate
 import filters
-from gapsmodel import explore
-from gapsmodel import explore_charts as xc
-from gapsmodel.periods import Period, add_months
-from gapsmodel.protection import is_protected_indicator
-from gapsmodel.quality import completeness, overall
+from gapsmodel.views import explore
+from gapsmodel.views import explore_charts as xc
+from gapsmodel.rules.periods import Period, add_months
+from gapsmodel.rules.protection import is_protected_indicator
+from gapsmodel.rules.quality import completeness, overall
 
 appstate.require_entry_point(__file__)
 

@@ -14,13 +14,13 @@ import pandas as pd
 import streamlit as st
 
 import appstate
-from gapsmodel import upload_preview as preview
-from gapsmodel.exports import to_csv_bytes
+from gapsmodel.ingest import preview as preview
+from gapsmodel.views.exports import to_csv_bytes
 from gapsmodel.ingest import UnreadableFile, make_template_csv, make_template_xlsx, read_upload
 from gapsmodel.ingest.columns import TEMPLATE_HEADER
-from gapsmodel.permissions import PermissionDenied
-from gapsmodel.presentation import md_escape
-from gapsmodel.store import LockedPeriodError, StoreError, checksum, default_url
+from gapsmodel.records.permissions import PermissionDenied
+from gapsmodel.views.presentation import md_escape
+from gapsmodel.records.store import LockedPeriodError, StoreError, checksum, default_url
 
 appstate.require_entry_point(__file__)
 

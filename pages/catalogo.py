@@ -1,6 +1,6 @@
 """Catálogo / Catalog (administrators only): edit one catalog table; the whole catalog is checked before it
 is saved, every problem is listed at once, the replaced file is kept and the change is audited
-(gapsmodel.catalog_edit). Cells are user text: shown only in the editor and data frames, never as HTML."""
+(gapsmodel.records.catalog_edit). Cells are user text: shown only in the editor and data frames, never as HTML."""
 from __future__ import annotations
 
 import json
@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 import appstate
-from gapsmodel import exports
-from gapsmodel.catalog import CatalogError
-from gapsmodel.catalog_edit import TABLE_KEYS, read_table, read_table_file, replace_table
-from gapsmodel.permissions import PermissionDenied
+from gapsmodel.views import exports
+from gapsmodel.rules.catalog import CatalogError
+from gapsmodel.records.catalog_edit import TABLE_KEYS, read_table, read_table_file, replace_table
+from gapsmodel.records.permissions import PermissionDenied
 
 appstate.require_entry_point(__file__)
 

@@ -6,9 +6,9 @@ import streamlit as st
 
 import appstate
 import filters
-from gapsmodel import explore
-from gapsmodel import explore_charts as xc
-from gapsmodel.protection import is_protected_indicator
+from gapsmodel.views import explore
+from gapsmodel.views import explore_charts as xc
+from gapsmodel.rules.protection import is_protected_indicator
 
 appstate.require_entry_point(__file__)
 
@@ -70,7 +70,7 @@ def main() -> None:
     if not may_download:
         st.caption(t("explore.login_to_download"))
         return
-    from gapsmodel import exports
+    from gapsmodel.views import exports
     st.subheader(t("explore.downloads"))
     stem = f"brechas_{view.period.code}"
     raw_gaps = gaps.copy()

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 import appstate
-from gapsmodel.permissions import PermissionDenied
-from gapsmodel.presentation import md_escape
-from gapsmodel.store import LockedPeriodError, StoreError
+from gapsmodel.records.permissions import PermissionDenied
+from gapsmodel.views.presentation import md_escape
+from gapsmodel.records.store import LockedPeriodError, StoreError
 
 appstate.require_entry_point(__file__)
 

@@ -1,12 +1,12 @@
 """Ingresar / Log in (Mi cuenta / My account once signed in): user name and password, or the identity
 provider when one is configured; sign out; change one's own password. The checks, the lockout and the
-audit log are in gapsmodel.accounts; this page only draws the forms."""
+audit log are in gapsmodel.records.accounts; this page only draws the forms."""
 from __future__ import annotations
 
 import streamlit as st
 
 import appstate
-from gapsmodel import accounts
+from gapsmodel.records import accounts
 
 appstate.require_entry_point(__file__)
 

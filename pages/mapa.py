@@ -6,9 +6,9 @@ import streamlit as st
 
 import appstate
 import filters
-from gapsmodel import explore
-from gapsmodel import explore_charts as xc
-from gapsmodel.protection import public_institution_breakdown_allowed
+from gapsmodel.views import explore
+from gapsmodel.views import explore_charts as xc
+from gapsmodel.rules.protection import public_institution_breakdown_allowed
 
 appstate.require_entry_point(__file__)
 

@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import appstate
-from gapsmodel.presentation import md_escape
+from gapsmodel.views.presentation import md_escape
 
 appstate.require_entry_point(__file__)
 

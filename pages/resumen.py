@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 import appstate
-from gapsmodel import charts
+from gapsmodel.views import charts
 
 appstate.require_entry_point(__file__)
 

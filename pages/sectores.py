@@ -6,10 +6,10 @@ import streamlit as st
 
 import appstate
 import filters
-from gapsmodel import charts, explore
-from gapsmodel import explore_charts as xc
-from gapsmodel.catalog import NO_DATA
-from gapsmodel.protection import public_institution_breakdown_allowed
+from gapsmodel.views import charts, explore
+from gapsmodel.views import explore_charts as xc
+from gapsmodel.rules.catalog import NO_DATA
+from gapsmodel.rules.protection import public_institution_breakdown_allowed
 
 appstate.require_entry_point(__file__)
 

@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 import appstate
-from gapsmodel import charts, narrative, presentation
-from gapsmodel.approvals import ApprovalError, approvals_frame, approve_month, reopen_month
-from gapsmodel.periods import month_range
-from gapsmodel.permissions import PermissionDenied
-from gapsmodel.quality import overall
-from gapsmodel.report import build_report
-from gapsmodel.sessions import SessionError, add_session, update_session
-from gapsmodel.store import Store, default_url
+from gapsmodel.views import charts, narrative, presentation
+from gapsmodel.records.approvals import ApprovalError, approvals_frame, approve_month, reopen_month
+from gapsmodel.rules.periods import month_range
+from gapsmodel.records.permissions import PermissionDenied
+from gapsmodel.rules.quality import overall
+from gapsmodel.views.report import build_report
+from gapsmodel.records.sessions import SessionError, add_session, update_session
+from gapsmodel.records.store import Store, default_url
 
 appstate.require_entry_point(__file__)
 

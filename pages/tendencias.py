@@ -8,11 +8,11 @@ import streamlit as st
 
 import appstate
 import filters
-from gapsmodel import explore
-from gapsmodel import explore_charts as xc
+from gapsmodel.views import explore
+from gapsmodel.views import explore_charts as xc
 from gapsmodel.i18n import Translator
-from gapsmodel.periods import month_of, parse_period, period_of, periods_between
-from gapsmodel.store import default_url
+from gapsmodel.rules.periods import month_of, parse_period, period_of, periods_between
+from gapsmodel.records.store import default_url
 
 appstate.require_entry_point(__file__)
 

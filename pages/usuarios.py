@@ -1,5 +1,5 @@
 """Usuarios / Users (administrators only): the accounts, and adding one, resetting a password, changing a
-role, disabling and enabling. Every change goes through gapsmodel.accounts, which checks the permission
+role, disabling and enabling. Every change goes through gapsmodel.records.accounts, which checks the permission
 and writes the audit log; no password or hash is ever read here."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 import appstate
-from gapsmodel import accounts
-from gapsmodel.permissions import PermissionDenied
+from gapsmodel.records import accounts
+from gapsmodel.records.permissions import PermissionDenied
 
 appstate.require_entry_point(__file__)
 

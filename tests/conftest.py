@@ -12,11 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gapsmodel.catalog import load_catalog  # noqa: E402
-from gapsmodel.demo import load_demo  # noqa: E402
-from gapsmodel.permissions import Actor  # noqa: E402
-from gapsmodel.store import ENV_VAR, Store  # noqa: E402
-from gapsmodel.territory import load_territory  # noqa: E402
+from gapsmodel.rules.catalog import load_catalog  # noqa: E402
+from gapsmodel.records.demo import load_demo  # noqa: E402
+from gapsmodel.records.permissions import Actor  # noqa: E402
+from gapsmodel.records.store import ENV_VAR, Store  # noqa: E402
+from gapsmodel.rules.territory import load_territory  # noqa: E402
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def fast_hashing(monkeypatch):
     (a module opts in with ``pytestmark = pytest.mark.usefixtures("fast_hashing")``)."""
     from argon2 import PasswordHasher
 
-    from gapsmodel import accounts
+    from gapsmodel.records import accounts
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gapsmodel.store import KEY
+from gapsmodel.records.store import KEY
 
 
 def values(*rows, uploaded_at="2022-06-01") -> pd.DataFrame:

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from gapsmodel import accounts, cli_users
-from gapsmodel.accounts import AccountError, LoginFailed
-from gapsmodel.permissions import Actor, PermissionDenied
-from gapsmodel.store import Store, users, utcnow
+from gapsmodel.records import accounts
+from gapsmodel.cli import users as cli_users
+from gapsmodel.records.accounts import AccountError, LoginFailed
+from gapsmodel.records.permissions import Actor, PermissionDenied
+from gapsmodel.records.store import Store, users, utcnow
 
 ADMIN = Actor("root", "admin")
 PW = "correcto caballo 42"

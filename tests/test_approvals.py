@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from gapsmodel import cli, model
-from gapsmodel.approvals import ApprovalError, approvals_frame, approve_month, reopen_month
-from gapsmodel.periods import parse_period
-from gapsmodel.permissions import Actor, PermissionDenied
-from gapsmodel.store import VALUE_COLUMNS, LockedPeriodError
+from gapsmodel.records.approvals import ApprovalError, approvals_frame, approve_month, reopen_month
+from gapsmodel.rules.periods import parse_period
+from gapsmodel.records.permissions import Actor, PermissionDenied
+from gapsmodel.records.store import VALUE_COLUMNS, LockedPeriodError
 
 ADMIN = Actor("ana", "admin")
 ANALYST = Actor("luis", "analyst")

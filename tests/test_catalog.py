@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from gapsmodel.catalog import CatalogError, DEFAULT_DIR, load_catalog
-from gapsmodel.territory import DEFAULT_DIR as TERRITORY_DIR, load_territory
+from gapsmodel.rules.catalog import CatalogError, DEFAULT_DIR, load_catalog
+from gapsmodel.rules.territory import DEFAULT_DIR as TERRITORY_DIR, load_territory
 
 DOMAIN_GAPS = {"cobertura_sis", "atencion_salud_mental", "camas_albergue", "regularizacion", "atencion_trata",
                "atencion_vbg", "canales_atencion", "proteccion_nna", "matricula_escolar", "asistencia_alimentaria"}

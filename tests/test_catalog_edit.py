@@ -7,9 +7,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from gapsmodel.catalog import DEFAULT_DIR, CatalogError, load_catalog
-from gapsmodel.catalog_edit import HISTORY_DIR, catalog_signature, read_table, replace_table
-from gapsmodel.permissions import Actor
+from gapsmodel.rules.catalog import DEFAULT_DIR, CatalogError, load_catalog
+from gapsmodel.records.catalog_edit import HISTORY_DIR, catalog_signature, read_table, replace_table
+from gapsmodel.records.permissions import Actor
 
 ADMIN = Actor("secretaria", "admin")
 

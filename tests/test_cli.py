@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gapsmodel.cli import main
-from gapsmodel.gaps import CSV_COLUMNS
+from gapsmodel.cli.main import main
+from gapsmodel.rules.gaps import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,7 +110,7 @@ def test_module_entry_point_runs_in_a_subprocess(tmp_path):
 
 
 def test_every_command_has_help_in_both_languages():
-    from gapsmodel.cli import EXTRA_COMMANDS, _parser
+    from gapsmodel.cli.main import EXTRA_COMMANDS, _parser
     import importlib
     parser = _parser([importlib.import_module(m) for m in EXTRA_COMMANDS])
     sub = next(a for a in parser._actions if a.dest == "command")

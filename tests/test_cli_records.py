@@ -4,9 +4,9 @@ import io
 
 import pytest
 
-from gapsmodel.cli import main
-from gapsmodel.sessions import agreement_history, agreements_frame, sessions_frame
-from gapsmodel.store import Store
+from gapsmodel.cli.main import main
+from gapsmodel.records.sessions import agreement_history, agreements_frame, sessions_frame
+from gapsmodel.records.store import Store
 
 
 def run(capsys, *argv):
@@ -123,14 +123,14 @@ def test_csv_from_the_terminal_neutralises_spreadsheet_formulas(capsys, db):
 def catalog_folder(tmp_path):
     import shutil
 
-    from gapsmodel.catalog import DEFAULT_DIR
+    from gapsmodel.rules.catalog import DEFAULT_DIR
     target = tmp_path / "catalog"
     shutil.copytree(DEFAULT_DIR, target)
     return target
 
 
 def test_catalog_check_lists_every_problem_even_when_the_catalog_is_broken(capsys, catalog_folder, monkeypatch):
-    from gapsmodel.catalog import DIR_ENV_VAR
+    from gapsmodel.rules.catalog import DIR_ENV_VAR
     code, out, _ = run(capsys, "catalog", "check", "--dir", str(catalog_folder))
     assert code == 0 and "19 indicadores" in out
     gaps = (catalog_folder / "gaps.csv").read_text("utf-8")
@@ -144,7 +144,7 @@ def test_catalog_check_lists_every_problem_even_when_the_catalog_is_broken(capsy
 
 
 def test_catalog_replace_from_a_spreadsheet_file(capsys, catalog_folder, db, tmp_path):
-    from gapsmodel.catalog import load_catalog
+    from gapsmodel.rules.catalog import load_catalog
     sent = tmp_path / "alias.csv"
     sent.write_bytes("alias;institution\r\nUNHCR;ACNUR\r\nOrganización Internacional para las Migraciones;OIM\r\n"
                      .encode("cp1252"))

@@ -1,4 +1,4 @@
-"""gapsmodel.explore: filter state and the analysis figures, on hand-computed cases."""
+"""gapsmodel.views.explore: filter state and the analysis figures, on hand-computed cases."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gapsmodel import explore
-from gapsmodel.combine import monthly_figures
-from gapsmodel.explore import Filters, parse_filters
-from gapsmodel.gaps import compute_gaps
-from gapsmodel.periods import parse_period
-from gapsmodel.store import KEY
+from gapsmodel.views import explore
+from gapsmodel.rules.combine import monthly_figures
+from gapsmodel.views.explore import Filters, parse_filters
+from gapsmodel.rules.gaps import compute_gaps
+from gapsmodel.rules.periods import parse_period
+from gapsmodel.records.store import KEY
 
 AV, ZA, TU = "240302", "240301", "240101"   # Aguas Verdes, Zarumilla (province 2403), Tumbes (2401)
 

@@ -1,11 +1,11 @@
-"""gapsmodel.explore_charts: each figure carries exactly the numbers of the frame it is given."""
+"""gapsmodel.views.explore_charts: each figure carries exactly the numbers of the frame it is given."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from gapsmodel import explore_charts as xc
-from gapsmodel.charts import SEVERITY_COLORS
+from gapsmodel.views import explore_charts as xc
+from gapsmodel.views.charts import SEVERITY_COLORS
 from gapsmodel.i18n import Translator
 
 ES, EN = Translator("es"), Translator("en")
@@ -46,7 +46,7 @@ def square(code, x0, y0, size=1.0):
 
 
 def test_choropleth_draws_offline_polygons_with_classes_labels_and_hover():
-    """The page's wrapper passes its units through to gapsmodel.maps (tested in full in test_maps.py)."""
+    """The page's wrapper passes its units through to gapsmodel.views.maps (tested in full in test_maps.py)."""
     frame = districts_frame()
     gj = {"type": "FeatureCollection", "features": [square(u, -80 - 2 * i, -3.5) for i, u in enumerate(frame["ubigeo"])]}
     fig = xc.choropleth(frame, gj, ES, "camas", "Mapa", "personas")

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from gapsmodel import accounts, exports
-from gapsmodel.permissions import Actor, PermissionDenied
-from gapsmodel.store import Store
+from gapsmodel.records import accounts
+from gapsmodel.views import exports
+from gapsmodel.records.permissions import Actor, PermissionDenied
+from gapsmodel.records.store import Store
 
 ADMIN = Actor("jefa", "admin")
 PW = "una clave larga 123"

@@ -8,11 +8,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from gapsmodel.catalog import load_catalog
+from gapsmodel.rules.catalog import load_catalog
 from gapsmodel.ingest import Problem, UploadResult, read_upload
 from gapsmodel.ingest.values import parse_month
-from gapsmodel.store import VALUE_COLUMNS
-from gapsmodel.territory import load_territory
+from gapsmodel.records.store import VALUE_COLUMNS
+from gapsmodel.rules.territory import load_territory
 
 TODAY = date(2022, 8, 15)
 

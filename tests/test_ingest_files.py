@@ -10,10 +10,10 @@ from datetime import date
 import openpyxl
 import pytest
 
-from gapsmodel.catalog import load_catalog
+from gapsmodel.rules.catalog import load_catalog
 from gapsmodel.ingest import UnreadableFile, make_template_csv, make_template_xlsx, read_upload
-from gapsmodel.periods import add_months, month_of
-from gapsmodel.territory import load_territory
+from gapsmodel.rules.periods import add_months, month_of
+from gapsmodel.rules.territory import load_territory
 
 TODAY = date(2022, 8, 15)
 

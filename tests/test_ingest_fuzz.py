@@ -11,10 +11,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gapsmodel.catalog import load_catalog
+from gapsmodel.rules.catalog import load_catalog
 from gapsmodel.ingest import Problem, UnreadableFile, UploadResult, read_upload
-from gapsmodel.store import VALUE_COLUMNS
-from gapsmodel.territory import load_territory
+from gapsmodel.records.store import VALUE_COLUMNS
+from gapsmodel.rules.territory import load_territory
 
 CATALOG = load_catalog()
 TERRITORY = load_territory()

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from gapsmodel import accounts, login_sessions
-from gapsmodel.permissions import COMMAND_LINE
-from gapsmodel.store import login_sessions as table
+from gapsmodel.records import accounts, login_sessions
+from gapsmodel.records.permissions import COMMAND_LINE
+from gapsmodel.records.store import login_sessions as table
 
 PW = "una clave larga 123"
 

@@ -1,12 +1,12 @@
-"""gapsmodel.maps: the offline district map carries exactly the rows' severities, names and numbers."""
+"""gapsmodel.views.maps: the offline district map carries exactly the rows' severities, names and numbers."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from gapsmodel import maps, presentation
-from gapsmodel.charts import SEVERITY_COLORS
+from gapsmodel.views import maps, presentation
+from gapsmodel.views.charts import SEVERITY_COLORS
 from gapsmodel.i18n import Translator
 
 ES, EN = Translator("es"), Translator("en")

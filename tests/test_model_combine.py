@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from gapsmodel.combine import across_institutions, carry_forward, monthly_figures, region_wide, report_figures
+from gapsmodel.rules.combine import across_institutions, carry_forward, monthly_figures, region_wide, report_figures
 from tests.helpers import values
 
 

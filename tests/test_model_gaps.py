@@ -4,9 +4,9 @@ import math
 import pandas as pd
 import pytest
 
-from gapsmodel.combine import monthly_figures
-from gapsmodel.gaps import compute_gaps, sector_summary, severity
-from gapsmodel.periods import parse_period
+from gapsmodel.rules.combine import monthly_figures
+from gapsmodel.rules.gaps import compute_gaps, sector_summary, severity
+from gapsmodel.rules.periods import parse_period
 from tests.helpers import values
 
 
@@ -143,7 +143,7 @@ def test_default_month_skips_a_nearly_empty_month(store, catalog, territory):
     from datetime import datetime
 
     from gapsmodel import model
-    from gapsmodel.store import VALUE_COLUMNS
+    from gapsmodel.records.store import VALUE_COLUMNS
     june = values(*[(ob.institution, ob.indicator, "240101", "2024-06", 10)
                     for ob in catalog.obligations.itertuples()])
     for inst, part in june.groupby("institution"):

@@ -4,9 +4,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gapsmodel.combine import monthly_figures
-from gapsmodel.gaps import compute_gaps
-from gapsmodel.periods import parse_period
+from gapsmodel.rules.combine import monthly_figures
+from gapsmodel.rules.gaps import compute_gaps
+from gapsmodel.rules.periods import parse_period
 from tests.helpers import values
 
 DISTRICTS = ["240101", "240102", "240201", "240301", "240302"]

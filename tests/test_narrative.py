@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gapsmodel import narrative
+from gapsmodel.views import narrative
 from gapsmodel.i18n import Translator
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import appstate
-from gapsmodel import accounts
-from gapsmodel.permissions import COMMAND_LINE
-from gapsmodel.store import Store
+from gapsmodel.records import accounts
+from gapsmodel.records.permissions import COMMAND_LINE
+from gapsmodel.records.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN, USERS, AUDIT, DATOS, CARGAR = ("pages/ingresar.py", "pages/usuarios.py", "pages/auditoria.py",
@@ -279,7 +279,7 @@ def test_no_oidc_button_without_auth_secrets(app):
 @pytest.mark.parametrize("page", [USERS, AUDIT, "pages/catalogo.py"])
 @pytest.mark.parametrize("role, institution", [("public", None), ("analyst", None), ("partner", "ACNUR")])
 def test_admin_pages_refuse_others_on_the_page(demo_url, monkeypatch, page, role, institution):
-    from gapsmodel.permissions import PUBLIC, Actor
+    from gapsmodel.records.permissions import PUBLIC, Actor
     make_user(demo_url, "hugo", "admin")
     actor = PUBLIC if role == "public" else Actor(f"test_{role}", role, institution)
     at = run_page_alone(page, demo_url, monkeypatch, actor)
@@ -427,7 +427,7 @@ def test_matrix_upload(app):
 
 
 def test_matrix_manage_users_and_read_audit(app, demo_url, monkeypatch):
-    from gapsmodel.permissions import Actor
+    from gapsmodel.records.permissions import Actor
     make_user(demo_url, "luz", "analyst")
     for page in (USERS, AUDIT):
         at = run_page_alone(page, demo_url, monkeypatch, Actor("test_admin", "admin"))

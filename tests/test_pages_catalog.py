@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from gapsmodel.catalog import DEFAULT_DIR, DIR_ENV_VAR
-from gapsmodel.catalog_edit import HISTORY_DIR, TABLE_KEYS, read_table
+from gapsmodel.rules.catalog import DEFAULT_DIR, DIR_ENV_VAR
+from gapsmodel.records.catalog_edit import HISTORY_DIR, TABLE_KEYS, read_table
 from gapsmodel.i18n import messages
-from gapsmodel.store import Store
+from gapsmodel.records.store import Store
 
 PAGE = "pages/catalogo.py"
 
@@ -80,8 +80,8 @@ def test_a_good_table_is_saved_audited_and_changes_the_gaps_on_the_overview(app,
 
 def test_every_page_still_runs_after_a_gap_and_its_indicators_leave_the_catalog(app, folder, demo_url):
     """The store keeps values of indicators the catalog no longer defines: the pages must ignore them."""
-    from gapsmodel.catalog_edit import replace_table
-    from gapsmodel.permissions import Actor
+    from gapsmodel.records.catalog_edit import replace_table
+    from gapsmodel.records.permissions import Actor
     from tests.test_pages_all import registered_pages
     store, admin = Store.open(demo_url), Actor("secretaria", "admin")
     gone = ["camas_albergue", "personas_requieren_alojamiento"]

@@ -1,7 +1,7 @@
 """The overview page under AppTest: both languages, period changes, public suppression."""
 import pytest
 
-from gapsmodel.store import Store
+from gapsmodel.records.store import Store
 
 
 def texts(at):
@@ -49,7 +49,7 @@ def test_bad_period_in_the_url_falls_back_to_the_default(app):
 
 def test_sector_cards_match_the_model(app, demo_url, catalog, territory):
     from gapsmodel import model
-    from gapsmodel.periods import parse_period
+    from gapsmodel.rules.periods import parse_period
     snap = model.take_snapshot(Store.open(demo_url), catalog, territory)
     table = model.gap_table(snap, catalog, territory, [parse_period("2024-06")])
     shelter = table[(table["gap_code"] == "camas_albergue") & (table["ubigeo"] == "24")].iloc[0]
@@ -59,7 +59,7 @@ def test_sector_cards_match_the_model(app, demo_url, catalog, territory):
 
 
 def test_an_upload_changes_the_overview(app, demo_url, catalog):
-    from gapsmodel.permissions import Actor
+    from gapsmodel.records.permissions import Actor
     from tests.helpers import values
     at = app(role="analyst")
     card = next(m for m in at.metric if "Alojamiento temporal" in m.label).value
@@ -94,7 +94,7 @@ def test_public_overview_never_shows_a_small_protected_count(app, catalog):
 
 def test_card_changes_are_signed_and_no_change_reads_sin_cambio(app, demo_url, catalog, territory):
     from gapsmodel import model
-    from gapsmodel.periods import parse_period
+    from gapsmodel.rules.periods import parse_period
     snap = model.take_snapshot(Store.open(demo_url), catalog, territory)
     table = model.gap_table(snap, catalog, territory, [parse_period("2024-05"), parse_period("2024-06")])
     region = table[table["ubigeo"].eq("24")].set_index(["gap_code", "period"])["unmet"]

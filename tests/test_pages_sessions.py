@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from gapsmodel.sessions import add_agreement
-from gapsmodel.store import Store
+from gapsmodel.records.sessions import add_agreement
+from gapsmodel.records.store import Store
 
 
 def texts(at) -> str:
@@ -102,7 +102,7 @@ def test_admin_updates_an_agreement_status(app, demo_url):
     at.selectbox(key="agreement_status").set_value("cumplido")
     at.button[[b.label for b in at.button].index("Actualizar estado")].click().run()
     assert not at.exception
-    from gapsmodel.sessions import agreements_frame
+    from gapsmodel.records.sessions import agreements_frame
     frame = agreements_frame(Store.open(demo_url)).set_index("id")
     assert frame.loc[first, "status"] == "cumplido"
 
@@ -115,7 +115,7 @@ def test_session_pages_have_titles_in_both_languages(app, lang):
 
 
 def test_agreements_page_shows_an_agreements_history_and_who_recorded_it_only_to_admins(app, demo_url):
-    from gapsmodel.sessions import agreements_frame
+    from gapsmodel.records.sessions import agreements_frame
     frame = agreements_frame(Store.open(demo_url))
     done = int(frame[frame["status"].eq("cumplido")]["id"].iloc[0])   # the demo follows these up twice
     at = app(page="pages/acuerdos.py")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gapsmodel.permissions import Actor
-from gapsmodel.store import Store
+from gapsmodel.records.permissions import Actor
+from gapsmodel.records.store import Store
 
 PAGE = "pages/cargar.py"
 HISTORY = "pages/historial.py"
@@ -114,7 +114,7 @@ def test_unreadable_file_is_one_clear_sentence_and_writes_nothing(app, demo_url)
 def test_messy_file_previews_exact_changes_then_lands_and_the_overview_shows_it(app, demo_url, catalog,
                                                                                  territory):
     from gapsmodel import model
-    from gapsmodel.periods import parse_period
+    from gapsmodel.rules.periods import parse_period
 
     store = Store.open(demo_url)
     n_batches = len(store.batches_frame("ACNUR"))
@@ -201,7 +201,7 @@ def test_warnings_are_shown_and_do_not_block(app, demo_url):
 
 
 def test_upload_to_a_locked_month_is_refused_with_the_reason(app, demo_url):
-    from gapsmodel.approvals import approve_month
+    from gapsmodel.records.approvals import approve_month
     approve_month(Store.open(demo_url), "2024-06", Actor("admin", "admin"))
     before = Store.open(demo_url).version()
     at = upload(app(role="partner", institution="ACNUR", page=PAGE), "datos.csv", MESSY)
@@ -249,7 +249,7 @@ def test_revert_from_the_history_restores_the_previous_value(app, demo_url):
 
 
 def test_revert_of_a_locked_month_is_refused_with_its_message(app, demo_url):
-    from gapsmodel.approvals import approve_month
+    from gapsmodel.records.approvals import approve_month
     store = Store.open(demo_url)
     batch_id = int(store.batches_frame("ACNUR").query("filename == 'demo_acnur_2024-06.csv'")["id"].iloc[0])
     approve_month(store, "2024-06", Actor("admin", "admin"))

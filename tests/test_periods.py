@@ -2,7 +2,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from gapsmodel.periods import (PeriodError, add_months, deadline, parse_as_of, parse_period, period_of,
+from gapsmodel.rules.periods import (PeriodError, add_months, deadline, parse_as_of, parse_period, period_of,
                                periods_between)
 
 

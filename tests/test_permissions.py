@@ -7,9 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gapsmodel import accounts, exports, protection
-from gapsmodel.permissions import ACTIONS, COMMAND_LINE, ROLES, Actor, PermissionDenied
-from gapsmodel.store import Store
+from gapsmodel.records import accounts
+from gapsmodel.views import exports
+from gapsmodel.model import audience
+from gapsmodel.records.permissions import ACTIONS, COMMAND_LINE, ROLES, Actor, PermissionDenied
+from gapsmodel.records.store import Store
 from tests.helpers import values
 
 OWN, OTHER = "ACNUR", "OIM"
@@ -57,7 +59,7 @@ def gap_table() -> pd.DataFrame:
 def attempt(action: str, actor: Actor, store: Store, catalog, territory):
     """Do the action as ``actor``; return True if done, False if refused (and check nothing changed)."""
     if action == "view_exact":
-        shown = protection.gaps_for(actor, gap_table(), catalog, territory)
+        shown = audience.gaps_for(actor, gap_table(), catalog, territory)
         return bool(shown["need"].notna().all())
     if action == "download":
         store.add_batch(batch(OWN), institution=OWN, actor=COMMAND_LINE)
@@ -101,8 +103,8 @@ def attempt(action: str, actor: Actor, store: Store, catalog, territory):
         import shutil
         import tempfile
 
-        from gapsmodel.catalog import DEFAULT_DIR
-        from gapsmodel.catalog_edit import read_table, replace_table
+        from gapsmodel.rules.catalog import DEFAULT_DIR
+        from gapsmodel.records.catalog_edit import read_table, replace_table
         with tempfile.TemporaryDirectory() as folder:
             shutil.copytree(DEFAULT_DIR, folder, dirs_exist_ok=True)
             table = read_table("institutions.csv", folder)
@@ -143,7 +145,7 @@ def test_a_signed_in_partner_acts_only_for_its_institution(store, catalog):
 
 
 def test_a_partner_cannot_smuggle_another_institutions_values(store):
-    from gapsmodel.store import StoreError
+    from gapsmodel.records.store import StoreError
     with pytest.raises(StoreError):
         store.add_batch(batch(OTHER), institution=OWN, actor=ACTORS["partner"])
     assert store.is_empty()

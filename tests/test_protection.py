@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gapsmodel.gaps import compute_gaps
-from gapsmodel.periods import parse_period
-from gapsmodel.protection import (COUNT_COLUMNS, format_count, gaps_for, protected_gap_codes,
-                                  public_institution_breakdown_allowed, suppress_gaps, suppress_values)
-from gapsmodel.permissions import Actor
+from gapsmodel.rules.gaps import compute_gaps
+from gapsmodel.rules.periods import parse_period
+from gapsmodel.model.audience import gaps_for
+from gapsmodel.rules.protection import (COUNT_COLUMNS, format_count, protected_gap_codes,
+                                        public_institution_breakdown_allowed, suppress_gaps, suppress_values)
+from gapsmodel.records.permissions import Actor
 
 PERIOD = "2022-05"
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from gapsmodel import cli
-from gapsmodel.permissions import Actor
-from gapsmodel.report import build_report, table_html
-from gapsmodel.sessions import add_agreement, add_session
-from gapsmodel.store import VALUE_COLUMNS
+from gapsmodel.records.permissions import Actor
+from gapsmodel.views.report import build_report, table_html
+from gapsmodel.records.sessions import add_agreement, add_session
+from gapsmodel.records.store import VALUE_COLUMNS
 
 ADMIN = Actor("ana", "admin")
 NASTY = "<script>alert('x')</script> & [enlace](http://example.org) **negrita**"
@@ -107,7 +107,7 @@ def test_report_command(corrected, tmp_path, capsys):
 
 
 def test_a_past_report_keeps_the_agreement_status_the_room_saw(corrected, catalog, territory):
-    from gapsmodel.sessions import agreements_frame, update_agreement
+    from gapsmodel.records.sessions import agreements_frame, update_agreement
     ident = int(agreements_frame(corrected)["id"].iloc[0])
     update_agreement(corrected, ident, status="cumplido", actor=ADMIN)    # followed up today
     body = without_scripts(build_report(corrected, catalog, territory, date(2022, 6, 20)))

@@ -6,13 +6,13 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from gapsmodel import presentation
-from gapsmodel.permissions import Actor, PermissionDenied
-from gapsmodel.sessions import (SessionError, add_agreement, add_session, agreement_history, agreements_frame,
+from gapsmodel.views import presentation
+from gapsmodel.records.permissions import Actor, PermissionDenied
+from gapsmodel.records.sessions import (SessionError, add_agreement, add_session, agreement_history, agreements_frame,
                                 effective_status,
                                 follow_up_order, nearest_sessions, sessions_frame, update_agreement,
                                 update_session)
-from gapsmodel.store import VALUE_COLUMNS
+from gapsmodel.records.store import VALUE_COLUMNS
 
 ADMIN = Actor("ana", "admin")
 ANALYST = Actor("luis", "analyst")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from gapsmodel.permissions import COMMAND_LINE, Actor
-from gapsmodel.store import VALUE_COLUMNS, LockedPeriodError, Store, StoreError, approvals
+from gapsmodel.records.permissions import COMMAND_LINE, Actor
+from gapsmodel.records.store import VALUE_COLUMNS, LockedPeriodError, Store, StoreError, approvals
 from tests.helpers import values
 
 POSTGRES_URL = os.environ.get("GAPSMODEL_TEST_POSTGRES_URL")
@@ -130,8 +130,8 @@ def test_migrations_are_recorded_and_idempotent(db):
 
 
 def test_a_store_from_before_agreement_history_gets_it_started_from_each_agreement(tmp_path):
-    from gapsmodel import store as storage
-    from gapsmodel.sessions import agreement_history, agreements_frame
+    from gapsmodel.records import store as storage
+    from gapsmodel.records.sessions import agreement_history, agreements_frame
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sa.create_engine(url)

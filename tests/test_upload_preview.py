@@ -6,9 +6,9 @@ import math
 import pandas as pd
 import pytest
 
-from gapsmodel import upload_preview as preview
+from gapsmodel.ingest import preview as preview
 from gapsmodel.i18n import Translator
-from gapsmodel.store import KEY, VALUE_COLUMNS
+from gapsmodel.records.store import KEY, VALUE_COLUMNS
 from tests.helpers import values
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..catalog import fold
+from ..rules.catalog import fold
 
 #: Columns of the canonical long format (DOMAIN.md §6), in template order.
 ROLES = ("period", "institution", "indicator", "ubigeo", "district", "sex", "age", "nationality", "value", "note")

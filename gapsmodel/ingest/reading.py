@@ -282,7 +282,7 @@ def _read_xlsx(data: bytes, limits: dict) -> RawGrid:
         sheets = [ws for ws in book.worksheets if hasattr(ws, "iter_rows")]
         if not sheets:
             raise UnreadableFile("El libro de Excel no tiene hojas con datos. / The workbook has no sheets.")
-        from ..catalog import fold
+        from ..rules.catalog import fold
         named = [ws for ws in sheets if fold(ws.title) in ("datos", "data", "valores", "values")]
         chosen, grid = None, None
         for ws in named + [ws for ws in sheets if ws not in named]:

@@ -10,8 +10,8 @@ import csv
 import io
 from datetime import date
 
-from ..exports import neutralise
-from ..periods import add_months, month_of
+from ..spreadsheet import neutralise
+from ..rules.periods import add_months, month_of
 from .columns import ROLES, TEMPLATE_HEADER, TEMPLATE_HXL
 
 INSTRUCTIONS_ES = [

@@ -23,9 +23,9 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from ..catalog import fold
-from ..periods import month_index, month_of
-from ..store import KEY, VALUE_COLUMNS
+from ..rules.catalog import fold
+from ..rules.periods import month_index, month_of
+from ..records.store import KEY, VALUE_COLUMNS
 from .columns import HEADER_NAMES, ColumnMap, indicator_lookup, map_columns, norm_header
 from .personal_data import find_personal_data
 from .problems import PROBLEM_COLUMNS, Problem, UnreadableFile

@@ -25,7 +25,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..catalog import fold
+from ..rules.catalog import fold
 
 # --- months ----------------------------------------------------------------------------------------------
 MONTH_NAMES = {

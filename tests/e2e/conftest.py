@@ -157,10 +157,10 @@ PARTNER = {"username": "socia.acnur", "password": "clave-de-prueba-e2e-2024", "i
 
 
 def _server_with_account(tmp_path_factory, name: str, account: dict, role: str, extra_env: dict | None = None):
-    from gapsmodel import accounts
-    from gapsmodel.catalog import load_catalog
-    from gapsmodel.permissions import COMMAND_LINE
-    from gapsmodel.store import Store
+    from gapsmodel.records import accounts
+    from gapsmodel.rules.catalog import load_catalog
+    from gapsmodel.records.permissions import COMMAND_LINE
+    from gapsmodel.records.store import Store
     folder = tmp_path_factory.mktemp(name)
     store = Store.open(f"sqlite:///{folder / 'app.db'}")
     accounts.add_user(store, account["username"], role, account.get("institution"), password=account["password"],
@@ -184,7 +184,7 @@ ADMIN = {"username": "secretaria.tecnica", "password": "clave-admin-e2e-2024"}
 @pytest.fixture
 def admin_catalog(tmp_path_factory) -> Path:
     """A copy of the catalog for a test that changes it (the repository's own files are never written)."""
-    from gapsmodel.catalog import DEFAULT_DIR
+    from gapsmodel.rules.catalog import DEFAULT_DIR
     target = tmp_path_factory.mktemp("e2e_catalog") / "catalog"
     shutil.copytree(DEFAULT_DIR, target)
     return target
@@ -193,7 +193,7 @@ def admin_catalog(tmp_path_factory) -> Path:
 @pytest.fixture
 def admin_server(tmp_path_factory, chromium_path, admin_catalog):
     """A server of the test's own with an administrator account (``ADMIN``) and its own catalog copy."""
-    from gapsmodel.catalog import DIR_ENV_VAR
+    from gapsmodel.rules.catalog import DIR_ENV_VAR
     server = _server_with_account(tmp_path_factory, "e2e_admin_server", ADMIN, "admin",
                                   {DIR_ENV_VAR: str(admin_catalog)})
     yield server

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from gapsmodel.catalog import load_catalog
-from gapsmodel.catalog_edit import read_table
+from gapsmodel.rules.catalog import load_catalog
+from gapsmodel.records.catalog_edit import read_table
 from gapsmodel.i18n import Translator
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from gapsmodel.catalog import load_catalog
+from gapsmodel.rules.catalog import load_catalog
 from gapsmodel.i18n import Translator
 
 pytestmark = pytest.mark.browser

@@ -10,13 +10,13 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from .catalog import Catalog
-from .combine import monthly_figures, report_figures
-from .gaps import compute_gaps, sector_summary
-from .periods import Period, add_months, deadline, month_of, parse_as_of, period_of, periods_between
-from .quality import obligation_status
-from .store import Store
-from .territory import Territory
+from ..rules.catalog import Catalog
+from ..rules.combine import monthly_figures, report_figures
+from ..rules.gaps import compute_gaps, sector_summary
+from ..rules.periods import Period, add_months, deadline, month_of, parse_as_of, period_of, periods_between
+from ..rules.quality import obligation_status
+from ..records.store import Store
+from ..rules.territory import Territory
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .catalog import NO_DATA, Catalog
-from .combine import REPORT, carry_forward, region_wide, report_figures
-from .gaps import SEVERITY_ORDER
-from .periods import KINDS, Period, PeriodError, parse_period
-from .quality import completeness, outliers
-from .territory import Territory
+from ..rules.catalog import NO_DATA, Catalog
+from ..rules.combine import REPORT, carry_forward, region_wide, report_figures
+from ..rules.gaps import SEVERITY_ORDER
+from ..rules.periods import KINDS, Period, PeriodError, parse_period
+from ..rules.quality import completeness, outliers
+from ..rules.territory import Territory
 
 SESSION = "session"
 PERIOD_KINDS = KINDS + (SESSION,)          # month, quarter, year, or "as of a session"

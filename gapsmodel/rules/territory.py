@@ -13,7 +13,7 @@ import pandas as pd
 
 from .catalog import CatalogError, fold
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "territory"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "territory"
 LEVELS = ("district", "province", "region")
 
 

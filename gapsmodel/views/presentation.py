@@ -8,10 +8,10 @@ uploaded after the session do not change any of it, so a past session's slides a
 
 :func:`build_slides` turns that into a plain list of :class:`Slide` (title, one message, optional bullets,
 a figure and the tables behind it, already formatted as text) that the presentation page shows one at a
-time and :mod:`gapsmodel.report` writes out as an HTML file.
+time and :mod:`gapsmodel.views.report` writes out as an HTML file.
 
 Public slides (``public=True``, the default) use the gap tables after small-cell suppression
-(:func:`gapsmodel.protection.suppress_gaps`): a masked small count is written ``<5``; a cell masked only to
+(:func:`gapsmodel.rules.protection.suppress_gaps`): a masked small count is written ``<5``; a cell masked only to
 protect another one is written *reservado / withheld*.
 """
 from __future__ import annotations
@@ -25,14 +25,15 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, maps, model, narrative
-from .catalog import NO_DATA, Catalog
-from .i18n import Translator
-from .periods import Period, parse_period, periods_between
-from .quality import completeness, overall
-from .sessions import agreements_frame, nearest_sessions, sessions_frame
-from .store import Store, batches, naive_utc, utcnow
-from .territory import Territory
+from . import charts, maps, narrative
+from .. import model
+from ..rules.catalog import NO_DATA, Catalog
+from ..i18n import Translator
+from ..rules.periods import Period, parse_period, periods_between
+from ..rules.quality import completeness, overall
+from ..records.sessions import agreements_frame, nearest_sessions, sessions_frame
+from ..records.store import Store, batches, naive_utc, utcnow
+from ..rules.territory import Territory
 
 PROTECTED_NOTE_SECTORS = ("trata", "vbg")
 PROJECTOR_FONT = 20
@@ -102,7 +103,7 @@ def _default_fns(store: Store, catalog: Catalog, territory: Territory) -> tuple[
     def gaps(periods, as_of, until, public):
         table = model.gap_table(snapshot(as_of, until), catalog, territory, periods)
         if public:
-            from .protection import suppress_gaps
+            from ..rules.protection import suppress_gaps
             table = suppress_gaps(table, catalog, territory)
         return table
     return snapshot, gaps
@@ -281,7 +282,7 @@ def reporting_table(status: pd.DataFrame, catalog: Catalog, t: Translator) -> pd
 
 def agreements_table(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
     """Agreements as text (their text is the user's own: callers must show it escaped)."""
-    from .sessions import follow_up_order
+    from ..records.sessions import follow_up_order
     if frame.empty:
         return pd.DataFrame()
     frame = follow_up_order(frame)
@@ -316,7 +317,7 @@ def agreement_history_table(history: pd.DataFrame, t: Translator, *, with_author
 def district_map(rows: pd.DataFrame, territory: Territory, t: Translator, title: str, *, value_label: str = "",
                  height: int = 620, threshold: int = 5) -> go.Figure:
     """The districts coloured and patterned by the severity of one gap, names and severity words on the
-    map, drawn offline: :func:`gapsmodel.maps.district_map` with type sized for a projected screen."""
+    map, drawn offline: :func:`gapsmodel.views.maps.district_map` with type sized for a projected screen."""
     return maps.district_map(rows, territory, t, title, value_label=value_label, height=height,
                              threshold=threshold, label_size=14)
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, model, overview
-from .catalog import Catalog
-from .i18n import Translator
-from .periods import Period
-from .territory import Territory
+from . import charts, overview
+from .. import model
+from ..rules.catalog import Catalog
+from ..i18n import Translator
+from ..rules.periods import Period
+from ..rules.territory import Territory
 
 
 @dataclass

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .catalog import NO_DATA, Catalog
-from .i18n import Translator
+from ..rules.catalog import NO_DATA, Catalog
+from ..i18n import Translator
 from .overview import display_counts
-from .protection import WITHHELD
+from ..rules.protection import WITHHELD
 
 SEVERITY_COLORS = {"critica": "#D55E00", "alta": "#E69F00", "moderada": "#F0E442", "adecuada": "#0072B2",
                    NO_DATA: "#BBBBBB"}

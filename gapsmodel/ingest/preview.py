@@ -2,7 +2,7 @@
 
 Pure (frames in, frames and figures out): the page «Cargar datos» draws them, the tests check them.
 
-A value's key is :data:`gapsmodel.store.KEY` (institution, indicator, ubigeo, period, sex, age,
+A value's key is :data:`gapsmodel.records.store.KEY` (institution, indicator, ubigeo, period, sex, age,
 nationality). For each key in the upload, :func:`compare` says
 
 - ``nuevo``: nothing is stored for that key yet;
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .catalog import Catalog
-from .i18n import Translator
-from .store import KEY
+from ..rules.catalog import Catalog
+from ..i18n import Translator
+from ..records.store import KEY
 
 NEW, REPLACES, UNCHANGED = "nuevo", "reemplaza", "sin cambio"
 STATUSES = (NEW, REPLACES, UNCHANGED)

@@ -19,10 +19,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from .catalog import NO_DATA, Catalog
-from .gaps import SEVERITY_ORDER
-from .i18n import Translator
-from .territory import Territory
+from ..rules.catalog import NO_DATA, Catalog
+from ..rules.gaps import SEVERITY_ORDER
+from ..i18n import Translator
+from ..rules.territory import Territory
 
 COVERAGE_STEP = 0.05
 CHANGE_KINDS = ("became_critical", "worsened", "improved", "new_data", "lost_data", "stable")

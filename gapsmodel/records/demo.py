@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from .catalog import Catalog
-from .periods import add_months, month_range
+from ..rules.catalog import Catalog
+from ..rules.periods import add_months, month_range
 from .permissions import COMMAND_LINE
 from .sessions import add_agreement, add_session, update_agreement
 from .store import VALUE_COLUMNS, Store
-from .territory import Territory
+from ..rules.territory import Territory
 
 FIRST_MONTH, LAST_MONTH = "2022-01", "2024-06"
 SEED = 2022

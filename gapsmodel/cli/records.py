@@ -24,13 +24,13 @@ from datetime import date
 
 import pandas as pd
 
-from . import sessions as records
-from .catalog import Catalog
-from .cli_users import command_line_actor
-from .exports import audit_frame_for_export, download_values, neutralise_frame
-from .periods import PeriodError, parse_as_of, parse_period
-from .permissions import PermissionDenied
-from .store import LockedPeriodError, Store, StoreError
+from ..records import sessions as records
+from ..rules.catalog import Catalog
+from .users import command_line_actor
+from ..views.exports import audit_frame_for_export, download_values, neutralise_frame
+from ..rules.periods import PeriodError, parse_as_of, parse_period
+from ..records.permissions import PermissionDenied
+from ..records.store import LockedPeriodError, Store, StoreError
 
 OK, REFUSED, UNREADABLE = 0, 1, 2
 DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"

@@ -4,7 +4,7 @@
     python -m gapsmodel approve MONTH [--db URL]
     python -m gapsmodel reopen MONTH --reason TEXT [--db URL]
 
-The report is suppressed by default (it is a file made to be shared; see :mod:`gapsmodel.report`);
+The report is suppressed by default (it is a file made to be shared; see :mod:`gapsmodel.views.report`);
 ``--exact`` gives exact figures for internal use. Exit codes: 0 done; 2 an unknown session date (the
 nearest known ones are listed), an invalid date or month, or an output file that cannot be written;
 1 an approval that cannot be done (already approved, not approved, no reason).
@@ -15,11 +15,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .approvals import ApprovalError, approve_month, reopen_month
-from .permissions import COMMAND_LINE
-from .presentation import UnknownSession
-from .report import build_report
-from .territory import load_territory
+from ..records.approvals import ApprovalError, approve_month, reopen_month
+from ..records.permissions import COMMAND_LINE
+from ..views.presentation import UnknownSession
+from ..views.report import build_report
+from ..rules.territory import load_territory
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
 DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from .permissions import COMMAND_LINE, Actor
 
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "gapsmodel.db"
+DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "gapsmodel.db"
 ENV_VAR = "GAPSMODEL_DATABASE_URL"
 KEY = ["institution", "indicator", "ubigeo", "period", "sex", "age", "nationality"]
 VALUE_COLUMNS = KEY + ["value", "note"]
@@ -113,7 +113,7 @@ users = sa.Table(
     sa.Column("locked_until", sa.DateTime, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
-# "keep me signed in": a browser holds a random token, the store only its SHA-256 (gapsmodel.login_sessions)
+# "keep me signed in": a browser holds a random token, the store only its SHA-256 (gapsmodel.records.login_sessions)
 login_sessions = sa.Table(
     "login_sessions", metadata,
     sa.Column("id", sa.Integer, primary_key=True),

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .catalog import NO_DATA, Catalog
-from .gaps import SEVERITY_ORDER, sector_summary
-from .i18n import Translator
-from .protection import format_count
-from .quality import overall
+from ..rules.catalog import NO_DATA, Catalog
+from ..rules.gaps import SEVERITY_ORDER, sector_summary
+from ..i18n import Translator
+from ..rules.protection import format_count
+from ..rules.quality import overall
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Figures for the analysis pages (sectors, map, trends, data quality): frames in, Plotly figures out.
 
-Pure, like :mod:`gapsmodel.charts` (whose palette and severity icons they share): severity is always a
+Pure, like :mod:`gapsmodel.views.charts` (whose palette and severity icons they share): severity is always a
 word or an icon on the chart as well as a colour (Okabe-Ito, grey for no data), numbers are written with
 the Translator (es-PE or en), and each builder draws exactly the numbers of the frame it is given.
 Public (suppressed) frames carry NaN plus ``<col>_suppressed`` flags: those cells are written ``<5``
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .catalog import NO_DATA, Catalog
+from ..rules.catalog import NO_DATA, Catalog
 from .charts import FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, severity_label
-from .gaps import SEVERITY_ORDER
-from .i18n import Translator
+from ..rules.gaps import SEVERITY_ORDER
+from ..i18n import Translator
 from .maps import SEVERITY_CLASSES, district_map  # noqa: F401  (SEVERITY_CLASSES re-exported)
 
 ROLE_COLORS = {"need": "#56B4E9", "supply": "#009E73", "combined": "#333333"}
@@ -123,7 +123,7 @@ def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: st
                value_label: str = "", width_hint: int | None = 560) -> go.Figure:
     """Districts coloured and patterned by severity (four classes plus grey hatched 'Sin datos'), with
     names and severity words written on the map, drawn offline: a thin wrapper of
-    :func:`gapsmodel.maps.district_map` (see there).
+    :func:`gapsmodel.views.maps.district_map` (see there).
 
     ``frame``: one row per district with ubigeo, place, severity, need, supply, unmet, coverage and
     optionally ``reporters`` (institution codes); ``geojson``: the districts' GeoJSON or the Territory.

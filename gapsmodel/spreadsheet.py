@@ -1,18 +1,16 @@
-"""Files people download: CSV and Excel bytes, safe to open in a spreadsheet, and the audit log.
+"""Spreadsheet-safe files: CSV and Excel bytes that open as data, never as formulas.
+
+Shared by every layer that writes a file for people (exports, upload templates, the command line).
 
 Spreadsheet formula injection: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return may be run as a formula by Excel or LibreOffice (``=HYPERLINK(...)``, ``=cmd|...``). Uploaded notes,
 file names and user names end up in exports, so every text cell and header that starts with one of those
 characters gets a leading apostrophe ``'`` and is stored as text. Numbers stay numbers (a negative number
 is a number, not text).
-
-Exports carry what the view they come from shows: pass a suppressed table (``protection.suppress_gaps``)
-for anything made from a public view.
 """
 from __future__ import annotations
 
 import io
-import json
 import re
 from datetime import date, datetime, timezone
 
@@ -22,19 +20,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from .catalog import fold
-from .permissions import Actor
-from .store import Store
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with a byte-order mark: Excel then reads accents (Período, Institución) correctly."""
 SHEET_TITLE_MAX = 31
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-AUDIT_COLUMNS = ["at", "actor", "action", "detail"]
-SECRET_KEY_WORDS = ("password", "contrasena", "clave", "hash", "secret", "token")
-_ARGON2 = re.compile(r"\$argon2(?:id|i|d)\$[^\s\"',}]*")
-REDACTED = "[redactado]"
 
 
 def neutralise(value: object) -> object:
@@ -120,45 +110,4 @@ def to_xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
 
 
 # --- what may be exported ---------------------------------------------------------------------
-def _is_secret_key(key: object) -> bool:
-    folded = fold(key)
-    return any(word in folded for word in SECRET_KEY_WORDS)
 
-
-def _scrub(obj: object) -> object:
-    if isinstance(obj, dict):
-        return {k: (REDACTED if _is_secret_key(k) else _scrub(v)) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_scrub(v) for v in obj]
-    if isinstance(obj, str):
-        return _ARGON2.sub(REDACTED, obj)
-    return obj
-
-
-def redact_detail(detail: object) -> str:
-    """An audit detail with any secret-looking field or password hash replaced by ``[redactado]``.
-    Nothing secret is ever written to the log; this is a second line of defence for exports."""
-    text = "" if detail is None else str(detail)
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return _ARGON2.sub(REDACTED, text)
-    return json.dumps(_scrub(parsed), ensure_ascii=False, default=str)
-
-
-def audit_frame_for_export(store: Store, *, actor: Actor) -> pd.DataFrame:
-    """The audit log, newest first (AUDIT_COLUMNS: when in UTC, who, what, detail), without secrets.
-    Needs ``read_audit``."""
-    actor.require("read_audit")
-    frame = store.audit_frame()
-    frame = frame.reindex(columns=AUDIT_COLUMNS)
-    frame["at"] = pd.to_datetime(frame["at"])
-    frame["detail"] = frame["detail"].map(redact_detail)
-    return frame.reset_index(drop=True)
-
-
-def download_values(store: Store, *, actor: Actor, as_of: datetime | None = None) -> pd.DataFrame:
-    """Exact values in force (per institution, unsuppressed) for download. Needs ``download``."""
-    actor.require("download")
-    frame = store.values(as_of)
-    return frame.drop(columns=["batch_id"], errors="ignore")

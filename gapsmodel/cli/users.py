@@ -16,10 +16,10 @@ from __future__ import annotations
 import getpass
 import sys
 
-from . import accounts
-from .catalog import Catalog
-from .permissions import Actor, PermissionDenied
-from .store import Store
+from ..records import accounts
+from ..rules.catalog import Catalog
+from ..records.permissions import Actor, PermissionDenied
+from ..records.store import Store
 
 OK, REFUSED = 0, 1
 DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"

@@ -1,7 +1,7 @@
 """The session report: one self-contained HTML file with the slides' content and the tables behind them.
 
-Pure: :func:`render` takes the slides of :func:`gapsmodel.presentation.build_slides` and the
-:class:`~gapsmodel.presentation.SessionData` they came from and returns the HTML text. The file needs no
+Pure: :func:`render` takes the slides of :func:`gapsmodel.views.presentation.build_slides` and the
+:class:`~gapsmodel.views.presentation.SessionData` they came from and returns the HTML text. The file needs no
 network: the Plotly library is embedded once (the first figure is written with ``include_plotlyjs=True``,
 later ones with ``False``), the styles are inline, and no script, font or style sheet is loaded from a
 URL. Every text that is not markup is escaped with :func:`html.escape` (agreement texts and session notes
@@ -25,7 +25,7 @@ import html
 
 import pandas as pd
 
-from .i18n import Translator
+from ..i18n import Translator
 from .presentation import SessionData, Slide
 
 CSS = """
@@ -135,7 +135,7 @@ def render(slides: list[Slide], data: SessionData, t: Translator, demo: bool = F
 
 def build_report(store, catalog, territory, day, *, lang: str = "es", public: bool = True, now=None) -> str:
     """Gather, build the slides and render: the whole report for the session on ``day``."""
-    from .demo import is_demo
+    from ..records.demo import is_demo
     from .presentation import build_slides, session_data
     t = Translator(lang)
     data = session_data(store, catalog, territory, day, public=public, now=now)

@@ -2,7 +2,7 @@
 
 The administrator (the table's technical secretariat) edits a catalog table in the app or replaces it from
 the command line. A change is refused, with every problem listed and nothing written, unless the whole
-catalog still loads (:func:`gapsmodel.catalog.load_catalog` checks every cross-reference). The file it
+catalog still loads (:func:`gapsmodel.rules.catalog.load_catalog` checks every cross-reference). The file it
 replaces is kept under ``.history/`` in the catalog folder, and the audit log records who changed what.
 A catalog change is a change of definitions: it applies to every period, past sessions included.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalog import CatalogError, catalog_dir, load_catalog
+from ..rules.catalog import CatalogError, catalog_dir, load_catalog
 from .permissions import Actor
 from .store import Store, utcnow
 

@@ -29,7 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from . import login_sessions
-from .catalog import Catalog, load_catalog
+from ..rules.catalog import Catalog, load_catalog
 from .permissions import PUBLIC, ROLES, Actor
 from .store import Store, audit_log, naive_utc, users, utcnow
 

@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 
 from .catalog import NO_DATA, Catalog
-from .permissions import Actor
 from .territory import Territory
 
 COUNT_COLUMNS = ("need", "supply", "unmet")
@@ -235,22 +234,6 @@ def suppress_values(frame: pd.DataFrame, catalog: Catalog, value_col: str = "val
     out[f"{value_col}_suppressed"] = masked[value_col]
     out[f"{value_col}_complementary"] = masked[value_col] & ~small
     return out
-
-
-# --- by whom ------------------------------------------------------------------------------------
-def gaps_for(actor: Actor, gap_table: pd.DataFrame, catalog: Catalog, territory: Territory) -> pd.DataFrame:
-    """Exact figures for an actor allowed ``view_exact``; the suppressed public view for anyone else."""
-    if actor.can("view_exact"):
-        return gap_table
-    return suppress_gaps(gap_table, catalog, territory)
-
-
-def values_for(actor: Actor, frame: pd.DataFrame, catalog: Catalog, value_col: str = "value",
-               territory: Territory | None = None) -> pd.DataFrame:
-    """Exact values for an actor allowed ``view_exact``; suppressed values for anyone else."""
-    if actor.can("view_exact"):
-        return frame
-    return suppress_values(frame, catalog, value_col, territory)
 
 
 # --- display ------------------------------------------------------------------------------------

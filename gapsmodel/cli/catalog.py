@@ -6,7 +6,7 @@
 ``check`` lists every problem of a catalog folder (default ``$GAPSMODEL_CATALOG_DIR``, else
 ``data/catalog``): the way to try the files of another region before using them. ``replace`` checks the
 whole catalog with the new table, keeps the old file under ``.history/`` and records the change in the audit
-log (:mod:`gapsmodel.catalog_edit`). Exit codes: 0 done; 1 problems (each on its own line, nothing
+log (:mod:`gapsmodel.records.catalog_edit`). Exit codes: 0 done; 1 problems (each on its own line, nothing
 written); 2 a file that cannot be read.
 """
 from __future__ import annotations
@@ -14,11 +14,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .catalog import CatalogError, catalog_dir, load_catalog
-from .catalog_edit import TABLE_KEYS, read_table_file, replace_table
-from .cli_users import command_line_actor
-from .permissions import PermissionDenied
-from .store import Store
+from ..rules.catalog import CatalogError, catalog_dir, load_catalog
+from ..records.catalog_edit import TABLE_KEYS, read_table_file, replace_table
+from .users import command_line_actor
+from ..records.permissions import PermissionDenied
+from ..records.store import Store
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
 CHECKS_CATALOG = True   # runs before the CLI loads the catalog: it must work when the catalog is broken

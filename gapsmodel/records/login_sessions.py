@@ -2,7 +2,7 @@
 
 The browser keeps a random token in a cookie; the store keeps only its SHA-256, who it belongs to and when it
 expires. A token is ended by signing out, and every token of an account is ended when its password changes
-or the account is disabled (:mod:`gapsmodel.accounts` calls :func:`end_all`). Whether the account may
+or the account is disabled (:mod:`gapsmodel.records.accounts` calls :func:`end_all`). Whether the account may
 still sign in (enabled, its current role) is checked again on every page run by the caller.
 """
 from __future__ import annotations

@@ -11,20 +11,20 @@ import json
 import sys
 from pathlib import Path
 
-from . import model
-from .catalog import CatalogError, load_catalog
-from .gaps import CSV_COLUMNS
-from .periods import PeriodError, parse_period
-from .permissions import COMMAND_LINE, PermissionDenied
-from .store import LockedPeriodError, Store, StoreError, checksum
-from .territory import load_territory
+from .. import model
+from ..rules.catalog import CatalogError, load_catalog
+from ..rules.gaps import CSV_COLUMNS
+from ..rules.periods import PeriodError, parse_period
+from ..records.permissions import COMMAND_LINE, PermissionDenied
+from ..records.store import LockedPeriodError, Store, StoreError, checksum
+from ..rules.territory import load_territory
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
 # command groups that live in their own modules: each has add_parser(subparsers) and run(args, store, catalog)
-EXTRA_COMMANDS: list[str] = ["gapsmodel.cli_users"]
-EXTRA_COMMANDS.append("gapsmodel.cli_report")  # report, approve, reopen
-EXTRA_COMMANDS.append("gapsmodel.cli_records")  # sessions, agreements, batches, audit, values
-EXTRA_COMMANDS.append("gapsmodel.cli_catalog")  # catalog check, catalog replace (run before the catalog loads)
+EXTRA_COMMANDS: list[str] = ["gapsmodel.cli.users"]
+EXTRA_COMMANDS.append("gapsmodel.cli.report")  # report, approve, reopen
+EXTRA_COMMANDS.append("gapsmodel.cli.records")  # sessions, agreements, batches, audit, values
+EXTRA_COMMANDS.append("gapsmodel.cli.catalog")  # catalog check, catalog replace (run before the catalog loads)
 
 
 class CliError(Exception):
@@ -77,7 +77,7 @@ def _read_file(path: str) -> bytes:
 
 
 def _check(args, catalog, territory, store: Store | None):
-    from .ingest import UnreadableFile, read_upload
+    from ..ingest import UnreadableFile, read_upload
     data = _read_file(args.file)
     institution = None
     if args.institution:
@@ -144,7 +144,7 @@ def cmd_gaps(args, catalog, territory) -> int:
     table = model.gap_table(snapshot, catalog, territory, [period])
     table["period"] = period.code
     if args.public:
-        from .protection import suppress_gaps
+        from ..rules.protection import suppress_gaps
         table = suppress_gaps(table, catalog, territory)
     order = {"region": 0, "province": 1, "district": 2}
     table = table.assign(_o=table["level"].map(order)).sort_values(["gap_code", "_o", "ubigeo"]).drop(columns="_o")
@@ -179,7 +179,7 @@ def _mark_suppressed(out, table, catalog):
 
 
 def cmd_demo(args, catalog, territory) -> int:
-    from .demo import load_demo
+    from ..records.demo import load_demo
     store = Store.open(args.db)
     if not store.is_empty() and not args.force:
         raise CliError("La base ya tiene datos; use --force para añadir la demostración. / "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
 DIR_ENV_VAR = "GAPSMODEL_CATALOG_DIR"   # a deployment may keep its own catalog outside the checkout
 
 ROLES = ("need", "supply")

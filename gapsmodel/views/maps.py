@@ -12,7 +12,7 @@ carries its name and severity word written on it, so a black-and-white print sti
 without data are grey, hatched and labelled *Sin datos*, never drawn as zero.
 
 Suppressed counts (public views: NaN plus ``<col>_suppressed`` / ``<col>_complementary`` flags, see
-:mod:`gapsmodel.protection`) are written ``<5`` or *reservado*, never as a number.
+:mod:`gapsmodel.rules.protection`) are written ``<5`` or *reservado*, never as a number.
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .catalog import NO_DATA
+from ..rules.catalog import NO_DATA
 from .charts import FONT, SEVERITY_COLORS, SEVERITY_ICONS
-from .i18n import Translator
+from ..i18n import Translator
 
 SEVERITY_CLASSES = ("critica", "alta", "moderada", "adecuada", NO_DATA)   # four classes plus no data
 # Plotly fill patterns, chosen to stay apart in greyscale: the Okabe-Ito colours alone do not (blue
@@ -403,7 +403,7 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
     institutions that reported) and suppression flags ``<col>_suppressed`` / ``<col>_complementary``.
     Districts of the territory missing from ``rows`` are drawn as *Sin datos*; rows for other places
     (province, region) are ignored.
-    ``territory``: a :class:`~gapsmodel.territory.Territory` (outlines cached per boundary file) or a
+    ``territory``: a :class:`~gapsmodel.rules.territory.Territory` (outlines cached per boundary file) or a
     GeoJSON FeatureCollection of the districts. ``value_label``: the gap's name, written above the key
     and in every hover. ``threshold``: the small-cell threshold written as ``<5``. ``width_hint``: the
     width in pixels the figure will likely get (a narrow page column), so that labels are spaced for it;

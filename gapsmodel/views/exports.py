@@ -1,0 +1,69 @@
+"""Files people download: CSV and Excel bytes, safe to open in a spreadsheet, and the audit log.
+
+Spreadsheet safety (formula injection, Excel-readable encodings) is :mod:`gapsmodel.spreadsheet`.
+
+Exports carry what the view they come from shows: pass a suppressed table (``protection.suppress_gaps``)
+for anything made from a public view.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import pandas as pd
+
+from ..rules.catalog import fold
+from ..spreadsheet import (CSV_ENCODING, FORMULA_PREFIXES, neutralise, neutralise_frame,  # noqa: F401 (the files of an export)
+                           to_csv_bytes, to_xlsx_bytes)
+from ..records.permissions import Actor
+from ..records.store import Store
+
+AUDIT_COLUMNS = ["at", "actor", "action", "detail"]
+SECRET_KEY_WORDS = ("password", "contrasena", "clave", "hash", "secret", "token")
+_ARGON2 = re.compile(r"\$argon2(?:id|i|d)\$[^\s\"',}]*")
+REDACTED = "[redactado]"
+
+
+def _is_secret_key(key: object) -> bool:
+    folded = fold(key)
+    return any(word in folded for word in SECRET_KEY_WORDS)
+
+
+def _scrub(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k: (REDACTED if _is_secret_key(k) else _scrub(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_scrub(v) for v in obj]
+    if isinstance(obj, str):
+        return _ARGON2.sub(REDACTED, obj)
+    return obj
+
+
+def redact_detail(detail: object) -> str:
+    """An audit detail with any secret-looking field or password hash replaced by ``[redactado]``.
+    Nothing secret is ever written to the log; this is a second line of defence for exports."""
+    text = "" if detail is None else str(detail)
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return _ARGON2.sub(REDACTED, text)
+    return json.dumps(_scrub(parsed), ensure_ascii=False, default=str)
+
+
+def audit_frame_for_export(store: Store, *, actor: Actor) -> pd.DataFrame:
+    """The audit log, newest first (AUDIT_COLUMNS: when in UTC, who, what, detail), without secrets.
+    Needs ``read_audit``."""
+    actor.require("read_audit")
+    frame = store.audit_frame()
+    frame = frame.reindex(columns=AUDIT_COLUMNS)
+    frame["at"] = pd.to_datetime(frame["at"])
+    frame["detail"] = frame["detail"].map(redact_detail)
+    return frame.reset_index(drop=True)
+
+
+def download_values(store: Store, *, actor: Actor, as_of: datetime | None = None) -> pd.DataFrame:
+    """Exact values in force (per institution, unsuppressed) for download. Needs ``download``."""
+    actor.require("download")
+    frame = store.values(as_of)
+    return frame.drop(columns=["batch_id"], errors="ignore")
