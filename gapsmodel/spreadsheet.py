@@ -74,8 +74,9 @@ def _cell(value: object) -> object:
             return None
     except (TypeError, ValueError):
         pass
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return neutralise(text)
+    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    # line ends as Excel keeps them in a cell (openpyxl versions differ on a lone carriage return)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _sheet_title(name: object, used: set[str]) -> str:
