@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import appstate
+from app import entry, signin, viewer, widgets
 
 # (file, title key, icon, section key, url path); the section keys are translated in [nav]
 PAGES = [
@@ -30,14 +30,14 @@ ADMIN_PAGES = [
 
 def main() -> None:
     st.set_page_config(page_title="Brechas Tumbes", page_icon=":material/bar_chart:", layout="wide")
-    t = appstate.translator()
-    appstate.refresh_actor()
-    pages = appstate.visible_pages(PAGES, ADMIN_PAGES, ACCOUNT_PAGE)
+    t = viewer.translator()
+    signin.refresh_actor()
+    pages = signin.visible_pages(PAGES, ADMIN_PAGES, ACCOUNT_PAGE)
     sections: dict[str, list] = {}
     for path, title, icon, section, url in pages:
         sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
     page = st.navigation(sections, expanded=True)
-    wanted, params = st.session_state.pop(appstate.WANTED_PAGE, (None, {}))
+    wanted, params = st.session_state.pop(entry.WANTED_PAGE, (None, {}))
     if wanted and any(path == wanted for path, *_ in pages):
         st.switch_page(wanted, query_params=params)
     with st.sidebar:
@@ -45,13 +45,13 @@ def main() -> None:
                         format_func=lambda code: {"es": "Español", "en": "English"}[code])
         st.query_params["lang"] = lang
         st.caption(t("app.table"))
-        appstate.account_sidebar(t)
-        appstate.write_cookie()
-    t = appstate.translator()
+        signin.account_sidebar(t)
+        signin.write_cookie()
+    t = viewer.translator()
     # set once and never cleared: writing session state after the page ran resets its widgets
-    st.session_state[appstate.ENTRY_FLAG] = True
-    with appstate.guarded(t):
-        appstate.demo_banner(t)
+    st.session_state[entry.ENTRY_FLAG] = True
+    with widgets.guarded(t):
+        widgets.demo_banner(t)
         page.run()
     st.divider()
     st.caption(t("app.footer_geo"))

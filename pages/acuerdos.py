@@ -8,21 +8,21 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-import appstate
+from app import cached, entry, viewer
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.views.presentation import agreement_history_table, agreements_table
 from gapsmodel.records.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreement_history,
                                 agreements_frame, follow_up_order, update_agreement)
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
-t = appstate.translator()
-catalog = appstate.catalog()
-actor = appstate.actor()
+t = viewer.translator()
+catalog = cached.catalog()
+actor = viewer.actor()
 st.title(t("agreements.title"))
 st.caption(t("agreements.subtitle"))
 
-frame = agreements_frame(appstate.store())
+frame = agreements_frame(cached.store())
 institutions = list(catalog.institutions.index)
 label = lambda code: catalog.label("institutions", code, t.lang)  # noqa: E731
 
@@ -63,11 +63,11 @@ else:
     texts = dict(zip(listed["id"], listed["text"]))
     which = st.selectbox(t("agreements.select_agreement"), list(listed["id"]),
                          format_func=lambda i: f"{i} · {texts[i][:80]}", key="agreement_history")
-    st.dataframe(agreement_history_table(agreement_history(appstate.store(), int(which)), t,
+    st.dataframe(agreement_history_table(agreement_history(cached.store(), int(which)), t,
                                          with_author=actor.can("read_audit")), hide_index=True, width="stretch")
 
 if actor.can("manage_sessions"):
-    sessions = appstate.sessions()
+    sessions = cached.sessions()
     st.subheader(t("agreements.new"))
     if sessions.empty:
         st.info(t("agreements.no_sessions"))
@@ -89,9 +89,9 @@ if actor.can("manage_sessions"):
                     st.error(t("agreements.text_required"))
                 else:
                     try:
-                        add_agreement(appstate.store(), session_day, text.strip(), institution, due, status=status,
+                        add_agreement(cached.store(), session_day, text.strip(), institution, due, status=status,
                                       gap_code=gap or None, actor=actor)
-                        appstate.sessions_changed()
+                        cached.sessions_changed()
                         st.success(t("agreements.created"))
                         st.rerun()
                     except (ValueError, PermissionDenied) as exc:
@@ -109,8 +109,8 @@ if actor.can("manage_sessions"):
                                       format_func=lambda s: t(f"agreements.status_{s}"), key="agreement_status")
             if st.form_submit_button(t("agreements.update")):
                 try:
-                    update_agreement(appstate.store(), int(which), status=new_status, actor=actor)
-                    appstate.sessions_changed()
+                    update_agreement(cached.store(), int(which), status=new_status, actor=actor)
+                    cached.sessions_changed()
                     st.success(t("agreements.updated", id=which))
                     st.rerun()
                 except (SessionError, ValueError, PermissionDenied) as exc:

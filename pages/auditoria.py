@@ -8,10 +8,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-import appstate
+from app import cached, entry, signin, viewer
 from gapsmodel.views import exports
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,13 +31,13 @@ def filtered(frame: pd.DataFrame, actions: list[str], actors: list[str], start, 
 
 
 def main() -> None:
-    t = appstate.translator()
+    t = viewer.translator()
     st.title(t("accounts.audit_title"))
-    actor = appstate.admin_actor(t, __file__)
+    actor = signin.admin_actor(t, __file__)
     if actor is None:
         return
     st.caption(t("accounts.audit_caption"))
-    frame = exports.audit_frame_for_export(appstate.store(), actor=actor)
+    frame = exports.audit_frame_for_export(cached.store(), actor=actor)
     if frame.empty:
         st.info(t("accounts.audit_empty"))
         return

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-import appstate
-import filters
+from app import cached, entry, viewer, widgets
+from app import filters
 from gapsmodel.views import explore
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.rules.periods import Period, add_months
 from gapsmodel.rules.protection import is_protected_indicator
 from gapsmodel.rules.quality import completeness, overall
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 
 def main() -> None:
-    t = appstate.translator()
-    catalog, territory = appstate.catalog(), appstate.territory()
+    t = viewer.translator()
+    catalog, territory = cached.catalog(), cached.territory()
     view = filters.page_view(t, "explore.quality_title", groups=False)
     if view is None:
         return
-    public = appstate.is_public()
+    public = viewer.is_public()
     status = filters.reporting(view)
     rate = overall(status)
     timely = None if status.empty else float(status["on_time"].mean())
@@ -43,7 +43,7 @@ def main() -> None:
         title = t("explore.title_completeness", institution=worst["institution"],
                   rate=t.percent(worst["completeness"]), first=t.month(start), last=t.month(end))
         fig = xc.completeness_heatmap(matrix, t, title)
-        appstate.show_figure(fig, per, t, t("explore.heatmap_caption"), "heatmap")
+        widgets.show_figure(fig, per, t, t("explore.heatmap_caption"), "heatmap")
 
     st.subheader(t("explore.not_reported", period=t.period(view.period.code)))
     missing = explore.missing_reports(status)

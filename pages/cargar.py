@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-import appstate
+from app import cached, entry, viewer, widgets
 from gapsmodel.ingest import preview as preview
 from gapsmodel.views.exports import to_csv_bytes
 from gapsmodel.ingest import UnreadableFile, make_template_csv, make_template_xlsx, read_upload
@@ -22,21 +22,21 @@ from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.views.presentation import md_escape
 from gapsmodel.records.store import LockedPeriodError, StoreError, checksum, default_url
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 FILE_TYPES = ["csv", "xlsx", "xls", "txt", "tsv"]
 LOGIN_PAGE = "pages/ingresar.py"
 
-t = appstate.translator()
-catalog, territory = appstate.catalog(), appstate.territory()
-actor = appstate.actor()
-store = appstate.store()
+t = viewer.translator()
+catalog, territory = cached.catalog(), cached.territory()
+actor = viewer.actor()
+store = cached.store()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _stored(url: str, data_version: tuple, institution: str) -> pd.DataFrame:
     """The institution's values in force now (history for the outlier check, and the preview's baseline)."""
-    values = appstate.store().values()
+    values = cached.store().values()
     if values.empty:
         return values
     return values[values["institution"].eq(institution)].reset_index(drop=True)
@@ -62,7 +62,7 @@ def _institution() -> str | None:
             st.warning(t("upload.no_institution"))
             return None
         return actor.institution
-    return appstate.institution_picker(t, "upload_institution")
+    return widgets.institution_picker(t, "upload_institution")
 
 
 def _templates(inst: str) -> None:
@@ -122,7 +122,7 @@ def _parse(data: bytes, filename: str, inst: str, digest: str) -> dict:
     cache = st.session_state.setdefault("upload_parsed", {})
     key = f"{digest}:{inst}"
     if key not in cache:
-        history = _stored(default_url(), appstate.version(), inst)
+        history = _stored(default_url(), cached.version(), inst)
         with st.status(t("upload.reading"), expanded=False) as status:
             try:
                 result = read_upload(data, filename, catalog, territory, institution=inst,
@@ -141,7 +141,7 @@ def _parse(data: bytes, filename: str, inst: str, digest: str) -> dict:
 
 def _preview(result, inst: str, filename: str, digest: str) -> None:
     st.subheader(t("upload.preview_header"))
-    compared = preview.compare(result.values, _stored(default_url(), appstate.version(), inst))
+    compared = preview.compare(result.values, _stored(default_url(), cached.version(), inst))
     n = preview.counts(compared)
     months = sorted(compared["period"].unique())
     st.write(t("upload.months", months=", ".join(t.period(m) for m in months)))
@@ -151,7 +151,7 @@ def _preview(result, inst: str, filename: str, digest: str) -> None:
     c3.metric(t("upload.metric_unchanged"), t.number(n[preview.UNCHANGED]), border=True)
     per = preview.by_indicator(compared, catalog)
     fig = preview.preview_bars(per, catalog, t, t("upload.chart_title"))
-    appstate.show_figure(fig, preview.counts_table(per, catalog, t), t, t("upload.chart_caption"), "upload_chart")
+    widgets.show_figure(fig, preview.counts_table(per, catalog, t), t, t("upload.chart_caption"), "upload_chart")
 
     st.markdown(f"**{t('upload.replaced_title')}**")
     replaced = preview.changes_table(compared, catalog, territory, t, (preview.REPLACES,))

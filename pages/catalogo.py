@@ -8,13 +8,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-import appstate
+from app import cached, entry, signin, viewer, widgets
 from gapsmodel.views import exports
 from gapsmodel.rules.catalog import CatalogError
 from gapsmodel.records.catalog_edit import TABLE_KEYS, read_table, read_table_file, replace_table
 from gapsmodel.records.permissions import PermissionDenied
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 SAVED = "catalog_saved"
 
@@ -25,7 +25,7 @@ def table_key(name: str, kind: str) -> str:
 
 
 def recent_changes(t) -> pd.DataFrame:
-    audit = exports.audit_frame_for_export(appstate.store(), actor=appstate.actor())
+    audit = exports.audit_frame_for_export(cached.store(), actor=viewer.actor())
     audit = audit[audit["action"].eq("catalog")].head(10)
     details = [json.loads(d) for d in audit["detail"]]
     return pd.DataFrame({
@@ -38,14 +38,14 @@ def recent_changes(t) -> pd.DataFrame:
 
 
 def refused(t, exc: CatalogError) -> None:
-    problems = "\n".join(f"- {appstate.markdown_escaped(p)}" for p in exc.problems)
+    problems = "\n".join(f"- {widgets.markdown_escaped(p)}" for p in exc.problems)
     st.error(t("catalog_admin.refused") + "\n\n" + problems)
 
 
 def save(t, name: str, frame: pd.DataFrame, editor_key: str) -> None:
     """Check and save one table; on success show the saved table with a summary of the change."""
     try:
-        change = replace_table(appstate.store(), name, frame, actor=appstate.actor())
+        change = replace_table(cached.store(), name, frame, actor=viewer.actor())
     except CatalogError as exc:
         refused(t, exc)
     except PermissionDenied as exc:
@@ -60,9 +60,9 @@ def save(t, name: str, frame: pd.DataFrame, editor_key: str) -> None:
 
 
 def main() -> None:
-    t = appstate.translator()
+    t = viewer.translator()
     st.title(t("catalog_admin.title"))
-    actor = appstate.admin_actor(t, __file__)
+    actor = signin.admin_actor(t, __file__)
     if actor is None:
         return
     st.caption(t("catalog_admin.subtitle"))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-import appstate
-import filters
+from app import cached, entry, viewer
+from app import filters
 from gapsmodel.views import explore
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.rules.protection import is_protected_indicator
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 
 def values_display(values, catalog, territory, t):
@@ -27,14 +27,14 @@ def values_display(values, catalog, territory, t):
 
 
 def main() -> None:
-    t = appstate.translator()
-    catalog, territory = appstate.catalog(), appstate.territory()
+    t = viewer.translator()
+    catalog, territory = cached.catalog(), cached.territory()
     threshold = catalog.small_cell_threshold
     view = filters.page_view(t, "explore.data_title")
     if view is None:
         return
-    public = appstate.is_public()
-    may_download = appstate.actor().can("download")
+    public = viewer.is_public()
+    may_download = viewer.actor().can("download")
     gaps = explore.filter_gaps(view.gaps(), view.filters, catalog, territory)
     values = explore.filter_values(view.snap.values, view.filters, catalog, territory, view.period)
     hidden = 0

@@ -8,24 +8,24 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import appstate
+from app import cached, entry, viewer, widgets
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.views.presentation import md_escape
 from gapsmodel.records.store import LockedPeriodError, StoreError
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
-t = appstate.translator()
-catalog = appstate.catalog()
-actor = appstate.actor()
-store = appstate.store()
+t = viewer.translator()
+catalog = cached.catalog()
+actor = viewer.actor()
+store = cached.store()
 
 
 def _institution() -> str | None:
     """A partner's own institution; an administrator's or analyst's choice (kept in the URL)."""
     if actor.role == "partner":
         return actor.institution if actor.institution in catalog.institutions.index else None
-    return appstate.institution_picker(t, "history_institution")
+    return widgets.institution_picker(t, "history_institution")
 
 
 def _history(inst: str) -> None:

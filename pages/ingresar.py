@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-import appstate
+from app import cached, entry, signin, viewer, widgets
 from gapsmodel.records import accounts
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 
 def login_form(t) -> None:
@@ -16,7 +16,7 @@ def login_form(t) -> None:
         username = st.text_input(t("accounts.username"), key="login_username", autocomplete="username")
         password = st.text_input(t("accounts.password"), type="password", key="login_password",
                                  autocomplete="current-password")
-        remember = st.checkbox(t("accounts.remember", hours=f"{appstate.remember_hours():g}"), key="login_remember",
+        remember = st.checkbox(t("accounts.remember", hours=f"{signin.remember_hours():g}"), key="login_remember",
                                help=t("accounts.remember_help"))
         submitted = st.form_submit_button(t("accounts.login_button"), type="primary")
     if submitted:
@@ -24,17 +24,17 @@ def login_form(t) -> None:
             st.error(t("accounts.login_missing"))
             return
         try:
-            who = accounts.authenticate(appstate.store(), username, password)
+            who = accounts.authenticate(cached.store(), username, password)
         except accounts.LoginFailed as exc:
             # one message whatever the cause (unknown user, wrong password, locked, disabled)
-            st.error(appstate.markdown_escaped(str(exc)))
+            st.error(widgets.markdown_escaped(str(exc)))
             return
-        appstate.sign_in(who, via="password", remember=remember)
+        signin.sign_in(who, via="password", remember=remember)
         st.rerun()
 
 
 def oidc_buttons(t) -> None:
-    providers = appstate.oidc_providers()
+    providers = signin.oidc_providers()
     if not providers:
         return
     st.divider()
@@ -46,19 +46,19 @@ def oidc_buttons(t) -> None:
 
 
 def account_view(t) -> None:
-    who = appstate.actor()
-    via = (st.session_state.get(appstate.LOGIN) or {}).get("via", "password")
-    st.success(t("accounts.signed_in_as", user=appstate.markdown_escaped(who.username),
-                 role=appstate.role_label(t, who.role)))
+    who = viewer.actor()
+    via = (st.session_state.get(signin.LOGIN) or {}).get("via", "password")
+    st.success(t("accounts.signed_in_as", user=widgets.markdown_escaped(who.username),
+                 role=widgets.role_label(t, who.role)))
     if who.institution:
-        st.caption(t("accounts.institution_line", institution=appstate.institution_label(who.institution)))
+        st.caption(t("accounts.institution_line", institution=widgets.institution_label(who.institution)))
     st.caption(t(f"accounts.rights_{who.role}"))
     if st.button(t("accounts.logout_button"), key="logout"):
-        appstate.sign_out()
+        signin.sign_out()
         if via == "oidc":
             st.logout()  # also clears the identity provider's cookie, then reruns
         st.rerun()
-    if via == "oidc" or st.session_state.get(appstate.LOGIN) is None:
+    if via == "oidc" or st.session_state.get(signin.LOGIN) is None:
         st.caption(t("accounts.password_elsewhere"))
         return
     st.subheader(t("accounts.change_password_title"))
@@ -75,23 +75,23 @@ def account_view(t) -> None:
             st.error(t("accounts.passwords_differ"))
             return
         try:
-            accounts.change_own_password(appstate.store(), who.username, old, new)
+            accounts.change_own_password(cached.store(), who.username, old, new)
         except (accounts.LoginFailed, accounts.AccountError) as exc:
-            st.error(appstate.markdown_escaped(str(exc)))
+            st.error(widgets.markdown_escaped(str(exc)))
             return
-        appstate.renew_remembered()
+        signin.renew_remembered()
         st.success(t("accounts.password_changed"))
 
 
 def main() -> None:
-    t = appstate.translator()
-    if appstate.signed_in():
+    t = viewer.translator()
+    if signin.signed_in():
         st.title(t("accounts.account_title"))
         account_view(t)
         return
     st.title(t("accounts.login_title"))
     st.caption(t("accounts.login_intro"))
-    if appstate.login_required():
+    if signin.login_required():
         st.info(t("accounts.login_required"))
     login_form(t)
     oidc_buttons(t)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-import appstate
-import filters
+from app import cached, entry, viewer, widgets
+from app import filters
 from gapsmodel.views import explore
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.rules.protection import public_institution_breakdown_allowed
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 
 def main() -> None:
-    t = appstate.translator()
-    catalog, territory = appstate.catalog(), appstate.territory()
+    t = viewer.translator()
+    catalog, territory = cached.catalog(), cached.territory()
     threshold = catalog.small_cell_threshold
     view = filters.page_view(t, "explore.map_title", groups=False)
     if view is None:
@@ -35,7 +35,7 @@ def main() -> None:
     need_unit = str(catalog.indicators.at[need, "unit"]) if need else unit
     label = catalog.label("gaps", gap, t.lang)
     rows = explore.district_rows(table, gap, territory)
-    public = appstate.is_public()
+    public = viewer.is_public()
     if not (public and not public_institution_breakdown_allowed(gap, catalog)):
         who = explore.reporters(filters.figures(view), catalog, territory, gap, view.period)
         rows["reporters"] = [who.get(u, []) for u in rows["ubigeo"]]
@@ -47,7 +47,7 @@ def main() -> None:
     left, right = st.columns([3, 2])
     with left:
         shown = rows.assign(sector=catalog.gaps.at[gap, "sector"], period=view.period.code, level="district")
-        appstate.show_figure(fig, xc.gap_display(shown, catalog, t, territory, threshold), t,
+        widgets.show_figure(fig, xc.gap_display(shown, catalog, t, territory, threshold), t,
                              t("explore.map_caption"), "map")
     with right:
         st.subheader(t("explore.totals"))

@@ -5,10 +5,10 @@ from datetime import date
 
 import streamlit as st
 
-import appstate
+from app import cached, entry, viewer
 from gapsmodel.views.presentation import md_escape
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 # static page style only (no user text): large type and high contrast for a projected screen
 STYLE = """<style>
@@ -18,9 +18,9 @@ STYLE = """<style>
 .st-key-counter p {font-size: 1.6rem; font-weight: 700; text-align: center; margin: 0;}
 </style>"""
 
-t = appstate.translator()
-catalog, territory = appstate.catalog(), appstate.territory()
-frames = appstate.sessions()
+t = viewer.translator()
+catalog, territory = cached.catalog(), cached.territory()
+frames = cached.sessions()
 if frames.empty:
     st.title(t("presentation.title"))
     st.info(t("presentation.none"))
@@ -42,7 +42,7 @@ day = st.selectbox(t("presentation.select"), dates, index=dates.index(wanted) if
                    format_func=lambda d: t("sessions.option", date=t.date(d), title=titles[d]), key="present_day")
 st.query_params["session"] = day.isoformat()
 
-data, slides = appstate.session_bundle(day, public=True)   # suppression always on: it is a projected screen
+data, slides = cached.session_bundle(day, public=True)   # suppression always on: it is a projected screen
 total = len(slides)
 
 if st.session_state.get("slide_day") != day:

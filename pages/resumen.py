@@ -3,35 +3,35 @@ from __future__ import annotations
 
 import streamlit as st
 
-import appstate
+from app import cached, entry, viewer, widgets
 from gapsmodel.views import charts
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
-t = appstate.translator()
-catalog = appstate.catalog()
+t = viewer.translator()
+catalog = cached.catalog()
 st.title(t("overview.title"))
 st.caption(t("overview.subtitle"))
 
-snap = appstate.snapshot()
+snap = cached.snapshot()
 if snap.empty:
     st.info(t("overview.no_data"))
     st.stop()
 
-period = appstate.period_picker(t, snap)
-view = appstate.overview_view(period)
+period = widgets.period_picker(t, snap)
+view = cached.overview_view(period)
 cards = view.cards
 since = t("overview.versus", period=t.period(view.earlier.code))
 c1, c2, c3 = st.columns(3)
 c1.metric(t("overview.card_critical_region"), f"{cards.critical} / {cards.total}",
-          **appstate.change_args(cards.critical_delta, f"{cards.critical_delta or 0:+d}", t, since),
+          **widgets.change_args(cards.critical_delta, f"{cards.critical_delta or 0:+d}", t, since),
           help=t("overview.card_critical_help"), border=True)
 c2.metric(t("overview.card_completeness"), t.percent(cards.completeness),
-          **appstate.change_args(cards.completeness_delta, f"{(cards.completeness_delta or 0) * 100:+.0f} pp", t,
+          **widgets.change_args(cards.completeness_delta, f"{(cards.completeness_delta or 0) * 100:+.0f} pp", t,
                                  since, worse_when_up=False),
           help=t("overview.card_completeness_help"), border=True)
 c3.metric(t("overview.card_critical") + " · " + t("level.district"), cards.district_critical,
-          **appstate.change_args(cards.district_critical_delta, f"{cards.district_critical_delta or 0:+d}", t, since),
+          **widgets.change_args(cards.district_critical_delta, f"{cards.district_critical_delta or 0:+d}", t, since),
           border=True)
 
 columns = st.columns(3)
@@ -40,14 +40,14 @@ for i, row in enumerate(view.sectors.itertuples()):
     texts = [f"{text} {unit}" for _, unit, text in row.parts] or [t.severity("sin_datos")]
     with columns[i % 3]:
         st.metric(f"{charts.SEVERITY_ICONS[row.severity]} {catalog.label('sectors', row.sector, t.lang)}",
-                  texts[0], **appstate.change_args(row.delta, t.signed(row.delta), t, since), border=True,
+                  texts[0], **widgets.change_args(row.delta, t.signed(row.delta), t, since), border=True,
                   help=t("overview.card_unmet", sector=catalog.label("sectors", row.sector, t.lang)))
         if len(texts) > 1:
             st.caption(t("overview.also_unmet", values=" · ".join(texts[1:])))
 
-appstate.show_figure(*view.coverage, t, t("overview.coverage_caption"), "bars")
+widgets.show_figure(*view.coverage, t, t("overview.coverage_caption"), "bars")
 if view.region_only:
     st.info(t("overview.region_only", gaps=", ".join(catalog.label("gaps", g, t.lang) for g in view.region_only)))
-appstate.show_figure(*view.trend, t, t("overview.trend_caption"), "trend")
+widgets.show_figure(*view.trend, t, t("overview.trend_caption"), "trend")
 st.caption(t("overview.trata_vbg_note"))
-appstate.show_figure(*view.worst, t, t("overview.worst_caption"), "worst")
+widgets.show_figure(*view.worst, t, t("overview.worst_caption"), "worst")

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-import appstate
-import filters
+from app import cached, entry, viewer, widgets
+from app import filters
 from gapsmodel.views import charts, explore
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.rules.catalog import NO_DATA
 from gapsmodel.rules.protection import public_institution_breakdown_allowed
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 
 def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
-    catalog, territory = appstate.catalog(), appstate.territory()
+    catalog, territory = cached.catalog(), cached.territory()
     threshold = catalog.small_cell_threshold
     place = view.filters.place(territory)
     unit = str(catalog.gaps.at[gap, "unit"])
@@ -44,7 +44,7 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
                    value=xc._count(t, top, "unmet", threshold), unit=unit)
                  if top is not None else t("explore.title_no_district", gap=label))
         fig = xc.district_bars(rows, t, unit, title, threshold)
-        appstate.show_figure(fig, xc.gap_display(rows.assign(sector=catalog.gaps.at[gap, "sector"],
+        widgets.show_figure(fig, xc.gap_display(rows.assign(sector=catalog.gaps.at[gap, "sector"],
                                                              period=view.period.code, level="district"),
                                                  catalog, t, territory, threshold),
                              t, t("explore.district_caption"), f"districts_{gap}")
@@ -62,7 +62,7 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
         title = t("explore.title_need_range", gap=label, low=t.number(low), high=t.number(high),
                   unit=need_part["unit"].iloc[0])
     fig = xc.contributions_bars(contrib, catalog, t, title)
-    appstate.show_figure(fig, xc.contributions_display(contrib, catalog, t), t, t("explore.contrib_caption"),
+    widgets.show_figure(fig, xc.contributions_display(contrib, catalog, t), t, t("explore.contrib_caption"),
                          f"contrib_{gap}")
     flagged = contrib[contrib["status"].isin(["carried", "missing", "region_only"])]
     for status in ("carried", "missing", "region_only"):
@@ -80,16 +80,16 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
         title = t(f"explore.title_{dim}", gap=label)
         fig = xc.disaggregation_bars(parts, catalog, t, title, dim)
         shown = parts.assign(group=[t(f"explore.{dim}_{g}") for g in parts["group"]])
-        appstate.show_figure(fig, shown, t, t("explore.disagg_caption"), f"disagg_{dim}_{gap}")
+        widgets.show_figure(fig, shown, t, t("explore.disagg_caption"), f"disagg_{dim}_{gap}")
 
 
 def main() -> None:
-    t = appstate.translator()
-    catalog, territory = appstate.catalog(), appstate.territory()
+    t = viewer.translator()
+    catalog, territory = cached.catalog(), cached.territory()
     view = filters.page_view(t, "explore.sectors_title")
     if view is None:
         return
-    public = appstate.is_public()
+    public = viewer.is_public()
     table = view.gaps()
     f = view.filters
     if not f.sector:
@@ -98,7 +98,7 @@ def main() -> None:
                                    t("explore.title_all_sectors", place=territory.name(place),
                                      period=t.period(view.period.code)))
         rows = table[table["ubigeo"].eq(place)]
-        appstate.show_figure(fig, xc.gap_display(rows, catalog, t, territory, catalog.small_cell_threshold), t,
+        widgets.show_figure(fig, xc.gap_display(rows, catalog, t, territory, catalog.small_cell_threshold), t,
                              t("overview.coverage_caption"), "all_sectors")
         st.info(t("explore.pick_sector"))
         return

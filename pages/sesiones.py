@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-import appstate
+from app import cached, entry, viewer, widgets
 from gapsmodel.views import charts, narrative, presentation
 from gapsmodel.records.approvals import ApprovalError, approvals_frame, approve_month, reopen_month
 from gapsmodel.rules.periods import month_range
@@ -17,11 +17,11 @@ from gapsmodel.views.report import build_report
 from gapsmodel.records.sessions import SessionError, add_session, update_session
 from gapsmodel.records.store import Store, default_url
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
-t = appstate.translator()
-catalog, territory = appstate.catalog(), appstate.territory()
-actor = appstate.actor()
+t = viewer.translator()
+catalog, territory = cached.catalog(), cached.territory()
+actor = viewer.actor()
 is_admin = actor.can("manage_sessions")
 st.title(t("sessions.title"))
 st.caption(t("sessions.subtitle"))
@@ -35,16 +35,16 @@ def _admin_new_session() -> None:
         if st.form_submit_button(t("sessions.create")):
             if not title.strip():
                 st.error(t("sessions.title_required"))
-            elif day in set(appstate.sessions()["date"]):
+            elif day in set(cached.sessions()["date"]):
                 st.error(t("sessions.exists", date=t.date(day)))
             else:
-                add_session(appstate.store(), day, title.strip(), notes, actor=actor)
-                appstate.sessions_changed()
+                add_session(cached.store(), day, title.strip(), notes, actor=actor)
+                cached.sessions_changed()
                 st.query_params["session"] = day.isoformat()
                 st.success(t("sessions.created", date=t.date(day)))
 
 
-frames = appstate.sessions()
+frames = cached.sessions()
 if frames.empty:
     st.info(t("sessions.none"))
     if is_admin:
@@ -61,8 +61,8 @@ day = st.selectbox(t("sessions.select"), dates, index=dates.index(wanted) if wan
                    format_func=lambda d: t("sessions.option", date=t.date(d), title=titles[d]), key="sessions_day")
 st.query_params["session"] = day.isoformat()
 
-public = appstate.is_public()
-data, slides = appstate.session_bundle(day, public=public)
+public = viewer.is_public()
+data, slides = cached.session_bundle(day, public=public)
 cur, prev = data.current, data.previous
 if public:
     st.caption(t("sessions.public_note"))
@@ -92,11 +92,11 @@ else:
         change_critical = critical - int(at_region["severity_before"].eq("critica").sum())
     since = t("sessions.versus")
     c1.metric(t("sessions.critical"), t("sessions.critical_value", n=critical, total=len(at_region)),
-              **appstate.change_args(change_critical, f"{change_critical or 0:+d}", t, since), border=True)
+              **widgets.change_args(change_critical, f"{change_critical or 0:+d}", t, since), border=True)
     done_before = overall(prev.status) if before is not None else None
     change_done = None if done is None or done_before is None else done - done_before
     c2.metric(t("sessions.completeness"), t.percent(done),
-              **appstate.change_args(change_done, f"{(change_done or 0) * 100:+.0f} pp", t, since,
+              **widgets.change_args(change_done, f"{(change_done or 0) * 100:+.0f} pp", t, since,
                                      worse_when_up=False),
               help=t("sessions.completeness_help"), border=True)
 
@@ -115,7 +115,7 @@ else:
 
     fig = charts.coverage_bars(cur.gaps, catalog, t, region,
                                t("sessions.gaps_title", period=period_label, date=t.date(day)))
-    appstate.show_figure(fig, presentation.gaps_table(charts.coverage_bars_frame(cur.gaps, catalog, t, region),
+    widgets.show_figure(fig, presentation.gaps_table(charts.coverage_bars_frame(cur.gaps, catalog, t, region),
                                                       catalog, territory, t),
                          t, t("sessions.gaps_caption"), "session_bars")
     st.caption(t("overview.trata_vbg_note"))
@@ -145,7 +145,7 @@ st.download_button(t("sessions.report_button"), data=_report_bytes, mime="text/h
 # --- approvals -------------------------------------------------------------------------------------------
 st.subheader(t("approvals.header"))
 st.caption(t("approvals.help"))
-approved = approvals_frame(appstate.store())
+approved = approvals_frame(cached.store())
 if approved.empty:
     st.write(t("approvals.none"))
 else:
@@ -162,7 +162,7 @@ else:
 
 if actor.can("approve"):
     locked = sorted(approved.loc[approved["open"], "period"]) if not approved.empty else []
-    snap = appstate.snapshot()
+    snap = cached.snapshot()
     months = [] if snap.empty else [m for m in month_range(snap.first_month, snap.last_month) if m not in locked][::-1]
     a1, a2 = st.columns(2)
     with a1, st.form("approve_month"):
@@ -170,7 +170,7 @@ if actor.can("approve"):
         month = st.selectbox(t("approvals.approve_month"), months, format_func=t.period, key="approve_which")
         if st.form_submit_button(t("approvals.approve_button")) and month:
             try:
-                approve_month(appstate.store(), month, actor)
+                approve_month(cached.store(), month, actor)
                 st.success(t("approvals.approved", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
@@ -183,7 +183,7 @@ if actor.can("approve"):
         reason = st.text_input(t("approvals.reason_field"), key="reopen_reason")
         if st.form_submit_button(t("approvals.reopen_button")) and month:
             try:
-                reopen_month(appstate.store(), month, actor, reason)
+                reopen_month(cached.store(), month, actor, reason)
                 st.success(t("approvals.reopened", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
@@ -198,8 +198,8 @@ if is_admin:
         notes = st.text_area(t("sessions.notes_field"), value=data.notes)
         if st.form_submit_button(t("sessions.save")):
             try:
-                update_session(appstate.store(), day, title=title, notes=notes, actor=actor)
-                appstate.sessions_changed()
+                update_session(cached.store(), day, title=title, notes=notes, actor=actor)
+                cached.sessions_changed()
                 st.success(t("sessions.saved"))
             except (SessionError, PermissionDenied) as exc:
                 st.error(str(exc))

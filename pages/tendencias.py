@@ -6,15 +6,15 @@ from datetime import date
 
 import streamlit as st
 
-import appstate
-import filters
+from app import cached, entry, viewer, widgets
+from app import filters
 from gapsmodel.views import explore
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.i18n import Translator
 from gapsmodel.rules.periods import month_of, parse_period, period_of, periods_between
 from gapsmodel.records.store import default_url
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 
 def pick(label: str, options: list, key: str, default, fmt):
@@ -38,10 +38,10 @@ def _trend(url: str, data_version: tuple, public: bool, place: str, gaps: tuple[
            lang: str):
     """The trend figure and its table (cached: building ~10 lines × 30 months costs a few hundred ms)."""
     t = Translator(lang)
-    catalog, territory = appstate.catalog(), appstate.territory()
-    series = appstate.gaps(periods_between(*_months(), kind), public=public)
+    catalog, territory = cached.catalog(), cached.territory()
+    series = cached.gaps(periods_between(*_months(), kind), public=public)
     rows = series[series["ubigeo"].eq(place) & series["gap_code"].isin(gaps)]
-    sessions = appstate.sessions()
+    sessions = cached.sessions()
     marks = sorted({period_of(month_of(d), kind).code for d in sessions["date"]}) if not sessions.empty else []
     first = rows.sort_values("period").dropna(subset=["coverage"])
     if len(gaps) == 1 and not first.empty:
@@ -57,13 +57,13 @@ def _trend(url: str, data_version: tuple, public: bool, place: str, gaps: tuple[
 
 
 def _months() -> tuple[str, str]:
-    snap = appstate.snapshot()
+    snap = cached.snapshot()
     return snap.first_month, snap.last_month
 
 
 def main() -> None:
-    t = appstate.translator()
-    catalog, territory = appstate.catalog(), appstate.territory()
+    t = viewer.translator()
+    catalog, territory = cached.catalog(), cached.territory()
     view = filters.page_view(t, "explore.trends_title", groups=False)
     if view is None:
         return
@@ -76,19 +76,19 @@ def main() -> None:
                     format_func=lambda k: t(f"periods.{k}"), horizontal=True, key="trend_kind")
     metric = c2.radio(t("explore.metric"), ["coverage", "unmet"], horizontal=True, key="trend_metric",
                       format_func=lambda m: t(f"columns.{m}"))
-    rows = appstate.series(kind)
+    rows = cached.series(kind)
     rows = rows[rows["ubigeo"].eq(place) & rows["gap_code"].isin(gaps)]
     if metric == "unmet" and rows["gap_code"].map(catalog.gaps["unit"]).nunique() > 1:
         st.caption(t("explore.units_differ"))
-    fig, wide = _trend(default_url(), appstate.version(), appstate.is_public(), place, tuple(gaps), kind, metric,
+    fig, wide = _trend(default_url(), cached.version(), viewer.is_public(), place, tuple(gaps), kind, metric,
                        t.lang)
-    appstate.show_figure(fig, wide, t, t("explore.trend_caption"), "trend")
-    sessions = appstate.sessions()
+    widgets.show_figure(fig, wide, t, t("explore.trend_caption"), "trend")
+    sessions = cached.sessions()
     if any(catalog.gaps.at[g, "sector"] in ("trata", "vbg") for g in gaps):
         st.caption(t("overview.trata_vbg_note"))
 
     st.header(t("explore.compare_periods"))
-    snap = appstate.snapshot()
+    snap = cached.snapshot()
     options = [p.code for p in periods_between(snap.first_month, snap.last_month, view.period.kind)][::-1]
     here = view.period.code if view.period.code in options else options[0]
     before_default = options[min(options.index(here) + 1, len(options) - 1)]
@@ -97,12 +97,12 @@ def main() -> None:
         first_p = pick(t("explore.period_a"), options, "cmp_a", before_default, t.period)
     with b:
         second_p = pick(t("explore.period_b"), options, "cmp_b", here, t.period)
-    table = appstate.gaps([parse_period(first_p), parse_period(second_p)])
+    table = cached.gaps([parse_period(first_p), parse_period(second_p)])
     table = table[table["gap_code"].isin(gaps)]
     changed = explore.changes(table[table["period"].eq(first_p)], table[table["period"].eq(second_p)], place)
     fig = xc.compare_bars(changed, catalog, t, t.period(first_p), t.period(second_p),
                           change_title(t, changed, catalog))
-    appstate.show_figure(fig, changes_display(changed, catalog, t), t, t("explore.compare_caption"), "compare")
+    widgets.show_figure(fig, changes_display(changed, catalog, t), t, t("explore.compare_caption"), "compare")
 
     st.header(t("explore.compare_sessions"))
     if len(sessions) < 2:
@@ -118,7 +118,7 @@ def main() -> None:
     sides = []
     for day in (s1, s2):
         snap_s, period, as_of, until = filters.session_view(date.fromisoformat(day))
-        sides.append(None if period is None else (period, appstate.gaps([period], as_of, until)))
+        sides.append(None if period is None else (period, cached.gaps([period], as_of, until)))
     if sides[0] is None or sides[1] is None:
         st.info(t("explore.no_data_session"))
         return
@@ -127,7 +127,7 @@ def main() -> None:
     label1 = t("explore.session_label", date=fmt(s1), period=t.period(p1.code))
     label2 = t("explore.session_label", date=fmt(s2), period=t.period(p2.code))
     fig = xc.compare_bars(changed, catalog, t, label1, label2, change_title(t, changed, catalog))
-    appstate.show_figure(fig, changes_display(changed, catalog, t), t, t("explore.sessions_caption"), "sessions")
+    widgets.show_figure(fig, changes_display(changed, catalog, t), t, t("explore.sessions_caption"), "sessions")
 
 
 def changes_display(changed, catalog, t):

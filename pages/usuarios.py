@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import appstate
+from app import cached, entry, signin, viewer, widgets
 from gapsmodel.records import accounts
 from gapsmodel.records.permissions import PermissionDenied
 
-appstate.require_entry_point(__file__)
+entry.require_entry_point(__file__)
 
 FLASH = "_users_flash"
 NO_INSTITUTION = ""
@@ -20,7 +20,7 @@ def users_display(frame: pd.DataFrame, t) -> pd.DataFrame:
     """The account list as shown: translated headers and roles, yes/no flags, dates in the user's language."""
     out = frame.copy()
     when = lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M}"  # noqa: E731
-    out["role"] = [appstate.role_label(t, r) for r in out["role"]]
+    out["role"] = [widgets.role_label(t, r) for r in out["role"]]
     out["institution"] = out["institution"].fillna("")
     for col in ("disabled", "locked"):
         out[col] = [t("accounts.yes") if v else "" for v in out[col]]
@@ -37,12 +37,12 @@ def done(message: str) -> None:
 
 
 def institution_select(t, key: str, current: str | None = None) -> str:
-    catalog = appstate.catalog()
+    catalog = cached.catalog()
     options = [NO_INSTITUTION] + list(catalog.institutions.index)
     index = options.index(current) if current in options else 0
     return st.selectbox(t("accounts.institution"), options, index=index, key=key,
                         format_func=lambda c: t("accounts.no_institution") if c == NO_INSTITUTION
-                        else appstate.institution_label(c),
+                        else widgets.institution_label(c),
                         help=t("accounts.institution_help"))
 
 
@@ -54,7 +54,7 @@ def add_form(t, store, actor) -> None:
             username = st.text_input(t("accounts.username"), key="add_username", help=t("accounts.username_help"))
         with c[1]:
             role = st.selectbox(t("accounts.role"), list(accounts.ACCOUNT_ROLES), key="add_role",
-                                format_func=lambda r: appstate.role_label(t, r))
+                                format_func=lambda r: widgets.role_label(t, r))
         with c[2]:
             institution = institution_select(t, "add_institution")
         c = st.columns(2)
@@ -70,14 +70,14 @@ def add_form(t, store, actor) -> None:
             return
         try:
             user = accounts.add_user(store, username, role, institution or None, password=first, actor=actor,
-                                     catalog=appstate.catalog())
+                                     catalog=cached.catalog())
         except (accounts.AccountError, PermissionDenied) as exc:
-            st.error(appstate.markdown_escaped(str(exc)))
+            st.error(widgets.markdown_escaped(str(exc)))
             return
         for key in ("add_username", "add_password", "add_password2"):
             st.session_state.pop(key, None)
-        done(t("accounts.added", user=appstate.markdown_escaped(user.username),
-               role=appstate.role_label(t, user.role)))
+        done(t("accounts.added", user=widgets.markdown_escaped(user.username),
+               role=widgets.role_label(t, user.role)))
 
 
 def manage_forms(t, store, actor, frame: pd.DataFrame) -> None:
@@ -103,56 +103,56 @@ def manage_forms(t, store, actor, frame: pd.DataFrame) -> None:
                 try:
                     accounts.set_password(store, name, first, actor=actor)
                 except (accounts.AccountError, PermissionDenied) as exc:
-                    st.error(appstate.markdown_escaped(str(exc)))
+                    st.error(widgets.markdown_escaped(str(exc)))
                 else:
-                    done(t("accounts.password_reset", user=appstate.markdown_escaped(name)))
+                    done(t("accounts.password_reset", user=widgets.markdown_escaped(name)))
     with tab_role:
         with st.form("role_form"):
             roles = list(accounts.ACCOUNT_ROLES)
             role = st.selectbox(t("accounts.role"), roles, key=f"role_{name}",
                                 index=roles.index(row["role"]) if row["role"] in roles else 0,
-                                format_func=lambda r: appstate.role_label(t, r))
+                                format_func=lambda r: widgets.role_label(t, r))
             institution = institution_select(t, f"role_institution_{name}", row["institution"])
             submitted = st.form_submit_button(t("accounts.role_button"))
         if submitted:
             try:
                 user = accounts.set_role(store, name, role, institution or None, actor=actor,
-                                         catalog=appstate.catalog())
+                                         catalog=cached.catalog())
             except (accounts.AccountError, PermissionDenied) as exc:
-                st.error(appstate.markdown_escaped(str(exc)))
+                st.error(widgets.markdown_escaped(str(exc)))
             else:
-                done(t("accounts.role_changed", user=appstate.markdown_escaped(user.username),
-                       role=appstate.role_label(t, user.role)))
+                done(t("accounts.role_changed", user=widgets.markdown_escaped(user.username),
+                       role=widgets.role_label(t, user.role)))
     with tab_state:
         if row["disabled"]:
-            st.caption(t("accounts.is_disabled", user=appstate.markdown_escaped(name)))
+            st.caption(t("accounts.is_disabled", user=widgets.markdown_escaped(name)))
             if st.button(t("accounts.enable_button"), key="enable_user"):
                 try:
                     accounts.enable_user(store, name, actor=actor)
                 except (accounts.AccountError, PermissionDenied) as exc:
-                    st.error(appstate.markdown_escaped(str(exc)))
+                    st.error(widgets.markdown_escaped(str(exc)))
                 else:
-                    done(t("accounts.enabled", user=appstate.markdown_escaped(name)))
+                    done(t("accounts.enabled", user=widgets.markdown_escaped(name)))
         else:
-            st.caption(t("accounts.is_enabled", user=appstate.markdown_escaped(name)))
+            st.caption(t("accounts.is_enabled", user=widgets.markdown_escaped(name)))
             if row["locked"]:
                 st.caption(t("accounts.is_locked"))
             if st.button(t("accounts.disable_button"), key="disable_user"):
                 try:
                     accounts.disable_user(store, name, actor=actor)
                 except (accounts.AccountError, PermissionDenied) as exc:
-                    st.error(appstate.markdown_escaped(str(exc)))
+                    st.error(widgets.markdown_escaped(str(exc)))
                 else:
-                    done(t("accounts.disabled", user=appstate.markdown_escaped(name)))
+                    done(t("accounts.disabled", user=widgets.markdown_escaped(name)))
 
 
 def main() -> None:
-    t = appstate.translator()
+    t = viewer.translator()
     st.title(t("accounts.users_title"))
-    actor = appstate.admin_actor(t, __file__)
+    actor = signin.admin_actor(t, __file__)
     if actor is None:
         return
-    store = appstate.store()
+    store = cached.store()
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash)

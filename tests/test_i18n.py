@@ -24,8 +24,8 @@ def test_every_translation_key_used_in_code_exists():
     known = set(messages("es"))
     used = set()
     pattern = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
-    for path in list((ROOT / "pages").glob("*.py")) + [ROOT / "dashboard.py", ROOT / "appstate.py"] + \
-            list((ROOT / "gapsmodel").glob("*.py")):
+    for path in list((ROOT / "pages").glob("*.py")) + [ROOT / "dashboard.py"] + list((ROOT / "app").glob("*.py")) + \
+            list((ROOT / "gapsmodel").rglob("*.py")):
         used |= set(pattern.findall(path.read_text("utf-8")))
     missing = sorted(k for k in used if k not in known)
     assert not missing, missing

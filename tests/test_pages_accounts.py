@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import appstate
+from app import entry, signin, widgets
 from gapsmodel.records import accounts
 from gapsmodel.records.permissions import COMMAND_LINE
 from gapsmodel.records.store import Store
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGIN, USERS, AUDIT, DATOS, CARGAR = ("pages/ingresar.py", "pages/usuarios.py", "pages/auditoria.py",
                                       "pages/datos.py", "pages/cargar.py")
 PASSWORD = "una clave larga 2024"
-GENERIC = appstate.markdown_escaped(accounts.LoginFailed.MESSAGE)   # shown literally, not as markdown
+GENERIC = widgets.markdown_escaped(accounts.LoginFailed.MESSAGE)   # shown literally, not as markdown
 
 
 @pytest.fixture(autouse=True)
@@ -94,7 +94,7 @@ def run_page_alone(page, demo_url, monkeypatch, actor=None):
     from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("GAPSMODEL_DATABASE_URL", demo_url)
     at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    at.session_state[appstate.ENTRY_FLAG] = True
+    at.session_state[entry.ENTRY_FLAG] = True
     if actor is not None:
         at.session_state["actor"] = actor
     return at.run()
@@ -117,7 +117,7 @@ def test_login_shows_role_and_institution_in_sidebar_and_logout(app, demo_url):
     audit = Store.open(demo_url).audit_frame()
     assert audit.iloc[0]["action"] == "login" and audit.iloc[0]["actor"] == "ana.acnur"
     # the password typed is not kept anywhere in the session
-    assert all(PASSWORD not in str(at.session_state[k]) for k in ("actor", appstate.LOGIN))
+    assert all(PASSWORD not in str(at.session_state[k]) for k in ("actor", signin.LOGIN))
     at.button(key="logout").click().run()
     ok(at)
     assert at.title[0].value == "Ingresar"
@@ -215,7 +215,7 @@ def test_admin_pages_in_navigation_only_for_admins(app, role, institution, admin
 
 
 def test_require_login_shows_only_the_login_page(app, demo_url, monkeypatch):
-    monkeypatch.setenv(appstate.REQUIRE_LOGIN_ENV, "1")
+    monkeypatch.setenv(signin.REQUIRE_LOGIN_ENV, "1")
     make_user(demo_url, "gina", "analyst")
     at = app()
     ok(at)
@@ -232,7 +232,7 @@ def test_require_login_shows_only_the_login_page(app, demo_url, monkeypatch):
 
 # --- OIDC --------------------------------------------------------------------------------------------
 def test_oidc_user_is_mapped_to_the_account_named_by_their_email(app, demo_url, monkeypatch):
-    monkeypatch.setattr(appstate, "oidc_providers", lambda: ["google"])
+    monkeypatch.setattr(signin, "oidc_providers", lambda: ["google"])
     make_user(demo_url, "someone@org.pe", "partner", "ACNUR", password="sin uso alguno 123")
     at = app(page=LOGIN, run=False)
     at.run()
@@ -260,7 +260,7 @@ def test_oidc_user_is_mapped_to_the_account_named_by_their_email(app, demo_url, 
                                   {"is_logged_in": True, "email": "someone@org.pe", "email_verified": False},
                                   {"email": "someone@org.pe"}])
 def test_oidc_without_a_usable_account_stays_public(app, demo_url, monkeypatch, user):
-    monkeypatch.setattr(appstate, "oidc_providers", lambda: ["default"])
+    monkeypatch.setattr(signin, "oidc_providers", lambda: ["default"])
     make_user(demo_url, "someone@org.pe", "admin", password="sin uso alguno 123")
     at = app(page=LOGIN, run=False)
     at.user = user

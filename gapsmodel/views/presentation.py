@@ -150,7 +150,7 @@ def session_data(store: Store, catalog: Catalog, territory: Territory, day: date
     """Everything the slides and the report of the session on ``day`` need (see the module docstring).
 
     ``snapshot(as_of, until)`` and ``gaps(periods, as_of, until, public)`` may be given by a caller that
-    caches them (the pages pass appstate's); by default they call the model directly.
+    caches them (the pages pass app.cached's); by default they call the model directly.
     Raises :class:`UnknownSession` when no session is recorded on ``day``.
     """
     default_snapshot, default_gaps = _default_fns(store, catalog, territory)

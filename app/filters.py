@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-import appstate
+from app import cached
 from gapsmodel.views import explore
 from gapsmodel import model
 from gapsmodel.views.explore import PARAMS, SESSION, Filters
@@ -43,11 +43,11 @@ class View:
 
     def gaps(self, periods: list[Period] | None = None) -> pd.DataFrame:
         """The gap table (suppressed for public users) for ``periods`` (default: the view's period)."""
-        return appstate.gaps(periods or [self.period], self.as_of, self.until)
+        return cached.gaps(periods or [self.period], self.as_of, self.until)
 
 
 def _session_dates() -> list[date]:
-    frame = appstate.sessions()
+    frame = cached.sessions()
     return [] if frame.empty else list(frame["date"])
 
 
@@ -60,13 +60,13 @@ def _sync_district() -> None:
     district = st.session_state.get(KEYS["district"], "")
     if district:
         st.session_state[KEYS["province"]] = str(
-            appstate.territory().districts.at[district, "province_ubigeo"])
+            cached.territory().districts.at[district, "province_ubigeo"])
 
 
 def sidebar(t: Translator, groups: bool = True) -> View | None:
     """Draw the shared filters in the sidebar and return the view they select (None without data)."""
-    catalog, territory = appstate.catalog(), appstate.territory()
-    base = appstate.snapshot()
+    catalog, territory = cached.catalog(), cached.territory()
+    base = cached.snapshot()
     if base.empty:
         return None
     sessions = _session_dates()
@@ -95,7 +95,7 @@ def sidebar(t: Translator, groups: bool = True) -> View | None:
                             format_func=lambda k: t("explore.kind_session") if k == SESSION else t(f"periods.{k}"))
         if kind == SESSION:
             options = [d.isoformat() for d in sessions][::-1]
-            titles = appstate.sessions().set_index("date")["title"].to_dict()
+            titles = cached.sessions().set_index("date")["title"].to_dict()
             init("session", options, options[0])
             session = st.selectbox(t("explore.session"), options, key=KEYS["session"],
                                    format_func=lambda d: f"{t.date(date.fromisoformat(d))} — "
@@ -148,7 +148,7 @@ def sidebar(t: Translator, groups: bool = True) -> View | None:
     if kind == SESSION:
         day = date.fromisoformat(session)
         as_of, until = model.session_moment(day)
-        snap = appstate.snapshot(as_of, until)
+        snap = cached.snapshot(as_of, until)
         if snap.empty:
             return None
         month = model.latest_complete_month(snap, catalog, now=as_of)
@@ -169,7 +169,7 @@ def _write_params(filters: Filters) -> None:
 
 def describe(view: View, t: Translator) -> str:
     """One line naming the view: period (or session), sector or gap, place."""
-    catalog, territory = appstate.catalog(), appstate.territory()
+    catalog, territory = cached.catalog(), cached.territory()
     f = view.filters
     parts = [t("explore.as_of_session", date=t.date(view.session), period=t.period(view.period.code))
              if view.session else t.period(view.period.code)]
@@ -186,18 +186,18 @@ def describe(view: View, t: Translator) -> str:
 
 # --- cached computations (keys: database, data version, moment) -------------------------------------------
 def _snap(as_of: str | None, until: str | None) -> model.Snapshot:
-    return appstate.snapshot(datetime.fromisoformat(as_of) if as_of else None, until)
+    return cached.snapshot(datetime.fromisoformat(as_of) if as_of else None, until)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _figures(url: str, data_version: tuple, as_of: str | None, until: str | None) -> pd.DataFrame:
     snap = _snap(as_of, until)
-    return explore.institution_figures(snap.values, appstate.catalog(), appstate.territory())
+    return explore.institution_figures(snap.values, cached.catalog(), cached.territory())
 
 
 def figures(view: View) -> pd.DataFrame:
     """Per-institution figures (steps 1-2, carried forward) of the view's snapshot."""
-    return _figures(default_url(), appstate.version(), view.as_of_key, view.until)
+    return _figures(default_url(), cached.version(), view.as_of_key, view.until)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -206,25 +206,25 @@ def _contributions(url: str, data_version: tuple, as_of: str | None, until: str 
     snap = _snap(as_of, until)
     figs = _figures(url, data_version, as_of, until)
     period_obj = model.clip([parse_period(period)], snap)[0]
-    return explore.contributions(figs, snap.monthly, appstate.catalog(), appstate.territory(), gap, ubigeo,
+    return explore.contributions(figs, snap.monthly, cached.catalog(), cached.territory(), gap, ubigeo,
                                  period_obj)
 
 
 def contributions(view: View, gap: str, ubigeo: str) -> pd.DataFrame:
-    return _contributions(default_url(), appstate.version(), view.as_of_key, view.until, gap, ubigeo,
+    return _contributions(default_url(), cached.version(), view.as_of_key, view.until, gap, ubigeo,
                           view.period.code)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _reporting(url: str, data_version: tuple, as_of: str | None, until: str | None, kind: str, code: str,
                start: str, end: str) -> pd.DataFrame:
-    return model.reporting(_snap(as_of, until), appstate.catalog(), Period(kind, code, start, end))
+    return model.reporting(_snap(as_of, until), cached.catalog(), Period(kind, code, start, end))
 
 
 def reporting(view: View, period: Period | None = None) -> pd.DataFrame:
     """Each obligation due in the period (default: the view's; any span of months) with reported / on time."""
     p = period or view.period
-    return _reporting(default_url(), appstate.version(), view.as_of_key, view.until, p.kind, p.code, p.start, p.end)
+    return _reporting(default_url(), cached.version(), view.as_of_key, view.until, p.kind, p.code, p.start, p.end)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -234,7 +234,7 @@ def _outliers(url: str, data_version: tuple, as_of: str | None, until: str | Non
 
 
 def outliers(view: View, months: list[str]) -> pd.DataFrame:
-    return _outliers(default_url(), appstate.version(), view.as_of_key, view.until, tuple(months))
+    return _outliers(default_url(), cached.version(), view.as_of_key, view.until, tuple(months))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -243,14 +243,14 @@ def _disagreements(url: str, data_version: tuple, as_of: str | None, until: str 
 
 
 def disagreements(view: View) -> pd.DataFrame:
-    return _disagreements(default_url(), appstate.version(), view.as_of_key, view.until)
+    return _disagreements(default_url(), cached.version(), view.as_of_key, view.until)
 
 
 def session_view(day: date) -> tuple[model.Snapshot, Period | None, datetime, str]:
     """The snapshot, period shown, moment and last month of a session (DOMAIN.md §8)."""
     as_of, until = model.session_moment(day)
-    snap = appstate.snapshot(as_of, until)
-    month = model.latest_complete_month(snap, appstate.catalog(), now=as_of) if not snap.empty else None
+    snap = cached.snapshot(as_of, until)
+    month = model.latest_complete_month(snap, cached.catalog(), now=as_of) if not snap.empty else None
     return snap, (parse_period(month) if month else None), as_of, until
 
 

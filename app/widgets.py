@@ -1,0 +1,104 @@
+"""Widgets and formatting shared by the pages: the period picker, the demo banner, charts with
+their data, guarded drawing, change arrows, escaped text and institution pickers."""
+from __future__ import annotations
+
+import traceback
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from gapsmodel import model
+from gapsmodel.records.demo import is_demo
+from gapsmodel.i18n import Translator
+from gapsmodel.rules.periods import KINDS, Period, parse_period, period_of, periods_between
+
+from app import viewer
+from app import cached
+
+
+def period_picker(t: Translator, snap: model.Snapshot, key: str = "period") -> Period | None:
+    """Kind (month, quarter, year) and period; default the latest complete month; kept in the URL."""
+    if snap.empty:
+        return None
+    default = model.latest_complete_month(snap, cached.catalog())
+    wanted = st.query_params.get(key)
+    try:
+        wanted_period = parse_period(wanted) if wanted else None
+    except ValueError:
+        wanted_period = None
+    kinds = list(KINDS)
+    kind_default = kinds.index(wanted_period.kind) if wanted_period else 0
+    cols = st.columns([1, 2])
+    kind = cols[0].radio(t("periods.kind"), kinds, index=kind_default, format_func=lambda k: t(f"periods.{k}"),
+                         horizontal=True, key=f"{key}_kind")
+    options = [p.code for p in periods_between(snap.first_month, snap.last_month, kind)][::-1]
+    preferred = wanted_period.code if wanted_period and wanted_period.kind == kind else period_of(default, kind).code
+    index = options.index(preferred) if preferred in options else 0
+    code = cols[1].selectbox(t("periods.select"), options, index=index, format_func=t.period, key=f"{key}_{kind}")
+    st.query_params[key] = code
+    return parse_period(code)
+
+
+def demo_banner(t: Translator) -> None:
+    if is_demo(cached.store()):
+        st.warning(t("app.demo_banner"))
+
+
+@contextmanager
+def guarded(t: Translator):
+    """Show a clear message instead of a traceback when something fails while drawing a view."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - users never see a traceback
+        traceback.print_exc()
+        st.error(t("app.error", detail=f"{type(exc).__name__}: {exc}"))
+
+
+def change_args(change: float | None, text: str, t: Translator, since: str, *, worse_when_up: bool = True) -> dict:
+    """``st.metric`` keyword arguments for a change: ``text`` is the formatted change (``+3``); no change
+    reads "sin cambio" in grey with no arrow (a text delta would otherwise show a coloured up arrow)."""
+    if change is None or change != change:
+        return {"delta": None}
+    if round(change, 9) == 0:
+        return {"delta": f"{t('overview.no_change')} {since}", "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": f"{text} {since}", "delta_color": "inverse" if worse_when_up else "normal"}
+
+
+def show_figure(fig, data: pd.DataFrame, t: Translator, caption: str, key: str) -> None:
+    """A chart, its one-line caption, and the numbers behind it one click away."""
+    st.plotly_chart(fig, width="stretch", theme=None, key=key)
+    st.caption(caption)
+    with st.expander(t("overview.show_data")):
+        st.dataframe(data, hide_index=True, width="stretch")
+
+
+def markdown_escaped(text: str) -> str:
+    """Text from outside (an e-mail from the identity provider) shown literally inside st.warning/st.info."""
+    import re
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:])", r"\\\1", str(text))
+
+
+def role_label(t: Translator, role: str) -> str:
+    return t(f"accounts.role_{role}")
+
+
+def institution_label(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return f"{code} — {cached.catalog().label('institutions', code, viewer.language())}"
+    except Exception:  # noqa: BLE001 - an institution no longer in the cached.catalog still shows its code
+        return code
+
+
+def institution_picker(t: Translator, key: str) -> str:
+    """An institution chosen from the cached.catalog by an administrator or analyst, kept in the URL (?institucion=)."""
+    codes = list(cached.catalog().institutions.index)
+    wanted = st.query_params.get("institucion")
+    if key not in st.session_state and wanted in codes:
+        st.session_state[key] = wanted
+    code = st.selectbox(t("upload.institution"), codes, key=key,
+                        format_func=lambda c: f"{c} — {cached.catalog().label('institutions', c, t.lang)}")
+    st.query_params["institucion"] = code
+    return code
