@@ -96,7 +96,7 @@ def _overview_view(url: str, data_version: tuple, period_code: str, public: bool
 
 def overview_view(period: Period):
     """What the overview page draws for ``period`` (gapsmodel.views.overview_view), cached whole per data version,
-    period, public or exact view, and viewer.language."""
+    period, public or exact view, and language."""
     return _overview_view(default_url(), version(), period.code, viewer.is_public(), viewer.language())
 
 

@@ -17,7 +17,7 @@ def require_entry_point(page_file: str) -> None:
     """Send a page opened by its own address straight after a server start through dashboard.py.
 
     Until some session has run ``st.navigation``, Streamlit serves files in ``pages/`` on their own (its
-    older multipage mode), without the app's navigation, viewer.language switch and banner. The entry point
+    older multipage mode), without the app's navigation, language switch and banner. The entry point
     sets ENTRY_FLAG in every session it runs; a page run in a session without it hands over to the
     entry point, which then opens the page the user asked for.
     """

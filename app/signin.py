@@ -15,7 +15,7 @@ from app import cached
 from app import widgets
 
 
-# st.session_state["viewer.actor"] holds the Actor; LOGIN records how it signed in ({"username", "via"}), so that
+# st.session_state["actor"] holds the Actor; LOGIN records how it signed in ({"username", "via"}), so that
 # refresh_actor() can rebuild it from the users table on every run. ("via" is "password", "oidc" or "remembered": a reload of a browser kept signed in.)
 LOGIN = "_login"
 
@@ -65,7 +65,7 @@ def signed_in() -> bool:
 def sign_in(who: Actor, via: str = "password", remember: bool = False) -> None:
     """Remember a signed-in user for this browser session (the login page calls this after authenticate);
     with ``remember``, also in this browser for ``remember_hours`` (settings.toml), across page reloads."""
-    st.session_state["viewer.actor"] = who
+    st.session_state["actor"] = who
     st.session_state[LOGIN] = {"username": who.username, "via": via}
     st.session_state.pop(LOGIN_NOTICE, None)
     if remember:
@@ -93,7 +93,7 @@ def renew_remembered() -> None:
 def sign_out(notice: str | None = None) -> None:
     """Forget the signed-in user of this session (and of this browser, if remembered); ``notice`` is shown
     once in the sidebar."""
-    st.session_state.pop("viewer.actor", None)
+    st.session_state.pop("actor", None)
     st.session_state.pop(LOGIN, None)
     token = st.session_state.pop(REMEMBERED_TOKEN, None)
     if token:
@@ -182,7 +182,7 @@ def refresh_actor() -> None:
 
     A disabled account or a changed role takes effect at once; an account that may no longer sign in is
     signed out with a notice. Someone signed in with the identity provider (OIDC) is mapped to the account
-    whose user name is their e-mail. A session whose viewer.actor was not set by a sign-in (LOGIN absent, as in the
+    whose user name is their e-mail. A session whose actor was not set by a sign-in (LOGIN absent, as in the
     AppTest fixtures) is left as it is.
     """
     try:
@@ -215,7 +215,7 @@ def _refresh_actor() -> None:
         cached.store().audit(who.username, "login", {"role": who.role, "institution": who.institution, "via": "oidc"})
         return
     try:
-        st.session_state["viewer.actor"] = accounts.actor_for(cached.store(), login["username"])
+        st.session_state["actor"] = accounts.actor_for(cached.store(), login["username"])
     except accounts.LoginFailed as exc:
         sign_out(str(exc))
 

@@ -88,12 +88,12 @@ def institution_label(code: str | None) -> str:
         return ""
     try:
         return f"{code} — {cached.catalog().label('institutions', code, viewer.language())}"
-    except Exception:  # noqa: BLE001 - an institution no longer in the cached.catalog still shows its code
+    except Exception:  # noqa: BLE001 - an institution no longer in the catalog still shows its code
         return code
 
 
 def institution_picker(t: Translator, key: str) -> str:
-    """An institution chosen from the cached.catalog by an administrator or analyst, kept in the URL (?institucion=)."""
+    """An institution chosen from the catalog by an administrator or analyst, kept in the URL (?institucion=)."""
     codes = list(cached.catalog().institutions.index)
     wanted = st.query_params.get("institucion")
     if key not in st.session_state and wanted in codes:
