@@ -65,11 +65,7 @@ def snapshot(as_of: date | datetime | None = None, until: str | None = None) -> 
 def _gaps(url: str, data_version: tuple, as_of: str | None, until: str | None, periods: tuple[str, ...],
           public: bool) -> pd.DataFrame:
     snap = _snapshot(url, data_version, as_of, until)
-    table = model.gap_table(snap, catalog(), territory(), [parse_period(p) for p in periods])
-    if public:
-        from gapsmodel.rules.protection import suppress_gaps
-        table = suppress_gaps(table, catalog(), territory())
-    return table
+    return model.gap_table(snap, catalog(), territory(), [parse_period(p) for p in periods], public=public)
 
 
 def gaps(periods: list[Period], as_of: date | datetime | None = None, until: str | None = None,
@@ -79,18 +75,18 @@ def gaps(periods: list[Period], as_of: date | datetime | None = None, until: str
                  viewer.is_public() if public is None else public)
 
 
-def series(kind: str = "month", as_of=None, until: str | None = None) -> pd.DataFrame:
+def series(kind: str = "month", as_of=None, until: str | None = None, public: bool | None = None) -> pd.DataFrame:
     snap = snapshot(as_of, until)
     if snap.empty:
         return model.series(snap, catalog(), territory(), kind)
-    return gaps(periods_between(snap.first_month, snap.last_month, kind), as_of, until)
+    return gaps(periods_between(snap.first_month, snap.last_month, kind), as_of, until, public=public)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _overview_view(url: str, data_version: tuple, period_code: str, public: bool, lang: str):
     from gapsmodel.views import overview_view
     return overview_view.build(_snapshot(url, data_version, None, None), parse_period(period_code),
-                               lambda periods: gaps(periods, public=public), series("month"),
+                               lambda periods: gaps(periods, public=public), series("month", public=public),
                                list(sessions()["date"]), catalog(), territory(), Translator(lang))
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from app import cached
+from app import cached, viewer
 from gapsmodel.views import explore
 from gapsmodel import model
 from gapsmodel.views.explore import PARAMS, SESSION, Filters
@@ -263,4 +263,6 @@ def page_view(t: Translator, title_key: str, groups: bool = True) -> View | None
         st.info(t("overview.no_data"))
         return None
     st.caption(describe(view, t))
+    if viewer.is_public():
+        st.caption(t("explore.public_suppressed"))
     return view

@@ -48,8 +48,6 @@ def main() -> None:
     with tab_gaps:
         st.caption(t("explore.gaps_rows", n=len(gaps)))
         st.dataframe(xc.gap_display(gaps, catalog, t, territory, threshold), hide_index=True, width="stretch")
-        if public:
-            st.caption(t("explore.public_suppressed", n=threshold))
     with tab_values:
         st.caption(t("explore.values_rows", n=len(values)))
         if hidden:

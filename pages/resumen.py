@@ -12,6 +12,8 @@ t = viewer.translator()
 catalog = cached.catalog()
 st.title(t("overview.title"))
 st.caption(t("overview.subtitle"))
+if viewer.is_public():
+    st.caption(t("explore.public_suppressed"))
 
 snap = cached.snapshot()
 if snap.empty:

@@ -103,3 +103,11 @@ def test_the_settings_cannot_switch_off_small_cell_protection(folder):
         load_catalog(folder)
     assert len(info.value.problems) == 2
     assert "['vbg', 'ninez']" in info.value.problems[1] and "small_cell_threshold" in info.value.problems[0]
+
+
+def test_the_settings_cannot_switch_off_public_rounding(folder):
+    settings = (folder / "settings.toml").read_text("utf-8")
+    (folder / "settings.toml").write_text(settings.replace("rounding_base = 5", "rounding_base = 0"), "utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(folder)
+    assert info.value.problems == ["settings.toml: rounding_base debe ser 1 o más / must be 1 or more"]

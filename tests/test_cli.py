@@ -131,5 +131,12 @@ def test_public_flag_never_prints_a_small_protected_count(capsys, demo_url, cata
     for row in public_rows:
         for col in ("need", "supply", "unmet"):
             value = row[col]
-            assert value in ("", "<5", "reservado") or float(value) >= 5 or float(value) == 0 and col == "unmet"
+            if value in ("", "<5"):
+                continue
+            low, _, high = value.partition("-")
+            low, high = float(low), float(high or low)
+            fixed_target = col == "need" and row["gap_code"] == "canales_atencion"  # 1 per district: public
+            if col != "unmet" and not fixed_target:  # sums of multiples of 5, plus 0..4 for each "<5"
+                assert low % 5 == 0 and (high - low) % 4 == 0, (row, col)
+            assert fixed_target or not (low == high and 0 < low < 5), (row, col)
     assert any(r["need"] == "<5" for r in public_rows)

@@ -25,6 +25,7 @@ EXTRA_COMMANDS: list[str] = ["gapsmodel.cli.users"]
 EXTRA_COMMANDS.append("gapsmodel.cli.report")  # report, approve, reopen
 EXTRA_COMMANDS.append("gapsmodel.cli.records")  # sessions, agreements, batches, audit, values
 EXTRA_COMMANDS.append("gapsmodel.cli.catalog")  # catalog check, catalog replace (run before the catalog loads)
+EXTRA_COMMANDS.append("gapsmodel.cli.protection")  # protection audit
 
 
 class CliError(Exception):
@@ -141,11 +142,8 @@ def cmd_gaps(args, catalog, territory) -> int:
     if snapshot.empty:
         raise CliError("La base no tiene datos (pruebe `python -m gapsmodel demo`). / The store has no data.", PROBLEMS)
     period = parse_period(args.period) if args.period else parse_period(model.latest_complete_month(snapshot, catalog))
-    table = model.gap_table(snapshot, catalog, territory, [period])
+    table = model.gap_table(snapshot, catalog, territory, [period], public=args.public)
     table["period"] = period.code
-    if args.public:
-        from ..rules.protection import suppress_gaps
-        table = suppress_gaps(table, catalog, territory)
     order = {"region": 0, "province": 1, "district": 2}
     table = table.assign(_o=table["level"].map(order)).sort_values(["gap_code", "_o", "ubigeo"]).drop(columns="_o")
     out = table[CSV_COLUMNS].copy()
@@ -162,19 +160,19 @@ def cmd_gaps(args, catalog, territory) -> int:
 
 
 def _mark_suppressed(out, table, catalog):
-    """Suppressed cells read '<5' (small count) or 'reservado' (masked to protect another cell)."""
+    """Published counts as a visitor reads them: '<5', a rounded figure or a range '15-19' (ASCII hyphen,
+    for scripts); coverage reads 'reservado' where it cannot be computed from published figures."""
+    from ..rules.publication import count_text
     out = out.astype({c: object for c in ("need", "supply", "unmet", "coverage")})
-    for col in ("need", "supply", "unmet", "coverage"):
-        flag, extra = f"{col}_suppressed", f"{col}_complementary"
-        if flag not in table:
-            continue
-        small = table[flag].fillna(False).astype(bool) & ~table.get(extra, False)
-        withheld = table[flag].fillna(False).astype(bool) & table.get(extra, False)
-        if col in ("coverage",):
-            out.loc[table[flag].fillna(False).astype(bool), col] = "reservado"
-            continue
-        out.loc[small, col] = f"<{catalog.small_cell_threshold}"
-        out.loc[withheld, col] = "reservado"
+    rows = table.to_dict("records")
+    plain = lambda x: f"{x:g}"  # noqa: E731 - numbers as CSV writes them
+    for col in ("need", "supply", "unmet"):
+        texts = [count_text(r, col, catalog.small_cell_threshold, plain) for r in rows]
+        for position, text in enumerate(texts):
+            if text is not None:
+                out.iat[position, out.columns.get_loc(col)] = text.replace("–", "-")
+    if "coverage_suppressed" in table:
+        out.loc[table["coverage_suppressed"].fillna(False).astype(bool).to_numpy(), "coverage"] = "reservado"
     return out
 
 

@@ -54,7 +54,12 @@ def clip(periods: list[Period], snapshot: Snapshot) -> list[Period]:
     return [p.clipped(snapshot.last_month) for p in periods]
 
 
-def gap_table(snapshot: Snapshot, catalog: Catalog, territory: Territory, periods: list[Period]) -> pd.DataFrame:
+def gap_table(snapshot: Snapshot, catalog: Catalog, territory: Territory, periods: list[Period],
+              public: bool = False) -> pd.DataFrame:
+    """The gap table; ``public``: the one a visitor sees, computed from published figures only."""
+    if public:
+        from .audience import public_gap_table
+        return public_gap_table(snapshot.monthly, catalog, territory, clip(periods, snapshot))
     return compute_gaps(snapshot.monthly, catalog, territory, clip(periods, snapshot))
 
 

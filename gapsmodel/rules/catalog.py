@@ -129,6 +129,11 @@ def _protection_problems(settings: dict, sector_codes: set[str]) -> list[str]:
             problems.append("settings.toml: small_cell_threshold debe ser 1 o más / must be 1 or more")
     except (TypeError, ValueError):
         problems.append("settings.toml: small_cell_threshold no es un número entero / not a whole number")
+    try:
+        if int(protection.get("rounding_base", 5)) < 1:
+            problems.append("settings.toml: rounding_base debe ser 1 o más / must be 1 or more")
+    except (TypeError, ValueError):
+        problems.append("settings.toml: rounding_base no es un número entero / not a whole number")
     missing = [s for s in ALWAYS_PROTECTED if s in sector_codes and s not in protection.get("protected_sectors", [])]
     if missing:
         problems.append(f"settings.toml: protected_sectors debe incluir / must include {missing} (DOMAIN.md §7)")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .catalog import NO_DATA, Catalog
 from .periods import Period
+from .publication import UNDETERMINED
 from .territory import Territory
 
 GAP_COLUMNS = ["gap_code", "sector", "period", "ubigeo", "level", "need", "supply", "coverage", "unmet",
@@ -28,7 +29,7 @@ GAP_COLUMNS = ["gap_code", "sector", "period", "ubigeo", "level", "need", "suppl
                "need_high_institution", "need_institutions"]
 CSV_COLUMNS = ["gap_code", "sector", "period", "ubigeo", "level", "need", "supply", "coverage", "unmet",
                "severity", "no_data_districts"]
-SEVERITY_ORDER = {"critica": 0, "alta": 1, "moderada": 2, "adecuada": 3, NO_DATA: 4}
+SEVERITY_ORDER = {"critica": 0, "alta": 1, "moderada": 2, "adecuada": 3, UNDETERMINED: 4, NO_DATA: 5}
 
 
 def severity(coverage: pd.Series, adecuada: pd.Series | float, moderada: pd.Series | float,

@@ -9,13 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..rules.catalog import NO_DATA, Catalog
+from ..rules.publication import UNDETERMINED
 from ..i18n import Translator
 from .overview import display_counts
 from ..rules.protection import WITHHELD
 
 SEVERITY_COLORS = {"critica": "#D55E00", "alta": "#E69F00", "moderada": "#F0E442", "adecuada": "#0072B2",
-                   NO_DATA: "#BBBBBB"}
-SEVERITY_ICONS = {"critica": "▲▲▲", "alta": "▲▲", "moderada": "▲", "adecuada": "✓", NO_DATA: "?"}
+                   UNDETERMINED: "#DDDDDD", NO_DATA: "#BBBBBB"}
+SEVERITY_ICONS = {"critica": "▲▲▲", "alta": "▲▲", "moderada": "▲", "adecuada": "✓", UNDETERMINED: "≈", NO_DATA: "?"}
 SECTOR_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
                  "#999999"]
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15)

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..rules.catalog import NO_DATA, Catalog
+from ..rules.publication import count_text as published_count_text
 from .charts import FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, severity_label
 from ..rules.gaps import SEVERITY_ORDER
 from ..i18n import Translator
@@ -81,6 +82,9 @@ def pct(t: Translator, value) -> str:
 
 
 def _count(t: Translator, row, col: str, threshold: int = 5) -> str:
+    published = published_count_text(row, col, threshold, t.number) if hasattr(row, "get") else None
+    if published is not None:
+        return published
     sup, comp = _flag(row, col)
     return count_text(t, row[col], sup, comp, threshold)
 

@@ -26,15 +26,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..rules.catalog import NO_DATA
+from ..rules.publication import UNDETERMINED
+from ..rules.publication import count_text as published_count_text
 from .charts import FONT, SEVERITY_COLORS, SEVERITY_ICONS
 from ..i18n import Translator
 
-SEVERITY_CLASSES = ("critica", "alta", "moderada", "adecuada", NO_DATA)   # four classes plus no data
+SEVERITY_CLASSES = ("critica", "alta", "moderada", "adecuada", UNDETERMINED, NO_DATA)  # four, undetermined, no data
 # Plotly fill patterns, chosen to stay apart in greyscale: the Okabe-Ito colours alone do not (blue
 # 'adecuada' prints darker than orange 'critica').
-SEVERITY_PATTERNS = {"critica": "x", "alta": "/", "moderada": ".", "adecuada": "", NO_DATA: "-"}
+SEVERITY_PATTERNS = {"critica": "x", "alta": "/", "moderada": ".", "adecuada": "", UNDETERMINED: "|", NO_DATA: "-"}
 # ink share of each pattern: heavier for worse classes, so that in greyscale 'critica' is the darkest
-PATTERN_SOLIDITY = {"critica": 0.5, "alta": 0.3, "moderada": 0.3, "adecuada": 0.0, NO_DATA: 0.2}
+PATTERN_SOLIDITY = {"critica": 0.5, "alta": 0.3, "moderada": 0.3, "adecuada": 0.0, UNDETERMINED: 0.2, NO_DATA: 0.2}
 PATTERN_INK = "rgba(0,0,0,0.55)"
 OUTLINE = "#222222"
 LABEL_HALO = "0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff, 0 0 1px #fff"
@@ -201,7 +203,10 @@ def _flag(row: dict, name: str) -> bool:
 
 def count_text(t: Translator, row: dict, col: str, threshold: int = 5) -> str:
     """``<5`` when masked as small, *reservado* when masked to protect another cell, ``—`` when missing,
-    else the number in the user's locale."""
+    else the number in the user's locale; a published range reads ``15–19``."""
+    published = published_count_text(row, col, threshold, t.number)
+    if published is not None:
+        return published
     if _flag(row, f"{col}_suppressed"):
         return t("explore.withheld") if _flag(row, f"{col}_complementary") else f"<{threshold}"
     value = row.get(col)
@@ -460,7 +465,10 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
     kx = right + 24 * scale[0]
     ky = top - (10 + 18 * (1 + _wrap(value_label).count("<br>")) if value_label else 0) * scale[1] - side_y / 2
     key_text_x, key_text_y, key_text = [], [], []
-    for i, severity in enumerate(SEVERITY_CLASSES):
+    # "no determinable" appears only in public views, and in the key only where a district has it
+    classes = [s for s in SEVERITY_CLASSES
+               if s != UNDETERMINED or any(r.get("severity") == UNDETERMINED for r in records.values())]
+    for i, severity in enumerate(classes):
         yc = ky - i * row_h
         sq_x = [kx, kx + side_x, kx + side_x, kx, kx]
         sq_y = [yc - side_y / 2, yc - side_y / 2, yc + side_y / 2, yc + side_y / 2, yc - side_y / 2]
@@ -476,11 +484,11 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
         key_text_y.append(top)
         key_text.append(f"<b>{_wrap(value_label)}</b>")
     traces.append(dict(type="scatter", x=key_text_x, y=key_text_y, mode="text", text=key_text,
-                       textposition=["middle right"] * len(SEVERITY_CLASSES) + (["bottom right"] if value_label else []),
+                       textposition=["middle right"] * len(classes) + (["bottom right"] if value_label else []),
                        textfont=dict(size=max(label_size + 1, 13), color="#000000"), hoverinfo="skip", cliponaxis=False,
                        showlegend=False, name="key", meta=dict(key=True)))
     key_right = max(kx + side_x + 8 * scale[0] + len(k) * 0.7 * max(label_size + 1, 13) * scale[0]
-                    for k in [severity_word(t, s) for s in SEVERITY_CLASSES] + _plain(_wrap(value_label)))
+                    for k in [severity_word(t, s) for s in classes] + _plain(_wrap(value_label)))
 
     x0 = min([min(xs)] + [b[0] for b in boxes]) - 10 * scale[0]
     x1 = key_right + 10 * scale[0]

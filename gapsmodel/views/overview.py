@@ -9,6 +9,7 @@ from ..rules.catalog import NO_DATA, Catalog
 from ..rules.gaps import SEVERITY_ORDER, sector_summary
 from ..i18n import Translator
 from ..rules.protection import format_count
+from ..rules.publication import count_text as published_count_text
 from ..rules.quality import overall
 
 
@@ -91,6 +92,12 @@ def _display(frame: pd.DataFrame, t: Translator, columns: dict[str, str]) -> pd.
 def display_counts(frame: pd.DataFrame, col: str, t: Translator, threshold: int = 5) -> pd.Series:
     """A count column as text for a public view: '<5' or 'reservado' where suppressed, else the number."""
     flag, extra = frame.get(f"{col}_suppressed"), frame.get(f"{col}_complementary")
+    if col != "coverage" and f"{col}_min" in frame:
+        texts = [published_count_text(r, col, threshold, t.number) for r in frame.to_dict("records")]
+        if any(x is not None for x in texts):
+            plain = frame[col].map(t.number)
+            return pd.Series([x if x is not None else p for x, p in zip(texts, plain)], index=frame.index,
+                             dtype=object)
     if flag is None:
         return frame[col].map(lambda v: t.percent(v) if col == "coverage" else t.number(v))
     out = []

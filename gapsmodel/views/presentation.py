@@ -10,9 +10,8 @@ uploaded after the session do not change any of it, so a past session's slides a
 a figure and the tables behind it, already formatted as text) that the presentation page shows one at a
 time and :mod:`gapsmodel.views.report` writes out as an HTML file.
 
-Public slides (``public=True``, the default) use the gap tables after small-cell suppression
-(:func:`gapsmodel.rules.protection.suppress_gaps`): a masked small count is written ``<5``; a cell masked only to
-protect another one is written *reservado / withheld*.
+Public slides (``public=True``, the default) use the public gap tables, computed from published figures
+only (:mod:`gapsmodel.rules.publication`): ``<5``, rounded figures and ranges.
 """
 from __future__ import annotations
 
@@ -28,6 +27,7 @@ import plotly.graph_objects as go
 from . import charts, maps, narrative
 from .. import model
 from ..rules.catalog import NO_DATA, Catalog
+from ..rules.publication import count_text as published_count_text
 from ..i18n import Translator
 from ..rules.periods import Period, parse_period, periods_between
 from ..rules.quality import completeness, overall
@@ -101,11 +101,7 @@ def _default_fns(store: Store, catalog: Catalog, territory: Territory) -> tuple[
         return cache[key]
 
     def gaps(periods, as_of, until, public):
-        table = model.gap_table(snapshot(as_of, until), catalog, territory, periods)
-        if public:
-            from ..rules.protection import suppress_gaps
-            table = suppress_gaps(table, catalog, territory)
-        return table
+        return model.gap_table(snapshot(as_of, until), catalog, territory, periods, public=public)
     return snapshot, gaps
 
 
@@ -184,7 +180,10 @@ def _flag(row: pd.Series, name: str) -> bool:
 
 
 def fmt_count(row: pd.Series, col: str, t: Translator, threshold: int) -> str:
-    """A count for display: '<5' when masked as small, 'reservado' when masked to protect another cell."""
+    """A count for display: '<5' when masked as small, a published range '15–19', else the number."""
+    published = published_count_text(row, col, threshold, t.number)
+    if published is not None:
+        return published
     if _flag(row, f"{col}_suppressed"):
         return t("presentation.withheld") if _flag(row, f"{col}_complementary") else f"<{threshold}"
     return t.number(row.get(col))
