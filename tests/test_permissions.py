@@ -12,6 +12,7 @@ from gapsmodel.views import exports
 from gapsmodel.model import audience
 from gapsmodel.records.permissions import ACTIONS, COMMAND_LINE, ROLES, Actor, PermissionDenied
 from gapsmodel.records.store import Store
+from gapsmodel.rules.periods import parse_period
 from tests.helpers import values
 
 OWN, OTHER = "ACNUR", "OIM"
@@ -48,19 +49,21 @@ def batch(institution: str) -> pd.DataFrame:
         columns="uploaded_at")
 
 
-def gap_table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "gap_code": ["atencion_trata"] * 2, "sector": ["trata"] * 2, "period": ["2022-05"] * 2,
-        "ubigeo": ["240302", "240301"], "level": ["district"] * 2, "need": [3.0, 40.0],
-        "supply": [1.0, 30.0], "coverage": [1 / 3, 0.75], "unmet": [2.0, 10.0], "gap_share": [2 / 3, 0.25],
-        "severity": ["alta", "moderada"], "no_data_districts": [0, 0], "basis": ["district"] * 2})
+def exact_monthly() -> pd.DataFrame:
+    """Monthly figures of a small district (need 3, supply 1) and a large one, as steps 1-3 give them."""
+    rows = [("victimas_trata_identificadas", "240302", 3.0), ("victimas_trata_atendidas", "240302", 1.0),
+            ("victimas_trata_identificadas", "240301", 40.0), ("victimas_trata_atendidas", "240301", 30.0)]
+    frame = pd.DataFrame(rows, columns=["indicator", "ubigeo", "value"]).assign(
+        period="2022-05", carried=False, n_institutions=1, low_institution="MIMP", high_institution="MIMP")
+    return frame.assign(low=frame["value"], high=frame["value"])
 
 
 def attempt(action: str, actor: Actor, store: Store, catalog, territory):
     """Do the action as ``actor``; return True if done, False if refused (and check nothing changed)."""
     if action == "view_exact":
-        shown = audience.gaps_for(actor, gap_table(), catalog, territory)
-        return bool(shown["need"].notna().all())
+        shown = audience.gap_table_for(actor, exact_monthly(), catalog, territory, [parse_period("2022-05")])
+        trata = shown[shown["gap_code"].eq("atencion_trata") & shown["ubigeo"].isin(["240302", "240301"])]
+        return bool(trata["need"].notna().all()) and "need_min" not in trata
     if action == "download":
         store.add_batch(batch(OWN), institution=OWN, actor=COMMAND_LINE)
         try:

@@ -1,5 +1,5 @@
-"""Which figures a viewer sees: exact for those allowed ``view_exact``, the protected public view for
-anyone else (the rules themselves are :mod:`gapsmodel.rules.protection`)."""
+"""Which figures a viewer sees: exact for those allowed ``view_exact``; for anyone else the public view,
+computed from published figures only (:mod:`gapsmodel.rules.publication`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,24 +8,22 @@ import pandas as pd
 from ..records.permissions import Actor
 from ..rules.catalog import NO_DATA, Catalog
 from ..rules.gaps import compute_gaps
-from ..rules.protection import BREAKDOWN_COLUMNS, protected_gap_codes, suppress_gaps, suppress_values
+from ..rules.protection import BREAKDOWN_COLUMNS, protected_gap_codes
 from ..rules.publication import UNDETERMINED, publish_monthly
 from ..rules.territory import Territory
 
 
-def gaps_for(actor: Actor, gap_table: pd.DataFrame, catalog: Catalog, territory: Territory) -> pd.DataFrame:
-    """Exact figures for an actor allowed ``view_exact``; the suppressed public view for anyone else."""
-    if actor.can("view_exact"):
-        return gap_table
-    return suppress_gaps(gap_table, catalog, territory)
+def is_public(actor: Actor) -> bool:
+    """Does this viewer see published figures (anyone not allowed ``view_exact``)?"""
+    return not actor.can("view_exact")
 
 
-def values_for(actor: Actor, frame: pd.DataFrame, catalog: Catalog, value_col: str = "value",
-               territory: Territory | None = None) -> pd.DataFrame:
-    """Exact values for an actor allowed ``view_exact``; suppressed values for anyone else."""
-    if actor.can("view_exact"):
-        return frame
-    return suppress_values(frame, catalog, value_col, territory)
+def gap_table_for(actor: Actor, monthly: pd.DataFrame, catalog: Catalog, territory: Territory,
+                  periods: list) -> pd.DataFrame:
+    """Exact gaps for a viewer allowed ``view_exact``; the public gap table for anyone else."""
+    if is_public(actor):
+        return public_gap_table(monthly, catalog, territory, periods)
+    return compute_gaps(monthly, catalog, territory, periods)
 
 
 # --- the public gap table: computed from published figures only ------------------------------------------

@@ -32,18 +32,12 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
+from .protection import protected_indicators
 from .territory import Territory
 
 DEFAULT_ROUNDING_BASE = 5
 UNDETERMINED = "indeterminada"
 """Severity of a public row whose published range of coverage spans more than one band."""
-
-
-def protected_indicators(catalog: Catalog) -> set[str]:
-    """Indicators of a protected sector and those marked ``small_cell``."""
-    ind = catalog.indicators
-    flagged = ind["small_cell"].astype(bool) if "small_cell" in ind else pd.Series(False, index=ind.index)
-    return set(ind.index[flagged | ind["sector"].isin(catalog.protected_sectors)])
 
 
 def rounding_base(catalog: Catalog) -> int:

@@ -2,7 +2,7 @@
 
 Spreadsheet safety (formula injection, Excel-readable encodings) is :mod:`gapsmodel.spreadsheet`.
 
-Exports carry what the view they come from shows: pass a suppressed table (``protection.suppress_gaps``)
+Exports carry what the view they come from shows: pass the public gap table (``model.gap_table(public=True)``)
 for anything made from a public view.
 """
 from __future__ import annotations
