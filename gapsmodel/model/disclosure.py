@@ -151,6 +151,9 @@ def audit(store: Store, catalog: Catalog, territory: Territory, sessions: int | 
         result.moments.append(label)
         monthly = snap.monthly[snap.monthly["indicator"].isin(protected)]
         exact = {(r.indicator, r.ubigeo, r.period): float(r.value) for r in monthly.itertuples()}
+        # a region-wide figure is published only for a month with no district figure of its indicator
+        in_districts = {(i, m) for (i, u, m) in exact if u != region}
+        exact = {k: v for k, v in exact.items() if k[1] != region or (k[0], k[2]) not in in_districts}
         periods = [p for kind in kinds for p in periods_between(snap.first_month, snap.last_month, kind)]
         table = gap_table(snap, catalog, territory, periods, public=True)
         table = table[table["gap_code"].isin(protected_gaps)]
@@ -189,7 +192,8 @@ def audit(store: Store, catalog: Catalog, territory: Territory, sessions: int | 
                     continue
                 for place in districts + [region]:
                     row = rows.get((gap, place, p.code))
-                    if row is None or (place == region and row.get("basis") != "region_report"):
+                    # a region row is one cell unless it pools districts (then it is a sum, below)
+                    if row is None or (place == region and row.get("basis") == "districts"):
                         continue
                     for role, indicator in roles.items():
                         c = cell(indicator, place, p.code)
