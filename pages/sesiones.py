@@ -170,7 +170,7 @@ if actor.can("approve"):
         month = st.selectbox(t("approvals.approve_month"), months, format_func=t.period, key="approve_which")
         if st.form_submit_button(t("approvals.approve_button")) and month:
             try:
-                approve_month(cached.store(), month, actor)
+                approve_month(cached.store(), month, actor, catalog=cached.catalog())
                 st.success(t("approvals.approved", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:

@@ -17,7 +17,8 @@ Errors refuse the file; warnings do not:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -27,7 +28,7 @@ from ..rules.catalog import fold
 from ..rules.periods import month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS
 from .columns import HEADER_NAMES, ColumnMap, indicator_lookup, map_columns, norm_header
-from .personal_data import find_personal_data
+from .personal_data import find_personal_data, mask
 from .problems import PROBLEM_COLUMNS, Problem, UnreadableFile
 from .reading import HEADER_SCAN_ROWS, RawGrid, limits_from, read_grid
 from .values import (AGES, AMBIGUOUS_HELP, NUMBER_HELP, SEXES, clean_numbers, decide_decimal, did_you_mean,
@@ -41,6 +42,8 @@ OUTLIER_MIN_MONTHS = 4
 LOCKED_MESSAGE = ("Mes aprobado y cerrado por la secretaría técnica; pida a un administrador que lo reabra. "
                   "/ Month approved and locked; ask an administrator to reopen it.")
 TOTAL_WORDS = {"total", "todos", "todas", "all", "total general"}
+NATIONALITY_CODE = r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9_+\-]{0,29}"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMPTY_VALUES = pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in VALUE_COLUMNS})
 
 
@@ -257,9 +260,14 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         problems.insert(0, decimal_problem)
     out["note"] = frame["note"].map(_text).astype(object) if grid.native_numbers else frame["note"].astype(object)
 
+    _check_note(rows, cmap)
+
     key_ok = ~out[KEY].isna().any(axis=1)
     _check_duplicates(rows, out, key_ok, cmap)
-    problems += rows.problems
+    # a cell found to hold personal data is never echoed by another problem about it
+    personal_cells = {(p.row, p.column) for p in personal}
+    problems += [replace(p, value=mask(p.value)) if (p.row, p.column) in personal_cells else p
+                 for p in rows.problems]
 
     valid = out[~rows.bad & key_ok & out["value"].notna()].copy()
     valid["row"] = frame.loc[valid.index, "row"]
@@ -513,7 +521,24 @@ def _check_categories(rows: _Rows, out, cmap) -> None:
     raw = rows.frame["nationality"]
     text = (raw.map(_text) if raw.dtype == object else raw).astype(str).str.strip()
     is_total = text.eq("") | text.str.lower().isin(TOTAL_WORDS)
-    out["nationality"] = text.where(~is_total, "total").astype(object)
+    # a code, not free text: one word of letters, digits, '_', '-' or '+' (VEN, PER, venezolana, otra)
+    distinct = pd.Series(text[~is_total].unique(), dtype=object)
+    good = set(distinct[distinct.str.fullmatch(NATIONALITY_CODE)]) if not distinct.empty else set()
+    wrong = ~is_total & ~text.isin(good)
+    rows.flag(wrong, cmap.name("nationality"), raw, (
+        "Nacionalidad no reconocida: escriba un código sin espacios (por ejemplo VEN, PER, COL, otra) o total; "
+        "aquí no cabe texto libre. / Nationality must be a code (VEN, PER, COL, otra) or total."))
+    out["nationality"] = text.where(~is_total, "total").where(~wrong).astype(object)
+
+
+def _check_note(rows: _Rows, cmap) -> None:
+    """Control characters (a NUL byte above all) cannot be stored: refused here, with the row."""
+    raw = rows.frame["note"]
+    text = raw.map(_text).astype(str) if raw.dtype == object else raw.astype(str)
+    bad = text.str.contains(CONTROL_CHARACTERS, regex=True)
+    rows.flag(bad, cmap.name("note"), raw.map(lambda v: CONTROL_CHARACTERS.sub("", _text(v))), (
+        "La nota tiene caracteres de control invisibles (por ejemplo un byte nulo); bórrelos o escriba la nota "
+        "de nuevo. / The note holds control characters (e.g. a NUL byte)."))
 
 
 def _check_value(rows: _Rows, out, cmap, grid: RawGrid, detected: dict) -> Problem | None:
