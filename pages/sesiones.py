@@ -76,7 +76,7 @@ else:
     period_label = t.period(cur.period.code)
     st.write(t("sessions.as_of", date=t.date(day, "long"), period=period_label))
     if prev is not None:
-        st.write(t("sessions.previous", date=t.date(prev.day, "long"), title=prev.title))
+        st.markdown(t("sessions.previous", date=t.date(prev.day, "long"), title=presentation.md_escape(prev.title)))
     else:
         st.write(t("sessions.no_previous"))
 
