@@ -319,3 +319,41 @@ def test_issue12_sheets_without_a_header_are_scanned_not_read_whole(catalog, ter
     result = read_upload(buffer.getvalue(), "datos.xlsx", catalog, territory)
     assert result.ok and len(result.values) == 1
     assert all(n <= reading.HEADER_SCAN_ROWS for title, n in seen if title.startswith("notas"))
+
+
+@pytest.mark.parametrize("year, month", [("ANIO", "MES"), ("Anio", "NroMes"), ("anio", "num_mes"), ("Año", "Mes")])
+def test_issue12_year_and_month_in_two_columns_are_read_as_the_month(catalog, territory, year, month):
+    text = (f"{year},{month},institucion,indicador,ubigeo,valor\n2023,5,OIM,camas_albergue,240101,3\n"
+            f"2023,12,OIM,camas_albergue,240101,4\n2024,enero,OIM,camas_albergue,240101,5\n")
+    result = read_upload(_csv(text), "datos.csv", catalog, territory, today=date(2024, 6, 1))
+    assert result.ok, result.problems_frame().to_string()
+    assert sorted(result.values["period"]) == ["2023-05", "2023-12", "2024-01"]
+    assert result.detected["columns"]["period"] == f"{year} + {month}"     # shown under "cómo se leyó"
+
+
+def test_issue12_year_and_month_pair_from_a_workbook(catalog, territory):
+    data = xlsx_bytes([["ANIO", "MES", "institucion", "indicador", "ubigeo", "valor"],
+                       [2023, 5, "OIM", "camas_albergue", "240101", 3]])
+    result = read_upload(data, "datos.xlsx", catalog, territory, today=date(2024, 6, 1))
+    assert result.ok and result.values["period"].tolist() == ["2023-05"]
+
+
+def test_issue12_a_total_footer_row_is_skipped_with_a_warning(catalog, territory):
+    data = xlsx_bytes([["periodo", "institucion", "indicador", "ubigeo", "valor"],
+                       ["2023-05", "OIM", "camas_albergue", "240101", 3],
+                       ["2023-05", "OIM", "camas_albergue", "240102", 4],
+                       ["TOTAL", None, None, None, 7]])
+    result = read_upload(data, "datos.xlsx", catalog, territory, today=date(2024, 6, 1))
+    assert result.ok and len(result.values) == 2
+    assert [(p.row, p.level) for p in result.problems] == [(4, "warning")]
+    assert "total" in result.problems[0].message.lower()
+
+
+def test_issue12_a_plain_header_row_is_told_which_required_columns_it_lacks(catalog, territory):
+    text = "Departamento,Provincia,Distrito,Casos atendidos\nTUMBES,TUMBES,TUMBES,3\n"
+    result = read_upload(_csv(text), "datos.csv", catalog, territory)
+    assert not result.ok
+    message = result.errors[0].message
+    assert "No se encontró la fila de títulos" not in message
+    assert "La fila 1 parece la fila de títulos" in message and "«periodo»" in message and "«valor»" in message
+    assert "«ubigeo o distrito»" not in message and "Distrito" in message

@@ -27,7 +27,8 @@ import pandas as pd
 from ..rules.catalog import fold
 from ..rules.periods import month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS
-from .columns import HEADER_NAMES, ColumnMap, indicator_lookup, map_columns, norm_header
+from .columns import (HEADER_NAMES, PAIR_POSITION, YEAR_HEADERS, ColumnMap, header_role, indicator_lookup,
+                      map_columns, norm_header)
 from .personal_data import find_personal_data, mask
 from .problems import PROBLEM_COLUMNS, Problem, UnreadableFile
 from .reading import HEADER_SCAN_ROWS, RawGrid, limits_from, read_grid
@@ -171,6 +172,18 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     problems: list[Problem] = []
     if cmap.header_row is None:
         problems += find_personal_data(grid.cells, {}, {}, None, grid.native_numbers)
+        plain = _plain_header(grid.cells)
+        if plain is not None:
+            row, found, missing_roles = plain
+            names = "; ".join(f"«{TEMPLATE_NAMES[r]}» (se acepta: {_accepted(r)})" for r in missing_roles)
+            problems.insert(0, Problem(row, "", "", (
+                f"La fila {row} parece la fila de títulos, pero le faltan columnas obligatorias: {names}. "
+                + (f"Se reconocieron: {', '.join(found)}. " if found else "Ningún título coincide con los "
+                   "esperados. ")
+                + "Cambie esos títulos o use la plantilla. / The header row lacks required columns: "
+                + ", ".join(TEMPLATE_NAMES[r] for r in missing_roles) + ".")))
+            detected.update(header_row=row, layout=None, hxl=False, decimal=None)
+            return UploadResult(_EMPTY_VALUES.copy(), problems, institution, detected)
         problems.insert(0, Problem(None, "", "", (
             "No se encontró la fila de títulos (cabecera). La primera fila con datos debe nombrar las columnas: "
             "periodo, institucion, indicador, ubigeo o distrito, valor (sexo, edad, nacionalidad y nota son "
@@ -191,6 +204,10 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     if cmap.layout == "wide":
         detected["indicator_columns"] = {cmap.names[p]: code for p, code in cmap.indicator_columns.items()}
 
+    if cmap.period_pair is not None:
+        body = body.assign(**{})   # a copy: the grid itself stays as read
+        body[PAIR_POSITION] = _year_month(body[cmap.period_pair[0]], body[cmap.period_pair[1]])
+        detected["period_from"] = [cmap.names[p] for p in cmap.period_pair]
     roles_by_pos: dict[int, str | None] = {pos: role for role, pos in cmap.roles.items()}
     roles_by_pos.update({pos: "value" for pos in cmap.indicator_columns})
     roles_by_pos.update(cmap.repeated)
@@ -238,6 +255,12 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
                 "Columna no reconocida; se ignoró. / Unrecognised column; ignored."), "warning"))
     if missing:
         return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
+    footer = _footer_total_rows(body, cmap)
+    for row in footer:
+        problems.append(Problem(int(row), "", "TOTAL", (
+            "Fila de total al pie del archivo (suma la columna de arriba): se omitió, porque el tablero suma por "
+            "su cuenta. / Total footer row: skipped."), "warning"))
+    body = body.drop(index=footer)
     if body.empty:
         problems.insert(0, Problem(None, "", "", "El archivo no trae filas de datos bajo la fila de títulos. "
                                                  "/ No data rows under the header."))
@@ -291,6 +314,74 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     if personal:
         values = _EMPTY_VALUES.copy()   # personal data is never passed on, not even for a preview
     return UploadResult(values, _sorted(problems), result_institution, detected)
+
+
+FOOTER_WORDS = {"total", "totales", "total general", "suma", "suma total", "grand total", "sum", "total:"}
+
+
+def _footer_total_rows(body: pd.DataFrame, cmap: ColumnMap) -> list:
+    """Rows at the foot of the file that say TOTAL and name no month nor indicator: a spreadsheet's sum of
+    the column above, not a report."""
+    if body.empty:
+        return []
+    key_positions = [cmap.roles[r] for r in ("period", "indicator") if r in cmap.roles]
+    footer = []
+    for row in reversed(body.index[-5:]):
+        cells = body.loc[row]
+        words = {fold(_text(c)).rstrip(":") for c in cells if isinstance(c, str) and c.strip()}
+        if not words & FOOTER_WORDS:
+            break
+        keys = [fold(_text(cells[p])) for p in key_positions if p in cells.index]
+        if any(k and k not in FOOTER_WORDS for k in keys):
+            break
+        footer.append(row)
+    return footer
+
+
+def _year_month(years: pd.Series, months: pd.Series) -> pd.Series:
+    """'2023' and '5' (or 'mayo', 5.0) → '2023-05' / 'mayo 2023'; what cannot be paired stays for the period
+    check to report."""
+    def pair(y, m):
+        y, m = _text(y).strip(), _text(m).strip()
+        if not y and not m:
+            return ""
+        if y.endswith(".0"):
+            y = y[:-2]
+        if m.endswith(".0"):
+            m = m[:-2]
+        if m.isdigit() and y.isdigit() and 1 <= int(m) <= 12:
+            return f"{y}-{int(m):02d}"
+        return f"{m} {y}".strip()
+    return pd.Series([pair(y, m) for y, m in zip(years, months)], index=years.index, dtype=object)
+
+
+TEMPLATE_NAMES = {"period": "periodo", "indicator": "indicador", "place": "ubigeo o distrito", "value": "valor",
+                  "institution": "institucion"}
+
+
+def _plain_header(cells: pd.DataFrame) -> tuple[int, list[str], list[str]] | None:
+    """(row, recognised headers, missing required roles) when the first filled row is plainly a header
+    (three or more cells, all text, none a number or a date) that names too few known columns."""
+    for row, line in cells.head(HEADER_SCAN_ROWS).iterrows():
+        filled = [c for c in line if not _is_empty(c)]
+        if not filled:
+            continue
+        texts = [c for c in filled if isinstance(c, str) and not re.fullmatch(r"[\d\s.,/:-]+", c.strip())]
+        if len(filled) < 3 or len(texts) < len(filled):
+            return None
+        roles = {}
+        for c in texts:
+            role = header_role(c)
+            if role is None and norm_header(c) in YEAR_HEADERS:
+                role = "period"
+            if role:
+                roles.setdefault(role, c.strip())
+        if not roles and not all(len(re.findall(r"[^\W\d_]", c)) >= 3 for c in texts):
+            return None   # 'a,b,c': nothing says this is a header
+        have = set(roles) | ({"place"} if {"ubigeo", "district"} & set(roles) else set())
+        missing = [r for r in ("period", "indicator", "place", "value") if r not in have]
+        return (int(row), list(roles.values()), missing) if missing else None
+    return None
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
