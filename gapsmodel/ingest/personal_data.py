@@ -251,20 +251,37 @@ _KIND_LABEL = {
 }
 
 
+_WORD = re.compile(r"[a-záéíóúüñ]+")
+_DIGITS6 = re.compile(r"\d(?:\D{0,3}\d){5}")
+_AT_WORDS = {"at", "arroba"}
+_BIRTH_WORDS = {"nacio", "nació", "nacido", "nacida", "nacimiento", "nac", "birth", "born", "dob", "fec"}
+_STREET_WORDS = {"av", "avda", "avenida", "jr", "jiron", "jirón", "calle", "ca", "cl", "psje", "pje", "pasaje",
+                 "prolongacion", "prolongación", "prol", "carretera", "malecon", "malecón", "urb", "urbanizacion",
+                 "urbanización", "aa", "asentamiento", "caserio", "caserío"}
+_BLOCK_WORDS = {"mz", "mza", "manzana"}
+_LIVES_WORDS = {"vive", "domiciliado", "domiciliada", "reside", "residente"}
+
+
 def cell_kind(text: str, role: str | None) -> str:
-    """Kind of personal datum one cell looks like ('' if none)."""
+    """Kind of personal datum one cell looks like ('' if none).
+
+    The words of the cell are found once; each slower pattern runs only on cells that have its key words
+    (a street word, a birth word, 'at'/'arroba') or at least six digits close together."""
     s = text.strip()
     if not s:
         return ""
-    if "@" in s and EMAIL.search(s) or EMAIL_OBFUSCATED.search(s):
+    if "@" in s and EMAIL.search(s):
         return "email"
-    numeric_role = role in ("value", "ubigeo", "period")
-    if numeric_role:
-        if re.fullmatch(PHONE, s) or (s.startswith("+") and _DIGITS7.search(s) and _phonenumbers_hit(s)):
+    low = s.lower()
+    words = set(_WORD.findall(low))
+    if words & _AT_WORDS and EMAIL_OBFUSCATED.search(s):
+        return "email"
+    digits = _DIGITS6.search(s) is not None
+    if role in ("value", "ubigeo", "period"):
+        if digits and (re.fullmatch(PHONE, s) or (s.startswith("+") and _phonenumbers_hit(s))):
             return "phone"
         return ""
-    has_digit = any(c.isdigit() for c in s)
-    if has_digit:
+    if digits:
         if re.search(rf"(?<![\d.,]){PHONE}(?![\d,]|\.\d)", s):
             return "phone"
         if "+" in s and _DIGITS7.search(s) and _phonenumbers_hit(s):
@@ -273,13 +290,14 @@ def cell_kind(text: str, role: str | None) -> str:
             return "dni"
         if CARNE.search(s) or PASSPORT.search(s):
             return "passport"
-        if BIRTH.search(s):
-            return "birth"
         if _DIGITS7.search(s) and _phonenumbers_hit(s):
             return "phone"
-    if STREET.search(s) or BLOCK_LOT.search(s) or LIVES_AT.search(s):
+    if words & _BIRTH_WORDS and any(c.isdigit() for c in s) and BIRTH.search(s):
+        return "birth"
+    if (words & _STREET_WORDS and STREET.search(s) or words & _BLOCK_WORDS and BLOCK_LOT.search(s)
+            or words & _LIVES_WORDS and LIVES_AT.search(s)):
         return "address"
-    if role in ("nationality", "note", None) and _CAPITALISED.search(s) and looks_like_full_name(s):
+    if _CAPITALISED.search(s) and looks_like_full_name(s):
         return "name"
     return ""
 
