@@ -357,3 +357,36 @@ def test_issue12_a_plain_header_row_is_told_which_required_columns_it_lacks(cata
     assert "No se encontró la fila de títulos" not in message
     assert "La fila 1 parece la fila de títulos" in message and "«periodo»" in message and "«valor»" in message
     assert "«ubigeo o distrito»" not in message and "Distrito" in message
+
+
+def test_issue12_the_fast_sheet_reader_reads_what_openpyxl_reads(tmp_path):
+    """Workbooks are read by parsing the sheet XML directly (openpyxl's cell objects made a 9 MB workbook
+    take a minute): the values must be those openpyxl gives."""
+    from datetime import datetime, time
+    from gapsmodel.ingest import reading
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["periodo", "valor", "nota", "fecha", "sí/no"])
+    ws.append(["2022-05", 3, "ñandú «x»", datetime(2022, 5, 31), True])
+    ws.append([None, 2.5, None, datetime(2022, 6, 1, 13, 30), False])
+    ws["A6"] = "tras filas vacías"
+    ws["C6"] = 1e20
+    ws["D6"] = time(8, 15)
+    ws["E7"] = "=1+1"
+    path = tmp_path / "b.xlsx"
+    book.save(path)
+    ro = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet = ro.worksheets[0]
+    slow = [[reading._cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    fast = [[reading._cell(v) for v in row] for row in reading._fast_rows(sheet, None)]
+
+    def trimmed(rows):
+        out = []
+        for row in rows:
+            row = list(row)
+            while row and row[-1] == "":
+                row.pop()
+            out.append(row)
+        return out
+    assert trimmed(fast) == trimmed(slow)
+    assert trimmed(fast)[5][0] == "tras filas vacías" and len(fast) >= 6   # empty rows 4-5 kept as rows

@@ -42,7 +42,7 @@ XLSX_MAX_MEMBERS = 2_000
 #: Cells read from one sheet at most (or 10 per allowed row, if more): keeps a huge sheet from hanging.
 XLSX_MAX_CELLS = 5_000_000
 #: Wall-clock seconds one workbook may take to read; past that it is refused with a message saying so.
-XLSX_MAX_SECONDS = 25
+XLSX_MAX_SECONDS = 45
 #: Headers are looked for in the first rows of each sheet.
 HEADER_SCAN_ROWS = 30
 
@@ -377,6 +377,102 @@ def _too_slow() -> UnreadableFile:
                           f"data sheet as CSV or remove what is not data.")
 
 
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_COLUMN = re.compile(r"[A-Z]+")
+
+
+def _column_number(ref: str) -> int:
+    letters = _COLUMN.match(ref)
+    n = 0
+    for ch in letters.group(0) if letters else "":
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _fast_rows(ws, max_rows: int | None):
+    """The sheet's rows as lists of values, like ``ws.iter_rows(values_only=True)`` of openpyxl's read-only
+    mode (missing rows come as empty lists, cached formula results, dates from date-formatted numbers), but
+    parsing the sheet's XML directly with ElementTree: openpyxl builds objects for every cell and reads a few
+    ten thousand cells a second, which made a 9 MB workbook take a minute. Raises AttributeError when
+    openpyxl's internals are not as expected (the caller then uses openpyxl's own reader)."""
+    import xml.etree.ElementTree as ET
+    from openpyxl.utils.datetime import from_excel
+    book = ws.parent
+    shared, dates, epoch = ws._shared_strings, book._date_formats, book.epoch
+    deltas = book._timedelta_formats
+    source = book._archive.open(ws._worksheet_path)
+    c_tag, row_tag, v_tag, is_tag, t_tag = (f"{_MAIN_NS}c", f"{_MAIN_NS}row", f"{_MAIN_NS}v", f"{_MAIN_NS}is",
+                                            f"{_MAIN_NS}t")
+    expected, columns = 1, {}
+    try:
+        from lxml import etree as lxml_etree   # a C parser that hands over only the rows
+        events = lxml_etree.iterparse(source, events=("end",), tag=row_tag, huge_tree=False,
+                                      resolve_entities=False, no_network=True)
+        lean = True
+    except ImportError:  # pragma: no cover - lxml is in requirements.txt; the standard library works too
+        events = ET.iterparse(source, events=("end",))
+        lean = False
+    try:
+        for _, element in events:
+            if element.tag != row_tag:
+                continue
+            number = int(element.get("r") or expected)
+            if max_rows is not None and number > max_rows:
+                break
+            while expected < number:
+                expected += 1
+                yield []
+            values: list = []
+            for cell in element.iter(c_tag):
+                ref = cell.get("r")
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    column = columns.get(letters) or columns.setdefault(letters, _column_number(letters))
+                else:
+                    column = len(values) + 1
+                kind = cell.get("t", "n")
+                if kind == "inlineStr":
+                    node = cell.find(is_tag)
+                    value = "".join(t.text or "" for t in node.iter(t_tag)) if node is not None else None
+                else:
+                    value = cell.findtext(v_tag) or None
+                    if value is not None:
+                        if kind == "n":
+                            value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                            style = int(cell.get("s") or 0)
+                            if style in dates:
+                                try:
+                                    value = from_excel(value, epoch, timedelta=style in deltas)
+                                except (OverflowError, ValueError):
+                                    value = "#VALUE!"
+                        elif kind == "s":
+                            value = shared[int(value)]
+                        elif kind == "b":
+                            value = bool(int(value))
+                        elif kind == "d":
+                            from openpyxl.utils.datetime import from_ISO8601
+                            value = from_ISO8601(value)
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+            element.clear()
+            if lean:
+                while element.getprevious() is not None:   # rows already read leave the tree
+                    del element.getparent()[0]
+            expected = number + 1
+            yield values
+    finally:
+        source.close()
+
+
+def _sheet_rows(ws, max_rows: int | None):
+    try:
+        ws._shared_strings, ws.parent._date_formats, ws.parent._archive, ws._worksheet_path  # noqa: B018
+    except AttributeError:
+        return ws.iter_rows(values_only=True, max_row=max_rows)
+    return _fast_rows(ws, max_rows)
+
+
 def _sheet_grid(ws, limits: dict, max_rows: int | None = None, started: float | None = None
                 ) -> pd.DataFrame | None:
     try:
@@ -387,7 +483,7 @@ def _sheet_grid(ws, limits: dict, max_rows: int | None = None, started: float | 
     budget = max(XLSX_MAX_CELLS, limits["max_rows"] * 10)
     started = _time.monotonic() if started is None else started
     try:
-        for values in ws.iter_rows(values_only=True, max_row=max_rows):
+        for values in _sheet_rows(ws, max_rows):
             if len(rows) % 2000 == 1999 and _time.monotonic() - started > XLSX_MAX_SECONDS:
                 raise _too_slow()
             row = [_cell(v) for v in values]
