@@ -397,10 +397,17 @@ class Store:
             return rows[rows["reverted_at"].isna()]
         return rows[rows["uploaded_at"].le(as_of) & (rows["reverted_at"].isna() | rows["reverted_at"].gt(as_of))]
 
-    def _latest(self, as_of: datetime | None, period: str | None = None) -> pd.DataFrame:
-        frame = self._in_force(as_of).drop(columns="reverted_at")
+    def _latest(self, as_of: datetime | None, period: str | None = None, rows: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
         if period is not None:
-            frame = frame[frame["period"].eq(period)]
+            rows = self._rows() if rows is None else rows
+            rows = rows[rows["period"].eq(period)]
+            moment = naive_utc(as_of)
+            rows = rows if moment is None else rows[rows["uploaded_at"].le(moment) & (
+                rows["reverted_at"].isna() | rows["reverted_at"].gt(moment))]
+            frame = rows.drop(columns="reverted_at")
+        else:
+            frame = self._in_force(as_of).drop(columns="reverted_at")
         if frame.empty:
             return frame.reset_index(drop=True)
         frame = frame.sort_values(["uploaded_at", "batch_id"], kind="stable")
@@ -440,9 +447,12 @@ class Store:
         with self.engine.connect() as conn:
             carried = pd.read_sql(sa.select(approval_carried).where(
                 approval_carried.c.approval_id.in_([int(i) for i in frozen["id"]])), conn)
-        parts = [frame[~frame["period"].isin(set(frozen["period"]))]] if not frame.empty else []
+        periods = set(frozen["period"])
+        parts = [frame[~frame["period"].isin(periods)]] if not frame.empty else []
+        rows = self._rows()
+        rows = rows[rows["period"].isin(periods)]   # read once; each approval looks at its month only
         for approval_id, period, approved_at in frozen.itertuples(index=False):
-            own = self._latest(approved_at.to_pydatetime(), period)
+            own = self._latest(approved_at.to_pydatetime(), period, rows)
             parts.append(own)
             extra = carried[carried["approval_id"].eq(approval_id)]
             if not extra.empty:
