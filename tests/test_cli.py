@@ -104,6 +104,9 @@ def test_module_entry_point_runs_in_a_subprocess(tmp_path):
     done = subprocess.run([sys.executable, "-m", "gapsmodel", "demo", "--db", db], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    from gapsmodel.records.store import Store
+    actors = set(Store.open(db).audit_frame()["actor"])
+    assert len(actors) == 1 and next(iter(actors)).startswith("línea de comandos (")   # the OS user, audited
     again = subprocess.run([sys.executable, "-m", "gapsmodel", "demo", "--db", db], cwd=ROOT, capture_output=True,
                            text=True, timeout=300)
     assert again.returncode == 1 and "totalmente vacía" in again.stderr
