@@ -60,17 +60,20 @@ CLIENT_KEY = "_client_key"
 
 
 def client_key() -> str:
-    """Who is guessing, for throttling sign-in attempts: the client's address when Streamlit knows it,
-    and this browser session in any case (a fresh random id per session)."""
+    """Who is guessing, for throttling sign-in attempts: the client's public address when Streamlit knows
+    it, else this browser session (a random id). A private or loopback address is a reverse proxy's, shared
+    by every visitor: throttling it would let one guesser slow everyone down, so it is not used."""
+    import ipaddress
     import secrets
     key = st.session_state.get(CLIENT_KEY)
     if not key:
         key = st.session_state[CLIENT_KEY] = secrets.token_hex(8)
     try:
         address = st.context.ip_address
-    except Exception:  # noqa: BLE001 - bare mode, tests
-        address = None
-    return f"ip:{address}" if address else f"session:{key}"
+        public = bool(address) and ipaddress.ip_address(address).is_global
+    except Exception:  # noqa: BLE001 - bare mode, tests, an address that does not parse
+        public = False
+    return f"ip:{address}" if public else f"session:{key}"
 
 
 def login_required() -> bool:
