@@ -164,8 +164,12 @@ def _server_with_account(tmp_path_factory, name: str, account: dict, role: str, 
     from gapsmodel.rules.catalog import load_catalog
     from gapsmodel.records.permissions import COMMAND_LINE
     from gapsmodel.records.store import Store
+    from gapsmodel.records.demo import load_demo
+    from gapsmodel.rules.territory import load_territory
     folder = tmp_path_factory.mktemp(name)
     store = Store.open(f"sqlite:///{folder / 'app.db'}")
+    # the demo goes in first: a store that already has an account never gets it (issue 12)
+    load_demo(store, load_catalog(), load_territory())
     accounts.add_user(store, account["username"], role, account.get("institution"), password=account["password"],
                       actor=COMMAND_LINE, catalog=load_catalog())
     store.engine.dispose()
