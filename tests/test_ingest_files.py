@@ -247,7 +247,7 @@ def test_issue12_an_unclosed_quote_is_refused_with_its_row(catalog, territory, t
 
 def test_issue12_a_note_on_two_lines_is_still_fine(catalog, territory):
     text = ('periodo,institucion,indicador,ubigeo,valor,nota\n2022-05,OIM,camas_albergue,240101,1,"línea uno\n'
-            'línea dos"\n2022-05,OIM,camas_albergue,240102,2,ok\n')
+            'línea dos, con, muchas, comas, y, más"\n2022-05,OIM,camas_albergue,240102,2,ok\n')
     result = read_upload(_csv(text), "datos.csv", catalog, territory)
     assert result.ok and len(result.values) == 2
 

@@ -223,15 +223,22 @@ def _unclosed_quote(row: int) -> UnreadableFile:
 
 def _check_swallowed_rows(frame: pd.DataFrame, sep: str) -> None:
     """A quoted cell may hold line breaks (a note written on two lines), but not whole rows: a line inside
-    a cell with as many separators as a row means a quote was left open and rows went missing."""
+    a cell with nearly a row's separators, starting like the file's rows do (its first field is one of the
+    first column's values), means a quote was left open and rows went missing."""
     if frame.empty or frame.shape[1] < 3:
         return
     needed = max(2, frame.shape[1] - 2)
+    firsts = None
     for pos in frame.columns:
         column = frame[pos]
         multi = column[column.str.contains("\n", regex=False)]
         for row, cell in multi.items():
-            if any(line.count(sep) >= needed for line in cell.splitlines()[1:]):
+            lines = [line for line in cell.splitlines()[1:] if line.count(sep) >= needed]
+            if not lines:
+                continue
+            if firsts is None:
+                firsts = set(frame[frame.columns[0]].str.strip().unique())
+            if any(line.split(sep, 1)[0].strip().strip('"') in firsts for line in lines):
                 raise _unclosed_quote(int(row) + 1)
 
 
