@@ -15,8 +15,12 @@ from app import cached
 from app import widgets
 
 
-# st.session_state["actor"] holds the Actor; LOGIN records how it signed in ({"username", "via"}), so that
-# refresh_actor() can rebuild it from the users table on every run. ("via" is "password", "oidc" or "remembered": a reload of a browser kept signed in.)
+# st.session_state[viewer.ACTOR_KEY] holds the Actor; LOGIN records how it signed in ({"username", "via",
+# "stamp"}), so that refresh_actor() can rebuild it from the users table on every run. ("via" is "password",
+# "oidc" or "remembered": a reload of a browser kept signed in; "stamp" fingerprints the credentials it
+# signed in with.) Every sign-in holds a server-side login session (REMEMBERED_TOKEN; the cookie only with
+# "keep me signed in"): signing out ends it, a password change or a disabled account ends all of the
+# account's, and every run checks it, so no other tab or browser stays signed in.
 LOGIN = "_login"
 
 
@@ -52,6 +56,26 @@ def admin_actor(t: Translator, page_file: str) -> Actor | None:
     return None
 
 
+CLIENT_KEY = "_client_key"
+
+
+def client_key() -> str:
+    """Who is guessing, for throttling sign-in attempts: the client's public address when Streamlit knows
+    it, else this browser session (a random id). A private or loopback address is a reverse proxy's, shared
+    by every visitor: throttling it would let one guesser slow everyone down, so it is not used."""
+    import ipaddress
+    import secrets
+    key = st.session_state.get(CLIENT_KEY)
+    if not key:
+        key = st.session_state[CLIENT_KEY] = secrets.token_hex(8)
+    try:
+        address = st.context.ip_address
+        public = bool(address) and ipaddress.ip_address(address).is_global
+    except Exception:  # noqa: BLE001 - bare mode, tests, an address that does not parse
+        public = False
+    return f"ip:{address}" if public else f"session:{key}"
+
+
 def login_required() -> bool:
     """True when the deployment shows nothing but the login page to visitors (GAPSMODEL_REQUIRE_LOGIN=1)."""
     import os
@@ -62,21 +86,32 @@ def signed_in() -> bool:
     return viewer.actor().role != "public"
 
 
-def sign_in(who: Actor, via: str = "password", remember: bool = False) -> None:
+REMEMBER_WANTED = "_remember_wanted"    # this browser asked to be kept signed in (the cookie is set)
+
+
+def sign_in(who: Actor, via: str = "password", remember: bool = False, token: str | None = None) -> None:
     """Remember a signed-in user for this browser session (the login page calls this after authenticate);
-    with ``remember``, also in this browser for ``remember_hours`` (settings.toml), across page reloads."""
-    st.session_state["actor"] = who
-    st.session_state[LOGIN] = {"username": who.username, "via": via}
+    with ``remember``, also in this browser for ``remember_hours`` (settings.toml), across page reloads.
+    ``token``: the login session already proven (a remembered browser's cookie); otherwise one is started."""
+    from gapsmodel.records import accounts
+    st.session_state[viewer.ACTOR_KEY] = who
+    st.session_state[LOGIN] = {"username": who.username, "via": via,
+                               "stamp": accounts.credential_stamp(cached.store(), who.username)}
     st.session_state.pop(LOGIN_NOTICE, None)
-    if remember:
-        _remember(who.username)
+    if token:
+        st.session_state[REMEMBERED_TOKEN] = token
+        st.session_state[REMEMBER_WANTED] = True
+    else:
+        _start_session(who.username, remember)
 
 
-def _remember(username: str) -> None:
+def _start_session(username: str, remember: bool) -> None:
     from gapsmodel.records import login_sessions
     token = login_sessions.start(cached.store(), username, hours=remember_hours())
     st.session_state[REMEMBERED_TOKEN] = token
-    st.session_state[COOKIE_PENDING] = ("set", token)
+    st.session_state[REMEMBER_WANTED] = remember
+    if remember:
+        st.session_state[COOKIE_PENDING] = ("set", token)
 
 
 def remember_hours() -> float:
@@ -84,22 +119,31 @@ def remember_hours() -> float:
 
 
 def renew_remembered() -> None:
-    """After a password change (which ends every remembered sign-in of the account), remember this
-    browser again if it was remembered."""
-    if st.session_state.get(REMEMBERED_TOKEN):
-        _remember(viewer.actor().username)
+    """After one's own password change (which ends every login session of the account, so every other
+    browser is signed out): start this browser's again, with the new credentials."""
+    from gapsmodel.records import accounts
+    username = viewer.actor().username
+    _start_session(username, bool(st.session_state.get(REMEMBER_WANTED)))
+    login = st.session_state.get(LOGIN)
+    if login:
+        login["stamp"] = accounts.credential_stamp(cached.store(), username)
 
 
 def sign_out(notice: str | None = None) -> None:
     """Forget the signed-in user of this session (and of this browser, if remembered); ``notice`` is shown
     once in the sidebar."""
-    st.session_state.pop("actor", None)
+    st.session_state.pop(viewer.ACTOR_KEY, None)
     st.session_state.pop(LOGIN, None)
     token = st.session_state.pop(REMEMBERED_TOKEN, None)
+    remembered = st.session_state.pop(REMEMBER_WANTED, False)
     if token:
         from gapsmodel.records import login_sessions
-        login_sessions.end(cached.store(), token)
-        st.session_state[COOKIE_PENDING] = ("clear", None)
+        try:
+            login_sessions.end(cached.store(), token)
+        except Exception:  # noqa: BLE001 - signing out never fails for the user; the token expires anyway
+            traceback.print_exc()
+        if remembered:
+            st.session_state[COOKIE_PENDING] = ("clear", None)
     if notice:
         st.session_state[LOGIN_NOTICE] = notice
 
@@ -124,8 +168,7 @@ def _resume_remembered() -> None:
     if who is None:
         st.session_state[COOKIE_PENDING] = ("clear", None)    # expired or ended: forget it in the browser
         return
-    sign_in(who, via="remembered")
-    st.session_state[REMEMBERED_TOKEN] = token
+    sign_in(who, via="remembered", token=token)
 
 
 def write_cookie() -> None:
@@ -182,7 +225,7 @@ def refresh_actor() -> None:
 
     A disabled account or a changed role takes effect at once; an account that may no longer sign in is
     signed out with a notice. Someone signed in with the identity provider (OIDC) is mapped to the account
-    whose user name is their e-mail. A session whose actor was not set by a sign-in (LOGIN absent, as in the
+    whose user name is their e-mail. A session whose viewer.actor was not set by a sign-in (LOGIN absent, as in the
     AppTest fixtures) is left as it is.
     """
     try:
@@ -214,10 +257,17 @@ def _refresh_actor() -> None:
         sign_in(who, via="oidc")
         cached.store().audit(who.username, "login", {"role": who.role, "institution": who.institution, "via": "oidc"})
         return
+    from gapsmodel.records import login_sessions
+    token = st.session_state.get(REMEMBERED_TOKEN)
+    if login_sessions.resume(cached.store(), token) != login["username"]:
+        # signed out in another tab (a replayed token), password changed, account disabled, or expired
+        sign_out(viewer.translator()("accounts.session_ended"))
+        return
     try:
-        st.session_state["actor"] = accounts.actor_for(cached.store(), login["username"])
-    except accounts.LoginFailed as exc:
-        sign_out(str(exc))
+        st.session_state[viewer.ACTOR_KEY] = accounts.actor_for(cached.store(), login["username"],
+                                                                stamp=login.get("stamp"))
+    except accounts.LoginFailed:
+        sign_out(viewer.translator()("accounts.session_ended"))
 
 
 def account_sidebar(t: Translator) -> None:

@@ -9,8 +9,11 @@ from gapsmodel.records.permissions import PUBLIC, Actor
 
 
 
+ACTOR_KEY = "actor"   # st.session_state[ACTOR_KEY]: the signed-in Actor (app.signin writes it)
+
+
 def actor() -> Actor:
-    return st.session_state.get("actor", PUBLIC)
+    return st.session_state.get(ACTOR_KEY, PUBLIC)
 
 
 def is_public() -> bool:

@@ -10,6 +10,7 @@ is a number, not text).
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import date, datetime, timezone
@@ -45,10 +46,18 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def to_csv_text(frame: pd.DataFrame, sep: str = ",", lineterminator: str = "\r\n") -> str:
+    """CSV text with formulas neutralised and every text cell (and header) in double quotes; numbers stay
+    bare. Quoting matters beyond the leading character: ``a;=1+1`` unquoted becomes two cells and a formula
+    in a spreadsheet whose list separator is ``;``, whatever separator the file was written with."""
+    return neutralise_frame(frame).to_csv(index=False, sep=sep, lineterminator=lineterminator,
+                                          quoting=csv.QUOTE_NONNUMERIC)
+
+
 def to_csv_bytes(frame: pd.DataFrame, sep: str = ",") -> bytes:
     """CSV (UTF-8 with BOM, no index, CRLF line ends as RFC 4180 and Excel expect) with formulas
-    neutralised. With CRLF line ends, any field holding a line break or carriage return is quoted."""
-    return neutralise_frame(frame).to_csv(index=False, sep=sep, lineterminator="\r\n").encode(CSV_ENCODING)
+    neutralised and text cells quoted (:func:`to_csv_text`)."""
+    return to_csv_text(frame, sep).encode(CSV_ENCODING)
 
 
 def _cell(value: object) -> object:

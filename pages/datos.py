@@ -13,9 +13,11 @@ from gapsmodel.rules.protection import is_protected_indicator
 entry.require_entry_point(__file__)
 
 
-def values_display(values, catalog, territory, t):
-    out = values[["period", "institution", "indicator", "ubigeo", "sex", "age", "nationality", "value", "note",
-                  "uploaded_at"]].copy()
+def values_display(values, catalog, territory, t, public: bool = False):
+    """The values table; partners' free-text notes only for signed-in members (DOMAIN.md §7)."""
+    columns = ["period", "institution", "indicator", "ubigeo", "sex", "age", "nationality", "value", "note",
+               "uploaded_at"]
+    out = values[[c for c in columns if not (public and c == "note")]].copy()
     out["indicator"] = [catalog.label("indicators", i, t.lang) for i in out["indicator"]]
     out["ubigeo"] = [territory.name(u) for u in out["ubigeo"]]
     out["value"] = [t.number(v, 0 if float(v).is_integer() else 1) for v in out["value"]]
@@ -42,6 +44,8 @@ def main() -> None:
         protected = values["indicator"].map(lambda i: is_protected_indicator(i, catalog)).astype(bool)
         hidden = int(protected.sum())
         values = values[~protected]
+    if public:
+        values = values.drop(columns=["note"], errors="ignore")   # free text is for signed-in members
 
     tab_gaps, tab_values, tab_catalog = st.tabs([t("explore.tab_gaps"), t("explore.tab_values"),
                                                  t("explore.tab_catalog")])
@@ -52,7 +56,7 @@ def main() -> None:
         st.caption(t("explore.values_rows", n=len(values)))
         if hidden:
             st.info(t("explore.public_values_hidden", n=hidden))
-        st.dataframe(values_display(values, catalog, territory, t), hide_index=True, width="stretch")
+        st.dataframe(values_display(values, catalog, territory, t, public), hide_index=True, width="stretch")
     with tab_catalog:
         st.subheader(t("explore.catalog_indicators"))
         ind = explore.indicator_catalog(catalog, t.lang)

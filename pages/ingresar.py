@@ -24,10 +24,10 @@ def login_form(t) -> None:
             st.error(t("accounts.login_missing"))
             return
         try:
-            who = accounts.authenticate(cached.store(), username, password)
+            who = accounts.authenticate(cached.store(), username, password, client=signin.client_key())
         except accounts.LoginFailed as exc:
-            # one message whatever the cause (unknown user, wrong password, locked, disabled)
-            st.error(widgets.markdown_escaped(str(exc)))
+            # one message whatever the cause (unknown user, wrong password, disabled), in the user's language
+            st.error(widgets.markdown_escaped(exc.localised(t.lang)))
             return
         signin.sign_in(who, via="password", remember=remember)
         st.rerun()
@@ -76,7 +76,10 @@ def account_view(t) -> None:
             return
         try:
             accounts.change_own_password(cached.store(), who.username, old, new)
-        except (accounts.LoginFailed, accounts.AccountError) as exc:
+        except accounts.LoginFailed as exc:
+            st.error(widgets.markdown_escaped(exc.localised(t.lang)))
+            return
+        except accounts.AccountError as exc:
             st.error(widgets.markdown_escaped(str(exc)))
             return
         signin.renew_remembered()

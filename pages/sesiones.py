@@ -76,7 +76,7 @@ else:
     period_label = t.period(cur.period.code)
     st.write(t("sessions.as_of", date=t.date(day, "long"), period=period_label))
     if prev is not None:
-        st.write(t("sessions.previous", date=t.date(prev.day, "long"), title=prev.title))
+        st.markdown(t("sessions.previous", date=t.date(prev.day, "long"), title=presentation.md_escape(prev.title)))
     else:
         st.write(t("sessions.no_previous"))
 
@@ -170,7 +170,7 @@ if actor.can("approve"):
         month = st.selectbox(t("approvals.approve_month"), months, format_func=t.period, key="approve_which")
         if st.form_submit_button(t("approvals.approve_button")) and month:
             try:
-                approve_month(cached.store(), month, actor)
+                approve_month(cached.store(), month, actor, catalog=cached.catalog())
                 st.success(t("approvals.approved", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:

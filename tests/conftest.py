@@ -92,3 +92,12 @@ def app(demo_url, monkeypatch):
             at.switch_page(page)
         return at.run() if run else at
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle():
+    """Sign-in delays live in process memory: every test starts without any."""
+    from gapsmodel.records.accounts import THROTTLE
+    THROTTLE.clear()
+    yield
+    THROTTLE.clear()

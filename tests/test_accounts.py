@@ -118,33 +118,79 @@ def test_unknown_user_and_wrong_password_get_the_same_message(store, ana):
     assert "nadie" not in audit_text(store)  # unknown names are only recorded as a digest
 
 
-def test_lockout_after_five_failures_for_fifteen_minutes(store, ana):
+def test_issue12_guesses_are_slowed_down_with_growing_delays_and_the_owner_is_never_locked_out(store, ana):
+    """Five wrong passwords locked the account 15 minutes, even against the right one: anyone could lock
+    the only administrator out. Now: growing delays per user name (capped) and per client."""
     start = utcnow()
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+    waits = []
+    moment = start
+    for _ in range(12):                                  # an attacker, from one client, as fast as allowed
+        try:
+            accounts.authenticate(store, "ana", "incorrecta123", now=moment, client="atacante")
+        except LoginFailed as exc:
+            waits.append(exc.wait)
+            if exc.key == "login_wait":
+                moment += timedelta(seconds=exc.wait)
+                continue
+        moment += timedelta(seconds=max(accounts.THROTTLE.wait("user:ana", moment),
+                                        accounts.THROTTLE.wait("client:atacante", moment)))
+    moment += timedelta(seconds=max(accounts.THROTTLE.wait("client:atacante", moment), 0))
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(store, "ana", "incorrecta123", now=moment, client="atacante")
+    # the attacker's own client waits longer and longer (up to CLIENT_MAX_DELAY)...
+    attacker_wait = accounts.THROTTLE.wait("client:atacante", moment)
+    assert accounts.ACCOUNT_MAX_DELAY.total_seconds() < attacker_wait <= accounts.CLIENT_MAX_DELAY.total_seconds()
+    assert waits == sorted(waits)                         # growing delays
+    # ...the owner, from another client, at most ACCOUNT_MAX_DELAY, whatever the attacker did
+    owner_wait = accounts.THROTTLE.wait("user:ana", moment)
+    assert owner_wait <= accounts.ACCOUNT_MAX_DELAY.total_seconds()
+    assert accounts.authenticate(store, "ana", PW, now=moment + timedelta(seconds=owner_wait), client="owner").username
+    listed = accounts.list_users(store, actor=ADMIN, now=moment).set_index("username")
+    assert not bool(listed.at["ana", "locked"])
+    actions = store.audit_frame()["action"].tolist()
+    assert "login_failed" in actions and "login" in actions
+
+
+def test_an_attempt_before_its_delay_is_refused_without_checking_the_password(store, ana):
+    start = utcnow()
+    for _ in range(accounts.FREE_ATTEMPTS + 1):
         with pytest.raises(LoginFailed):
             accounts.authenticate(store, "ana", "incorrecta123", now=start)
-    # locked: even the right password is refused, with the same message
     with pytest.raises(LoginFailed) as info:
-        accounts.authenticate(store, "ana", PW, now=start + timedelta(minutes=1))
-    assert str(info.value) == LoginFailed.MESSAGE
-    listed = accounts.list_users(store, actor=ADMIN, now=start + timedelta(minutes=1)).set_index("username")
-    assert bool(listed.at["ana", "locked"])
-    # a refused attempt while locked does not extend the lock
-    later = start + accounts.LOCKOUT + timedelta(seconds=1)
-    assert accounts.authenticate(store, "ana", PW, now=later).username == "ana"
-    causes = store.audit_frame().query("action == 'login_failed'")["detail"]
-    assert causes.str.contains("locked").any()
+        accounts.authenticate(store, "ana", PW, now=start)           # right password, too early
+    assert info.value.key == "login_wait" and info.value.wait >= 1
+    assert "espere" in info.value.localised("es") and "wait" in info.value.localised("en")
+    assert accounts.authenticate(store, "ana", PW, now=start + timedelta(seconds=info.value.wait)).username == "ana"
+    # unknown names are throttled the same way: the delay does not tell which names exist
+    for _ in range(accounts.FREE_ATTEMPTS + 1):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate(store, "nadie", "incorrecta123", now=start)
+    with pytest.raises(LoginFailed) as unknown:
+        accounts.authenticate(store, "nadie", "incorrecta123", now=start)
+    assert unknown.value.key == "login_wait"
 
 
 def test_success_resets_the_failure_count(store, ana):
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
+    now = utcnow()
+    for _ in range(accounts.FREE_ATTEMPTS):
         with pytest.raises(LoginFailed):
-            accounts.authenticate(store, "ana", "incorrecta123")
-    accounts.authenticate(store, "ana", PW)
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
-        with pytest.raises(LoginFailed):
-            accounts.authenticate(store, "ana", "incorrecta123")
-    assert accounts.authenticate(store, "ana", PW).username == "ana"
+            accounts.authenticate(store, "ana", "incorrecta123", now=now)
+    accounts.authenticate(store, "ana", PW, now=now)
+    for _ in range(accounts.FREE_ATTEMPTS):
+        with pytest.raises(LoginFailed) as info:
+            accounts.authenticate(store, "ana", "incorrecta123", now=now)
+        assert info.value.key == "login_failed"          # no delay carried over from before the success
+    assert accounts.authenticate(store, "ana", PW, now=now).username == "ana"
+
+
+def test_issue12_a_session_signed_in_before_a_password_change_is_refused(store, ana):
+    stamp = accounts.credential_stamp(store, "ana")
+    assert accounts.actor_for(store, "ana", stamp=stamp).username == "ana"
+    accounts.set_password(store, "ana", OTHER_PW, actor=ADMIN)
+    with pytest.raises(LoginFailed) as info:
+        accounts.actor_for(store, "ana", stamp=stamp)
+    assert info.value.key == "session_ended"
+    assert accounts.actor_for(store, "ana", stamp=accounts.credential_stamp(store, "ana")).username == "ana"
 
 
 def test_disabled_account_is_refused_and_can_be_enabled(store, ana):
@@ -161,8 +207,8 @@ def test_disabled_account_is_refused_and_can_be_enabled(store, ana):
     assert "user_disable" in actions and "user_enable" in actions
 
 
-def test_set_password_replaces_the_old_one_and_lifts_a_lock(store, ana):
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+def test_set_password_replaces_the_old_one(store, ana):
+    for _ in range(accounts.FREE_ATTEMPTS):
         with pytest.raises(LoginFailed):
             accounts.authenticate(store, "ana", "incorrecta123")
     accounts.set_password(store, "ana", OTHER_PW, actor=ADMIN)

@@ -109,3 +109,33 @@ def test_command_line_approve_and_reopen(store, capsys):
     assert cli.main(["reopen", "2023-05", "--reason", "corrección", "--db", url]) == 0
     assert store.locked_months() == set()
     assert cli.main(["reopen", "2023-05", "--reason", "otra", "--db", url]) == 1
+
+
+def _monthly(store, catalog, territory, period: str) -> float:
+    snap = model.take_snapshot(store, catalog, territory)
+    rows = snap.monthly[(snap.monthly["indicator"] == "camas_albergue") & (snap.monthly["ubigeo"] == "240302")
+                        & (snap.monthly["period"] == period)]
+    return float(rows["value"].iloc[0])
+
+
+def test_an_approved_month_is_frozen_including_what_earlier_stocks_carried_into_it(store, catalog, territory):
+    """Issue 12: March approved; a February stock uploaded afterwards moved March 10 → 30 through
+    carry-forward, and reverting it moved it back. Approval freezes the month as of its instant."""
+    store.add_batch(beds("2023-02", 10), institution="ACNUR", actor=ACNUR, uploaded_at=datetime(2023, 3, 5))
+    store.add_batch(beds("2023-01", 7), institution="ACNUR", actor=ACNUR, uploaded_at=datetime(2023, 2, 5))
+    approve_month(store, "2023-03", ADMIN, catalog=catalog)
+    assert _monthly(store, catalog, territory, "2023-03") == 10
+    late = store.add_batch(beds("2023-02", 30), institution="ACNUR", actor=ACNUR)   # February is open
+    assert _monthly(store, catalog, territory, "2023-02") == 30                     # and moves
+    assert _monthly(store, catalog, territory, "2023-03") == 10                     # March does not
+    store.revert_batch(late, actor=ACNUR, reason="error")
+    assert _monthly(store, catalog, territory, "2023-03") == 10
+    first = int(store.batches_frame().query("n_values == 1").sort_values("id")["id"].iloc[0])
+    store.revert_batch(first, actor=ACNUR, reason="error")                          # the batch March showed
+    assert _monthly(store, catalog, territory, "2023-03") == 10
+    assert _monthly(store, catalog, territory, "2023-02") == 7                      # February falls back
+    # the past stays exact: before the approval nothing is frozen
+    before = store.values(datetime(2023, 3, 6))
+    assert sorted(before["period"]) == ["2023-01", "2023-02"] and before["value"].max() == 10
+    reopen_month(store, "2023-03", ADMIN, "corrección")
+    assert "2023-03" not in set(store.values()["period"])                        # reopened: frozen rows gone

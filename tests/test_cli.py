@@ -104,9 +104,92 @@ def test_module_entry_point_runs_in_a_subprocess(tmp_path):
     done = subprocess.run([sys.executable, "-m", "gapsmodel", "demo", "--db", db], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    from gapsmodel.records.store import Store
+    actors = set(Store.open(db).audit_frame()["actor"])
+    assert len(actors) == 1 and next(iter(actors)).startswith("línea de comandos (")   # the OS user, audited
     again = subprocess.run([sys.executable, "-m", "gapsmodel", "demo", "--db", db], cwd=ROOT, capture_output=True,
                            text=True, timeout=300)
-    assert again.returncode == 1 and "--force" in again.stderr
+    assert again.returncode == 1 and "totalmente vacía" in again.stderr
+
+
+def test_demo_loads_only_into_an_entirely_empty_store_and_atomically(capsys, store, tmp_path):
+    """Issue 12: a store with accounts or sessions but no uploads got the demo (and --force half of it)."""
+    from datetime import date
+    from gapsmodel.records.sessions import add_session
+    from gapsmodel.records.store import batches
+    import sqlalchemy as sa
+    add_session(store, date(2022, 4, 6), "Sesión real")
+    url = store.engine.url.render_as_string(hide_password=False)
+    for extra in ([], ["--force"]):
+        code, _, err = run(capsys, "demo", "--db", url, *extra)
+        assert code == 1 and "totalmente vacía" in err
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar() == 0
+
+
+def test_demo_is_all_or_nothing(store, catalog, territory, monkeypatch):
+    from gapsmodel.records import demo
+    import sqlalchemy as sa
+    from gapsmodel.records.store import CONTENT_TABLES, metadata
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected failure while writing agreements")
+    monkeypatch.setattr(demo, "_demo_agreements", broken)
+    with pytest.raises(RuntimeError):
+        demo.load_demo(store, catalog, territory)
+    with store.engine.connect() as conn:
+        for name in CONTENT_TABLES:
+            assert conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[name])).scalar() == 0, name
+
+
+def test_first_page_view_never_loads_the_demo_into_a_configured_store(store, catalog, territory, monkeypatch):
+    from gapsmodel.records import accounts
+    from gapsmodel.records.demo import ensure_demo
+    from gapsmodel.records.permissions import COMMAND_LINE
+    from gapsmodel.records.store import ENV_VAR
+    monkeypatch.setenv(ENV_VAR, "sqlite:///configured.db")
+    assert not ensure_demo(store, catalog, territory) and store.is_empty()
+    monkeypatch.delenv(ENV_VAR)
+    accounts.add_user(store, "admin1", "admin", None, password="una clave larga 123", actor=COMMAND_LINE)
+    assert not ensure_demo(store, catalog, territory) and store.is_empty()   # accounts but no uploads
+
+
+def test_cli_audits_with_the_operating_system_user_and_refuses_an_empty_revert_reason(capsys, store, tmp_path,
+                                                                                      monkeypatch):
+    import getpass
+    monkeypatch.setattr(getpass, "getuser", lambda: "operadora")
+    url = store.engine.url.render_as_string(hide_password=False)
+    data = tmp_path / "ok.csv"
+    data.write_text("periodo,institucion,indicador,ubigeo,valor\n2023-05,ACNUR,camas_albergue,240302,40\n",
+                    encoding="utf-8")
+    assert run(capsys, "import", str(data), "--institution", "ACNUR", "--db", url)[0] == 0
+    assert run(capsys, "approve", "2023-05", "--db", url)[0] == 0
+    assert run(capsys, "reopen", "2023-05", "--reason", "corrección", "--db", url)[0] == 0
+    actors = set(store.audit_frame()["actor"])
+    assert actors == {"línea de comandos (operadora)"}, actors
+    batch = int(store.batches_frame()["id"].iloc[0])
+    for reason in ("", "   "):
+        code, _, err = run(capsys, "batches", "revert", str(batch), "--reason", reason, "--db", url)
+        assert code == 1 and "motivo" in err
+    assert store.batches_frame()["reverted_at"].isna().all()
+
+
+def test_an_internal_failure_prints_no_sql_or_exception_text(capsys, store, tmp_path, monkeypatch):
+    """Issue 12: a NUL byte reached PostgreSQL and the CLI printed the SQL statement with its parameters."""
+    import sqlalchemy as sa
+    from gapsmodel.records.store import Store
+    monkeypatch.setenv("GAPSMODEL_LOG_FILE", str(tmp_path / "op.log"))
+
+    def fail(self, *args, **kwargs):
+        raise sa.exc.OperationalError("INSERT INTO observations (note) VALUES (?)", {"note": "María secreta"},
+                                      Exception("boom"))
+    monkeypatch.setattr(Store, "values", fail)
+    url = store.engine.url.render_as_string(hide_password=False)
+    code, out, err = run(capsys, "gaps", "--db", url)
+    assert code == 2
+    assert "INSERT" not in err + out and "María" not in err + out and "boom" not in err + out
+    assert "Error interno" in err
+    assert "INSERT INTO observations" in (tmp_path / "op.log").read_text(encoding="utf-8")
 
 
 def test_every_command_has_help_in_both_languages():

@@ -117,3 +117,17 @@ def test_download_values_needs_download(store):
     with pytest.raises(PermissionDenied):
         exports.download_values(store, actor=Actor("visita", "public"))
     assert exports.download_values(store, actor=Actor("a", "analyst")).empty
+
+
+def test_issue12_text_cells_are_quoted_so_a_semicolon_spreadsheet_sees_no_formula():
+    """``a;=1+1`` unquoted became two cells, the second a formula, where the list separator is ``;``."""
+    import csv
+    import io
+    data = exports.to_csv_bytes(pd.DataFrame({"nota": ["a;=1+1", "b,@SUM(A1)", "ok"], "valor": [1.5, 2, -3]}))
+    text = data.decode("utf-8-sig")
+    lines = text.split("\r\n")
+    assert lines[0] == '"nota","valor"'
+    assert lines[1] == '"a;=1+1",1.5' and lines[2] == '"b,@SUM(A1)",2.0' and lines[3] == '"ok",-3.0'
+    # read with ';' as the separator, as a Spanish-locale spreadsheet does: no cell starts a formula
+    for row in csv.reader(io.StringIO(text), delimiter=";"):
+        assert not any(cell.startswith(("=", "+", "@")) for cell in row), row

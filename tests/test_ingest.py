@@ -1,6 +1,8 @@
 """Partner uploads (DOMAIN.md §6, §7): files as real tools write them, read to exact values or refused clearly."""
 from __future__ import annotations
 
+import re
+
 import io
 from datetime import date, datetime
 
@@ -505,14 +507,19 @@ def test_total_that_disagrees_with_its_parts_is_a_warning(read):
 
 
 # --- personal data -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("header", ["Nombres", "Apellidos", "DNI", "N° de documento", "Pasaporte",
-                                    "Carné de extranjería", "CE", "Teléfono", "Celular", "Correo", "e-mail",
-                                    "Dirección", "Name", "Phone", "Address"])
-def test_personal_data_columns_are_refused(read, header):
-    text = f"periodo,institucion,indicador,ubigeo,valor,{header}\n2022-05,OIM,camas_albergue,24,1,x\n"
+@pytest.mark.parametrize("header, cell", [
+    ("Nombres", "Ana"), ("Apellidos", "Pérez Ríos"), ("DNI", "45678912"), ("N° de documento", "001234567"),
+    ("Pasaporte", "AB123456"), ("Carné de extranjería", "001234567"), ("CE", "001234567"),
+    ("Teléfono", "072 523 456"), ("Celular", "987654321"), ("Correo", "ana.perez(at)gmail.com"),
+    ("e-mail", "ana@x.pe"), ("Dirección", "Av. Tumbes 345"), ("Name", "Ana Perez"), ("Phone", "+58 412 1234567"),
+    ("Address", "Jr. Bolívar 12"), ("sobreviviente", "Rosa Elena"), ("persona", "Luis Quispe"),
+    ("NNA", "Kevin"), ("Fecha de nacimiento", "12/03/2008")])
+def test_personal_data_columns_are_refused(read, header, cell):
+    text = f'periodo,institucion,indicador,ubigeo,valor,{header}\n2022-05,OIM,camas_albergue,24,1,"{cell}"\n'
     result = read(text)
     problem = only_error(result)
     assert (problem.row, problem.column) == (1, header)
+    assert "filas 2" in problem.message and cell not in problem.message
     assert "cifras agregadas (conteos), nunca datos de personas" in problem.message
     assert "sobrevivientes de trata y de violencia" in problem.message
     assert "el archivo no se guardó" in problem.message
@@ -533,6 +540,63 @@ def test_personal_data_values_are_refused(read, note, kind):
     assert note not in problem.value   # masked: the problem list must not spread the datum
     assert "el archivo no se guardó" in problem.message
     assert result.values.empty
+
+
+@pytest.mark.parametrize("note, kind", [
+    ("María Fernanda Quispe Huamán, 16 años, vive en Av. Tumbes Norte 345, cel 987.654.321", "correo|teléfono|nombre|dirección"),
+    ("María Fernanda Quispe Huamán", "nombre"), ("José Pérez", "nombre"),
+    ("vive en Av. Tumbes Norte", "dirección"), ("Jr. Bolívar 120", "dirección"), ("Calle Los Pinos 45", "dirección"),
+    ("Mz B Lt 4 AA.HH. Pampa Grande", "dirección"),
+    ("cel 987.654.321", "teléfono"), ("(072) 52-3456", "teléfono"), ("llamar al +58 412 123 4567", "teléfono"),
+    ("+57 300 123 4567", "teléfono"),
+    ("DNI 45.678.912", "DNI"), ("doc 45 678 912", "DNI"), ("V-12.345.678", "DNI"), ("E 1234567", "DNI"),
+    ("carné de extranjería 001234567", "DNI|pasaporte"), ("001234567", "pasaporte"),
+    ("ana(at)gmail.com", "correo"), ("ana arroba gmail punto com", "correo"), ("ana [at] hotmail.com", "correo"),
+    ("nació el 12/03/2008", "nacimiento"), ("F. nac. 2008-03-12", "nacimiento"),
+])
+def test_issue12_personal_data_in_notes_is_refused(read, note, kind):
+    text = f'periodo,institucion,indicador,ubigeo,valor,nota\n2022-05,OIM,camas_albergue,24,1,"{note}"\n'
+    result = read(text)
+    problem = only_error(result)
+    assert (problem.row, problem.column) == (2, "nota")
+    assert re.search(kind, problem.message), problem.message
+    assert note not in problem.value and note not in problem.message
+    assert "fila 2" in problem.message and result.values.empty
+
+
+def test_issue12_a_full_name_in_the_nationality_column_is_refused_and_not_echoed(read):
+    text = ("periodo,institucion,indicador,ubigeo,nacionalidad,valor\n"
+            "2022-05,OIM,camas_albergue,24,María Quispe Huamán,1\n2022-05,OIM,camas_albergue,24,otros países,1\n")
+    result = read(text)
+    assert not result.ok and result.values.empty
+    assert {p.row for p in result.errors} == {2, 3}
+    assert all("Quispe" not in p.value and "Quispe" not in p.message for p in result.problems)
+    assert any("código" in p.message for p in result.errors if p.row == 3)
+
+
+@pytest.mark.parametrize("header, cells", [
+    ("Nombre del CEM", ["CEM Tumbes", "CEM Zarumilla"]), ("Nombre de la comisaría", ["Comisaría Aguas Verdes"]),
+    ("Estación", ["Puesto de control CEBAF"]), ("tipo de documento", ["CPP", "Carné de extranjería"]),
+    ("Establecimiento", ["Hospital Regional José Alfredo Mendoza Olavarría"]),
+])
+def test_issue12_real_partner_columns_are_not_taken_for_personal_data(read, header, cells):
+    lines = "".join(f'2022-05,OIM,camas_albergue,{u},{i + 1},"{c}"\n'
+                    for i, (c, u) in enumerate(zip(cells, ["240101", "240102", "240103"])))
+    result = read(f"periodo,institucion,indicador,ubigeo,valor,{header}\n{lines}")
+    assert result.ok, result.problems_frame().to_string()
+
+
+def test_issue12_a_nul_byte_in_a_note_is_refused_with_its_row(read):
+    months = [f"{y}-{m:02d}" for y in (2019, 2020, 2021) for m in range(1, 13)]
+    places = ["240101", "240102", "240103", "240104", "240105", "240106", "240201", "240202", "240203",
+              "240301", "240302", "240303", "240304"]
+    good = "".join(f"{m},OIM,camas_albergue,{u},1,nota de relleno para pasar de los primeros 20 000 caracteres\n"
+                   for m in months for u in places)
+    n = good.count("\n") + 2
+    result = read('periodo,institucion,indicador,ubigeo,valor,nota\n' + good +
+                  '2022-05,OIM,camas_albergue,240101,1,"a\x00b"\n')
+    problem = only_error(result)
+    assert (problem.row, problem.column) == (n, "nota") and "control" in problem.message
 
 
 def test_phone_number_as_a_value_is_refused(read):

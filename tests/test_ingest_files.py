@@ -218,3 +218,175 @@ def test_institution_argument_may_be_an_alias(catalog, territory):
     text = b"periodo,institucion,indicador,ubigeo,valor\n2022-05,UNHCR,camas_albergue,24,5\n"
     result = read_upload(text, "a.csv", catalog, territory, institution="Acnur Perú", today=TODAY)
     assert result.ok and result.institution == "ACNUR"
+
+
+# --- issue 12: unreadable shapes said plainly ------------------------------------------------------------
+def _csv(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("text, row", [
+    ('periodo,institucion,indicador,ubigeo,valor,nota\n2022-05,OIM,camas_albergue,240101,1,"sin cerrar\n'
+     '2022-05,OIM,camas_albergue,240102,2,ok\n2022-05,OIM,camas_albergue,240103,3,"otra"\n', 2),
+    ('periodo,institucion,indicador,ubigeo,valor,nota\n2022-05,OIM,camas_albergue,240101,1,ok\n'
+     '2022-05,OIM,camas_albergue,240102,2,"sin cerrar\n2022-05,OIM,camas_albergue,240103,3,ok\n', 3),
+])
+def test_issue12_an_unclosed_quote_is_refused_with_its_row(catalog, territory, text, row):
+    with pytest.raises(UnreadableFile, match=f"Comillas sin cerrar en la fila {row}"):
+        read_upload(_csv(text), "datos.csv", catalog, territory)
+
+
+def test_issue12_a_note_on_two_lines_is_still_fine(catalog, territory):
+    text = ('periodo,institucion,indicador,ubigeo,valor,nota\n2022-05,OIM,camas_albergue,240101,1,"línea uno\n'
+            'línea dos, con, muchas, comas, y, más"\n2022-05,OIM,camas_albergue,240102,2,ok\n')
+    result = read_upload(_csv(text), "datos.csv", catalog, territory)
+    assert result.ok and len(result.values) == 2
+
+
+@pytest.mark.parametrize("data, name", [
+    (b'[{"periodo": "2022-05", "valor": 1}, {"periodo": "2022-06", "valor": 2}]', "datos.json"),
+    (b'{"periodo": "2022-05", "institucion": "OIM", "valor": 1}', "datos.csv"),
+    (b'<?xml version="1.0"?><datos><fila periodo="2022-05"/></datos>', "datos.xml"),
+])
+def test_issue12_json_and_xml_are_an_unknown_format(catalog, territory, data, name, capsys, tmp_path):
+    from gapsmodel.cli.main import main
+    with pytest.raises(UnreadableFile, match="no se reconoce"):
+        read_upload(data, name, catalog, territory)
+    path = tmp_path / name
+    path.write_bytes(data)
+    code = main(["validate", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    out = capsys.readouterr()
+    assert code == 2 and "no se reconoce" in out.err and "AVISO" not in out.out
+
+
+def test_issue12_library_warnings_never_reach_the_user(catalog, territory, capsys, monkeypatch):
+    import warnings
+    import openpyxl
+    real = openpyxl.load_workbook
+
+    def noisy(*args, **kwargs):
+        warnings.warn("Unknown extension is not supported and will be removed", UserWarning)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(openpyxl, "load_workbook", noisy)
+    data = xlsx_bytes([["periodo", "institucion", "indicador", "ubigeo", "valor"],
+                       ["2022-05", "OIM", "camas_albergue", "240101", 3]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = read_upload(data, "datos.xlsx", catalog, territory)
+    assert result.ok and not [w for w in caught if "Unknown extension" in str(w.message)]
+
+
+def test_issue12_a_workbook_too_slow_to_read_is_refused_saying_so(catalog, territory, monkeypatch):
+    from gapsmodel.ingest import reading
+    monkeypatch.setattr(reading, "XLSX_MAX_SECONDS", 0)
+    rows = [["periodo", "institucion", "indicador", "ubigeo", "valor"]]
+    rows += [["2022-05", "OIM", "camas_albergue", "240101", i] for i in range(5000)]
+    with pytest.raises(UnreadableFile, match="demasiado grande para revisarlo en el tiempo"):
+        read_upload(xlsx_bytes(rows), "datos.xlsx", catalog, territory)
+
+
+def test_issue12_sheets_without_a_header_are_scanned_not_read_whole(catalog, territory, monkeypatch):
+    from gapsmodel.ingest import reading
+    seen = []
+    real = reading._sheet_grid
+
+    def counting(ws, limits, max_rows=None, started=None):
+        frame = real(ws, limits, max_rows=max_rows, started=started)
+        seen.append((ws.title, 0 if frame is None else len(frame)))
+        return frame
+    monkeypatch.setattr(reading, "_sheet_grid", counting)
+    book = openpyxl.Workbook()
+    first = book.active
+    for n in range(6):
+        ws = first if n == 0 else book.create_sheet()
+        ws.title = f"notas{n}"
+        for i in range(500):
+            ws.append([f"texto {i}", i])
+    data_sheet = book.create_sheet("hoja")
+    data_sheet.append(["periodo", "institucion", "indicador", "ubigeo", "valor"])
+    data_sheet.append(["2022-05", "OIM", "camas_albergue", "240101", 3])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = read_upload(buffer.getvalue(), "datos.xlsx", catalog, territory)
+    assert result.ok and len(result.values) == 1
+    assert all(n <= reading.HEADER_SCAN_ROWS for title, n in seen if title.startswith("notas"))
+
+
+@pytest.mark.parametrize("year, month", [("ANIO", "MES"), ("Anio", "NroMes"), ("anio", "num_mes"), ("Año", "Mes")])
+def test_issue12_year_and_month_in_two_columns_are_read_as_the_month(catalog, territory, year, month):
+    text = (f"{year},{month},institucion,indicador,ubigeo,valor\n2023,5,OIM,camas_albergue,240101,3\n"
+            f"2023,12,OIM,camas_albergue,240101,4\n2024,enero,OIM,camas_albergue,240101,5\n")
+    result = read_upload(_csv(text), "datos.csv", catalog, territory, today=date(2024, 6, 1))
+    assert result.ok, result.problems_frame().to_string()
+    assert sorted(result.values["period"]) == ["2023-05", "2023-12", "2024-01"]
+    assert result.detected["columns"]["period"] == f"{year} + {month}"     # shown under "cómo se leyó"
+
+
+def test_issue12_year_and_month_pair_from_a_workbook(catalog, territory):
+    data = xlsx_bytes([["ANIO", "MES", "institucion", "indicador", "ubigeo", "valor"],
+                       [2023, 5, "OIM", "camas_albergue", "240101", 3]])
+    result = read_upload(data, "datos.xlsx", catalog, territory, today=date(2024, 6, 1))
+    assert result.ok and result.values["period"].tolist() == ["2023-05"]
+
+
+def test_issue12_a_total_footer_row_is_skipped_with_a_warning(catalog, territory):
+    data = xlsx_bytes([["periodo", "institucion", "indicador", "ubigeo", "valor"],
+                       ["2023-05", "OIM", "camas_albergue", "240101", 3],
+                       ["2023-05", "OIM", "camas_albergue", "240102", 4],
+                       ["TOTAL", None, None, None, 7]])
+    result = read_upload(data, "datos.xlsx", catalog, territory, today=date(2024, 6, 1))
+    assert result.ok and len(result.values) == 2
+    assert [(p.row, p.level) for p in result.problems] == [(4, "warning")]
+    assert "total" in result.problems[0].message.lower()
+
+
+def test_issue12_a_plain_header_row_is_told_which_required_columns_it_lacks(catalog, territory):
+    text = "Departamento,Provincia,Distrito,Casos atendidos\nTUMBES,TUMBES,TUMBES,3\n"
+    result = read_upload(_csv(text), "datos.csv", catalog, territory)
+    assert not result.ok
+    message = result.errors[0].message
+    assert "No se encontró la fila de títulos" not in message
+    assert "La fila 1 parece la fila de títulos" in message and "«periodo»" in message and "«valor»" in message
+    assert "«ubigeo o distrito»" not in message and "Distrito" in message
+
+
+def test_issue12_the_fast_sheet_reader_reads_what_openpyxl_reads(tmp_path):
+    """Workbooks are read by parsing the sheet XML directly (openpyxl's cell objects made a 9 MB workbook
+    take a minute): the values must be those openpyxl gives."""
+    from datetime import datetime, time
+    from gapsmodel.ingest import reading
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["periodo", "valor", "nota", "fecha", "sí/no"])
+    ws.append(["2022-05", 3, "ñandú «x»", datetime(2022, 5, 31), True])
+    ws.append([None, 2.5, None, datetime(2022, 6, 1, 13, 30), False])
+    ws["A6"] = "tras filas vacías"
+    ws["C6"] = 1e20
+    ws["D6"] = time(8, 15)
+    ws["E7"] = "=1+1"
+    path = tmp_path / "b.xlsx"
+    book.save(path)
+    ro = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet = ro.worksheets[0]
+    slow = [[reading._cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    fast = [[reading._cell(v) for v in row] for row in reading._fast_rows(sheet, None)]
+
+    def trimmed(rows):
+        out = []
+        for row in rows:
+            row = list(row)
+            while row and row[-1] == "":
+                row.pop()
+            out.append(row)
+        return out
+    assert trimmed(fast) == trimmed(slow)
+    assert trimmed(fast)[5][0] == "tras filas vacías" and len(fast) >= 6   # empty rows 4-5 kept as rows

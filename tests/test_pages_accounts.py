@@ -3,6 +3,8 @@ administration pages (Usuarios, Auditoría), navigation by role, the require-log
 and the authorisation matrix at page level."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pathlib import Path
 
 import pytest
@@ -10,13 +12,14 @@ import pytest
 from app import entry, signin, widgets
 from gapsmodel.records import accounts
 from gapsmodel.records.permissions import COMMAND_LINE
+from gapsmodel.records.store import utcnow
 from gapsmodel.records.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN, USERS, AUDIT, DATOS, CARGAR = ("pages/ingresar.py", "pages/usuarios.py", "pages/auditoria.py",
                                       "pages/datos.py", "pages/cargar.py")
 PASSWORD = "una clave larga 2024"
-GENERIC = widgets.markdown_escaped(accounts.LoginFailed.MESSAGE)   # shown literally, not as markdown
+GENERIC = widgets.markdown_escaped(accounts.LoginFailed().localised("es"))   # one language, shown literally
 
 
 @pytest.fixture(autouse=True)
@@ -135,19 +138,62 @@ def test_wrong_password_gives_the_one_generic_message(app, demo_url):
     assert [e.value for e in at.error] == [GENERIC]
 
 
-def test_lockout_after_five_failures_refuses_even_the_right_password(app, demo_url):
+def test_issue12_guessing_is_slowed_down_not_locked_and_messages_come_in_one_language(app, demo_url):
+    """Five wrong passwords locked the only administrator out for 15 minutes; messages were bilingual."""
     make_user(demo_url, "carla", "analyst")
     at = app(page=LOGIN)
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+    for n in range(accounts.MAX_FAILED_ATTEMPTS):
         log_in(at, "carla", "clave equivocada 9")
-        assert [e.value for e in at.error] == [GENERIC]
-    log_in(at, "carla")
-    assert [e.value for e in at.error] == [GENERIC]
-    assert "actor" not in at.session_state and at.title[0].value == "Ingresar"
+        message = at.error[0].value
+        assert " / " not in message and "Wrong" not in message          # Spanish only
+        assert message == GENERIC or "espere" in message
+    assert "espere" in at.error[0].value                               # slowed down by now
+    assert "actor" not in at.session_state
     users = accounts.list_users(Store.open(demo_url), actor=COMMAND_LINE).set_index("username")
-    assert bool(users.at["carla", "locked"])
-    causes = Store.open(demo_url).audit_frame().query("actor == 'carla'")["detail"].head(1).item()
-    assert '"cause": "locked"' in causes
+    assert not bool(users.at["carla", "locked"])                        # never locked
+    # the owner, from another browser, waits at most ACCOUNT_MAX_DELAY, never 15 minutes
+    later = utcnow() + accounts.ACCOUNT_MAX_DELAY + timedelta(seconds=1)
+    assert accounts.authenticate(Store.open(demo_url), "carla", PASSWORD, now=later, client="otro").username == "carla"
+    actions = Store.open(demo_url).audit_frame().query("actor == 'carla'")["action"].tolist()
+    assert "login_throttled" in actions and "login_failed" in actions
+
+
+def test_issue12_login_messages_in_english_only(app, demo_url):
+    make_user(demo_url, "beto", "analyst")
+    at = app(page=LOGIN, lang="en")
+    log_in(at, "beto", "no es la clave 1")
+    assert [e.value for e in at.error] == [widgets.markdown_escaped(accounts.LoginFailed().localised("en"))]
+    assert "Usuario" not in at.error[0].value
+
+
+def test_issue12_a_password_change_elsewhere_ends_this_browser_session(app, demo_url):
+    make_user(demo_url, "gala", "partner", "ACNUR")
+    at = app(page=LOGIN)
+    log_in(at, "gala")
+    ok(at)
+    assert at.session_state["actor"].username == "gala"
+    accounts.set_password(Store.open(demo_url), "gala", "una clave nueva 456", actor=COMMAND_LINE)
+    at.switch_page(CARGAR).run()
+    assert not at.exception
+    assert "actor" not in at.session_state and "Su sesión terminó" in sidebar_text(at)
+
+
+def test_issue12_signing_out_ends_a_replayed_session_in_a_live_tab(app, demo_url):
+    make_user(demo_url, "hugo", "analyst")
+    owner = app(page=LOGIN)
+    log_in(owner, "hugo")
+    token = owner.session_state[signin.REMEMBERED_TOKEN]
+    login = dict(owner.session_state[signin.LOGIN])
+    thief = app(page=LOGIN, run=False)                  # another tab holding the same sign-in
+    thief.session_state["actor"] = owner.session_state["actor"]
+    thief.session_state[signin.LOGIN] = login
+    thief.session_state[signin.REMEMBERED_TOKEN] = token
+    thief.session_state[signin.COOKIE_CHECKED] = True
+    thief.run()
+    assert thief.session_state["actor"].username == "hugo"
+    owner.button(key="logout").click().run()
+    thief.run()                                          # no reload: the next run already checks
+    assert "actor" not in thief.session_state
 
 
 def test_disabled_account_loses_its_rights_on_the_next_run(app, demo_url):
@@ -163,7 +209,7 @@ def test_disabled_account_loses_its_rights_on_the_next_run(app, demo_url):
     assert not at.exception
     assert not at.get("download_button")
     assert "actor" not in at.session_state
-    assert "La cuenta ya no está activa" in sidebar_text(at)
+    assert "Su sesión terminó" in sidebar_text(at)
 
 
 def test_changed_role_takes_effect_at_once(app, demo_url):
@@ -250,7 +296,7 @@ def test_oidc_user_is_mapped_to_the_account_named_by_their_email(app, demo_url, 
     accounts.disable_user(Store.open(demo_url), "someone@org.pe", actor=COMMAND_LINE)
     at.run()
     assert "actor" not in at.session_state
-    assert "La cuenta ya no está activa" in sidebar_text(at)
+    assert "Su sesión terminó" in sidebar_text(at)
     at.run()                                                   # still signed in with the provider: told why
     assert "actor" not in at.session_state
     assert "no tiene acceso a este tablero" in sidebar_text(at)

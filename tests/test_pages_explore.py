@@ -1,6 +1,8 @@
 """The analysis pages under AppTest: filters changed, restored from the URL, both languages, public and analyst."""
 from __future__ import annotations
 
+from gapsmodel.records.store import VALUE_COLUMNS
+
 import re
 
 import pytest
@@ -120,6 +122,24 @@ def test_public_views_suppress_small_counts_and_institutions_of_protected_sector
     ok(at)
     assert "no desglosa este sector por institución" in texts(at)
     assert not [f for f in frames(at) if "Regla" in f.columns]
+
+
+def test_issue12_partners_notes_never_appear_on_a_public_page(app, demo_url):
+    """A note with personal data was accepted and shown to a visitor on Datos: notes are for members."""
+    from gapsmodel.records.store import Store
+    from gapsmodel.records.permissions import Actor
+    import pandas as pd
+    store = Store.open(demo_url)
+    row = store.values().query("institution == 'ACNUR' and period == '2024-06' and indicator == 'camas_albergue'").iloc[[0]]
+    secret = "nota interna de la socia 7Q"
+    store.add_batch(row.assign(note=secret)[VALUE_COLUMNS], institution="ACNUR", actor=Actor("s", "partner", "ACNUR"))
+    query = {"sector": "alojamiento", "period": "2024-06"}
+    public = app(role="public", page=DATOS, query=query)
+    ok(public)
+    shown = " ".join(f.to_string() for f in frames(public)) + texts(public)
+    assert secret not in shown and "Nota" not in frames(public)[1].columns
+    member = app(role="analyst", page=DATOS, query=query)
+    assert any(secret in " ".join(map(str, f.get("Nota", []))) for f in frames(member))
 
 
 def test_analyst_sees_exact_figures_and_downloads(app):

@@ -127,3 +127,16 @@ def test_agreements_page_shows_an_agreements_history_and_who_recorded_it_only_to
     at = app(role="admin", page="pages/acuerdos.py")
     at.selectbox(key="agreement_history").set_value(done).run()
     assert "Por" in at.dataframe[-1].value.columns
+
+
+def test_issue12_a_session_title_is_shown_as_text_not_markdown(app, demo_url):
+    """A title was rendered as Markdown on the public Sesiones page: links and image requests could be planted."""
+    from gapsmodel.records.sessions import update_session
+    planted = "Sesión [pulse aquí](https://evil.example) ![x](https://evil.example/p.png) **urgente**"
+    update_session(Store.open(demo_url), date(2023, 5, 10), title=planted)
+    at = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert not at.exception
+    shown = texts(at)
+    import re
+    assert "pulse aquí" in shown and "evil" in shown     # the title is there, as text
+    assert not re.search(r"(?<!\\)\]\(", shown) and not re.search(r"(?<!\\)\*(?<!\\)\*urgente", shown)

@@ -77,11 +77,12 @@ def test_refused_file_lists_every_problem_with_rows_and_suggestions_and_writes_n
     before = Store.open(demo_url).version()
     at = upload(app(role="partner", institution="ACNUR", page=PAGE), "malo.csv", REFUSED)
     assert len(at.error) == 1 and "no se guardó nada" in at.error[0].value
-    assert "5 errores y 0 avisos" in at.error[0].value
+    assert "3 errores y 0 avisos" in at.error[0].value   # the DNI column once, naming its rows 2 and 3
     table = problems(at)
     assert set(table["Nivel"]) == {"error"}
     assert table["Fila"].tolist()[:1] == [1]                                   # the DNI header
     assert {2, 3} <= set(table["Fila"].dropna().astype(int))
+    assert "filas 2, 3" in table["Problema"].iloc[0]
     typo = table[table["Columna"].eq("indicador")]
     assert typo["Fila"].tolist() == [2] and "¿quiso decir 'pob_migrante'?" in typo["Problema"].iloc[0].lower()
     negative = table[table["Columna"].eq("valor")]

@@ -165,3 +165,27 @@ def test_a_store_reads_again_what_another_process_wrote_or_reverted(db):
     assert db.values()["value"].tolist() == [10]
     frozen = datetime(2000, 1, 1)
     assert db.values(frozen).empty and db.report_times(frozen).empty
+
+
+def test_issue12_a_store_failure_shows_no_sql_or_parameters(db, monkeypatch, caplog):
+    """A NUL byte in a note failed on PostgreSQL and the partner saw the SQL statement with its parameters.
+    (Validation now refuses control characters; this is the store's own guard for anything else.)"""
+    from gapsmodel.records.store import STORE_FAILED, StoreError
+    secret = "María\x00Quispe" if db.engine.dialect.name == "postgresql" else "María Quispe"
+    if db.engine.dialect.name != "postgresql":
+        real = db.engine.dialect.do_executemany
+
+        def broken(cursor, statement, parameters, context=None):
+            if "observations" in statement:
+                raise sa.exc.DBAPIError(statement, parameters, Exception("invalid byte sequence 0x00"))
+            return real(cursor, statement, parameters, context)
+        monkeypatch.setattr(db.engine.dialect, "do_executemany", broken)
+        monkeypatch.setattr(db.engine.dialect, "do_execute", lambda cursor, statement, parameters, context=None: (
+            broken(cursor, statement, parameters, context) if "INSERT INTO observations" in statement
+            else cursor.execute(statement, parameters)))
+    with caplog.at_level("ERROR"), pytest.raises(StoreError) as info:
+        db.add_batch(batch(30).assign(note=secret), institution="ACNUR")
+    assert str(info.value) == STORE_FAILED
+    assert "INSERT" not in str(info.value) and "Quispe" not in str(info.value)
+    assert "storing batch" in caplog.text            # logged for the operator
+    assert db.batches_frame().empty                   # nothing half-stored

@@ -8,18 +8,44 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
+import os
 import sys
+import warnings
 from pathlib import Path
 
 from .. import model
 from ..rules.catalog import CatalogError, load_catalog
 from ..rules.gaps import CSV_COLUMNS
 from ..rules.periods import PeriodError, parse_period
-from ..records.permissions import COMMAND_LINE, PermissionDenied
+from ..records.permissions import PermissionDenied
 from ..records.store import LockedPeriodError, Store, StoreError, checksum
 from ..rules.territory import load_territory
+from .users import command_line_actor
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
+log = logging.getLogger("gapsmodel.cli")
+LOG_ENV_VAR = "GAPSMODEL_LOG_FILE"
+INTERNAL_ERROR = ("Error interno: no se completó la orden; el detalle quedó en el registro del operador ({log}). "
+                  "/ Internal error: the command did not complete; the details were logged for the operator.")
+
+
+def _log_file() -> Path:
+    from ..records.store import DEFAULT_DB
+    return Path(os.environ.get(LOG_ENV_VAR) or DEFAULT_DB.parent / "gapsmodel.log")
+
+
+def _log_handler() -> logging.Handler:
+    """Failures go to the operator's log file, never to the terminal: a database error's text carries its
+    SQL statement and parameters (partner data)."""
+    try:
+        path = _log_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        return handler
+    except OSError:
+        return logging.NullHandler()
 # command groups that live in their own modules: each has add_parser(subparsers) and run(args, store, catalog)
 EXTRA_COMMANDS: list[str] = ["gapsmodel.cli.users"]
 EXTRA_COMMANDS.append("gapsmodel.cli.report")  # report, approve, reopen
@@ -61,7 +87,9 @@ def _parser(extra_modules) -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="Carga los datos de demostración / load the demo data")
     p.add_argument("--db", help=db_help)
-    p.add_argument("--force", action="store_true", help="aunque la base ya tenga datos / even if the store has data")
+    p.add_argument("--force", action="store_true",
+                   help="sin efecto: la demostración solo entra en una base totalmente vacía / no effect: the demo "
+                        "only loads into an entirely empty store")
     for module in extra_modules:
         before = set(sub.choices)
         module.add_parser(sub)
@@ -121,7 +149,7 @@ def cmd_import(args, catalog, territory) -> int:
               f"File refused; nothing stored.", file=sys.stderr)
         return PROBLEMS
     institution = result.institution or catalog.resolve_institution(args.institution)
-    batch = store.add_batch(result.values, institution=institution, actor=COMMAND_LINE,
+    batch = store.add_batch(result.values, institution=institution, actor=command_line_actor(),
                             filename=Path(args.file).name, checksum=checksum(data))
     print(f"Guardado el lote {batch}: {len(result.values)} valores de {institution}. / "
           f"Stored batch {batch}: {len(result.values)} values.")
@@ -177,12 +205,12 @@ def _mark_suppressed(out, table, catalog):
 
 
 def cmd_demo(args, catalog, territory) -> int:
-    from ..records.demo import load_demo
+    from ..records.demo import DemoRefused, load_demo
     store = Store.open(args.db)
-    if not store.is_empty() and not args.force:
-        raise CliError("La base ya tiene datos; use --force para añadir la demostración. / "
-                       "The store already has data; use --force.", PROBLEMS)
-    n = load_demo(store, catalog, territory)
+    try:
+        n = load_demo(store, catalog, territory, actor=command_line_actor())
+    except DemoRefused as exc:
+        raise CliError(str(exc), PROBLEMS) from None
     print(f"Datos de demostración cargados: {n} valores en {store.url}. / Demo data loaded.")
     return OK
 
@@ -191,6 +219,22 @@ COMMANDS = {"validate": cmd_validate, "import": cmd_import, "gaps": cmd_gaps, "d
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; library warnings are not shown and errors are logged to the operator's file."""
+    logger = logging.getLogger("gapsmodel")
+    handler, propagate = _log_handler(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _main(argv)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        handler.close()
+
+
+def _main(argv: list[str] | None) -> int:
     modules = [importlib.import_module(name) for name in EXTRA_COMMANDS]
     parser = _parser(modules)
     args = parser.parse_args(argv)
@@ -212,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     except (LockedPeriodError, StoreError, PermissionDenied) as exc:
         print(exc, file=sys.stderr)
         return PROBLEMS
-    except Exception as exc:  # noqa: BLE001 - a last guard: no traceback reaches the user
-        print(f"Error inesperado / unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception:  # noqa: BLE001 - a last guard: no traceback, SQL or exception text reaches the user
+        log.exception("command %s failed", getattr(args, "command", "?"))
+        print(INTERNAL_ERROR.format(log=_log_file()), file=sys.stderr)
         return UNREADABLE
     return OK

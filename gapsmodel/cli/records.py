@@ -27,7 +27,8 @@ import pandas as pd
 from ..records import sessions as records
 from ..rules.catalog import Catalog
 from .users import command_line_actor
-from ..views.exports import audit_frame_for_export, download_values, neutralise_frame
+from ..spreadsheet import to_csv_text
+from ..views.exports import audit_frame_for_export, download_values
 from ..rules.periods import PeriodError, parse_as_of, parse_period
 from ..records.permissions import PermissionDenied
 from ..records.store import LockedPeriodError, Store, StoreError
@@ -120,7 +121,7 @@ def _code(catalog: Catalog, table: str, code: str | None) -> str | None:
 
 def _print(frame: pd.DataFrame, fmt: str, empty: str) -> None:
     if fmt == "csv":
-        neutralise_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(to_csv_text(frame, lineterminator="\n"))
     elif frame.empty:
         print(empty)
     else:

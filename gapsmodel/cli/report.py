@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from ..records.approvals import ApprovalError, approve_month, reopen_month
-from ..records.permissions import COMMAND_LINE
+from .users import command_line_actor
 from ..views.presentation import UnknownSession
 from ..views.report import build_report
 from ..rules.territory import load_territory
@@ -76,10 +76,10 @@ def run(args, store, catalog) -> int:
         return _report(args, store, catalog)
     try:
         if args.command == "approve":
-            approve_month(store, args.month, COMMAND_LINE)
+            approve_month(store, args.month, command_line_actor(), catalog=catalog)
             print(f"Mes {args.month} aprobado y cerrado. / Month approved and locked.")
         else:
-            reopen_month(store, args.month, COMMAND_LINE, args.reason)
+            reopen_month(store, args.month, command_line_actor(), args.reason)
             print(f"Mes {args.month} reabierto. / Month reopened.")
     except ApprovalError as exc:
         print(exc, file=sys.stderr)

@@ -50,6 +50,12 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "note": ("nota", "notas", "note", "notes", "observaciones", "observacion", "obs", "comentario",
              "comentarios", "comment", "comments", "remarks"),
 }
+#: Year and month in two columns, as Peruvian open-data exports give them (ANIO/MES, Anio/NroMes,
+#: anio/num_mes): read together as the month.
+YEAR_HEADERS = ("anio", "ano", "year", "ejercicio", "anio reporte", "ano de reporte", "anio de reporte")
+MONTH_HEADERS = ("mes", "month", "nromes", "nro mes", "num mes", "numero mes", "numero de mes", "n mes",
+                 "mes numero", "cod mes", "codigo mes", "month number", "nummes", "mes num")
+PAIR_POSITION = 1_000_000   # column position of the month built from a year/month pair (past any real one)
 _BY_NAME = {name: role for role, names in HEADER_NAMES.items() for name in names}
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _PUNCT = re.compile(r"[^0-9a-z#+ ]+")
@@ -133,6 +139,9 @@ def header_score(head: pd.DataFrame, indicators: dict[str, str] | None = None) -
         wide = 0
         for cell in cells:
             role = header_role(cell)
+            if role is None and isinstance(cell, str):
+                norm = norm_header(cell)
+                role = "period" if norm in MONTH_HEADERS else ("year" if norm in YEAR_HEADERS else None)
             if role:
                 roles.add(role)
             elif indicators and isinstance(cell, str) and norm_header(cell) in indicators:
@@ -152,6 +161,7 @@ class ColumnMap:
     indicator_columns: dict[int, str] = field(default_factory=dict)   # wide layout: position → indicator code
     repeated: dict[int, str] = field(default_factory=dict)       # position → role already taken by another
     unknown: list[int] = field(default_factory=list)             # positions with no known meaning
+    period_pair: tuple[int, int] | None = None                   # (year, month) positions read as the month
 
     @property
     def layout(self) -> str:
@@ -194,4 +204,26 @@ def map_columns(cells: pd.DataFrame, indicators: dict[str, str], scan_rows: int 
             cmap.repeated[pos] = role
         else:
             cmap.roles[role] = pos
+    _pair_year_and_month(cmap)
     return cmap
+
+
+def _pair_year_and_month(cmap: ColumnMap) -> None:
+    """A year column next to a month column (by name or number) gives the period."""
+    norms = {pos: norm_header(name) for pos, name in cmap.names.items()}
+    year = next((p for p in cmap.unknown if norms[p] in YEAR_HEADERS), None)
+    if year is None:
+        return
+    period = cmap.roles.get("period")
+    if period is not None and norms[period] in MONTH_HEADERS:
+        month = period
+    elif period is None:
+        month = next((p for p in cmap.unknown if norms[p] in MONTH_HEADERS), None)
+    else:
+        return   # a real period column: the year column is something else
+    if month is None:
+        return
+    cmap.unknown = [p for p in cmap.unknown if p not in (year, month)]
+    cmap.period_pair = (year, month)
+    cmap.names[PAIR_POSITION] = f"{cmap.names[year]} + {cmap.names[month]}"
+    cmap.roles["period"] = PAIR_POSITION

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import time as _time
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -38,6 +41,8 @@ XLSX_MAX_RATIO = 100
 XLSX_MAX_MEMBERS = 2_000
 #: Cells read from one sheet at most (or 10 per allowed row, if more): keeps a huge sheet from hanging.
 XLSX_MAX_CELLS = 5_000_000
+#: Wall-clock seconds one workbook may take to read; past that it is refused with a message saying so.
+XLSX_MAX_SECONDS = 45
 #: Headers are looked for in the first rows of each sheet.
 HEADER_SCAN_ROWS = 30
 
@@ -90,7 +95,29 @@ def read_grid(data: bytes, filename: str, limits: dict) -> RawGrid:
             raise UnreadableFile(f"El archivo es {es}, no una tabla. {_FIX.split(' / ')[0]} / "
                                  f"The file is {en}, not a table. {_FIX.split(' / ')[1]}")
     text, encoding = _decode(data)
+    _refuse_other_text_formats(text, filename)
     return _read_text(text, encoding, limits)
+
+
+def _refuse_other_text_formats(text: str, filename: str) -> None:
+    """JSON, XML or HTML are text but not tables: without this they were read as a CSV of nonsense."""
+    head = text.lstrip("\ufeff \t\r\n")[:2000]
+    name = str(filename or "").lower()
+    kind = None
+    if head[:1] in ("{", "[") or name.endswith((".json", ".geojson", ".jsonl")):
+        try:
+            json.loads(text)
+            kind = ("JSON", "JSON")
+        except ValueError:
+            first = head.splitlines()[0] if head else ""
+            if name.endswith((".json", ".geojson", ".jsonl")) or re.match(r'^\s*[\[{]\s*("|\{|\[|$)', first):
+                kind = ("JSON", "JSON")
+    elif head[:1] == "<" and re.match(r"<(\?xml|!doctype|html|[a-z][\w:-]*[\s>])", head, re.IGNORECASE):
+        kind = ("XML o HTML (una página web)", "XML or HTML (a web page)")
+    if kind:
+        raise UnreadableFile(f"El archivo es {kind[0]}, no una tabla: este formato no se reconoce. "
+                             f"{_FIX.split(' / ')[0]} / The file is {kind[1]}, an unknown format here, not a "
+                             f"table. {_FIX.split(' / ')[1]}")
 
 
 # --- text ------------------------------------------------------------------------------------------------
@@ -165,20 +192,54 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
                             quotechar='"', index_col=False)
     except Exception:  # noqa: BLE001 - any parser failure means "not a readable table"
+        rows = []
+        reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
         try:
-            rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-            width = max((len(r) for r in rows), default=0)
-            # ragged rows padded explicitly (pandas stops padding them in a future version)
-            frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+            for row in reader:
+                rows.append(row)
+        except csv.Error:
+            raise _unclosed_quote(len(rows) + 1) from None
         except Exception:  # noqa: BLE001
-            raise UnreadableFile("No se pudo leer el archivo como tabla (¿comillas sin cerrar?). " + _FIX.replace(
+            raise UnreadableFile("No se pudo leer el archivo como tabla. " + _FIX.replace(
                 " / ", " / Could not parse the file as a table. ")) from None
+        width = max((len(r) for r in rows), default=0)
+        # ragged rows padded explicitly (pandas stops padding them in a future version)
+        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     frame = frame.fillna("").astype(str)
+    _check_swallowed_rows(frame, sep)
     frame = _trim(frame)
     _check_shape(frame, limits)
     frame.index = range(1, len(frame) + 1)
     frame.columns = range(frame.shape[1])
     return RawGrid(frame, {"format": "csv", "encoding": encoding, "separator": SEPARATOR_NAMES[sep], "sheet": None})
+
+
+def _unclosed_quote(row: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"Comillas sin cerrar en la fila {row}: una comilla (\") abre un texto que nunca se cierra, y las filas "
+        f"siguientes quedarían dentro de ese texto. Cierre la comilla o bórrela y vuelva a subir el archivo. "
+        f"/ Unclosed quote in row {row}: the rows after it would be swallowed into one cell.")
+
+
+def _check_swallowed_rows(frame: pd.DataFrame, sep: str) -> None:
+    """A quoted cell may hold line breaks (a note written on two lines), but not whole rows: a line inside
+    a cell with nearly a row's separators, starting like the file's rows do (its first field is one of the
+    first column's values), means a quote was left open and rows went missing."""
+    if frame.empty or frame.shape[1] < 3:
+        return
+    needed = max(2, frame.shape[1] - 2)
+    firsts = None
+    for pos in frame.columns:
+        column = frame[pos]
+        multi = column[column.str.contains("\n", regex=False)]
+        for row, cell in multi.items():
+            lines = [line for line in cell.splitlines()[1:] if line.count(sep) >= needed]
+            if not lines:
+                continue
+            if firsts is None:
+                firsts = set(frame[frame.columns[0]].str.strip().unique())
+            if any(line.split(sep, 1)[0].strip().strip('"') in firsts for line in lines):
+                raise _unclosed_quote(int(row) + 1)
 
 
 def _trim(frame: pd.DataFrame) -> pd.DataFrame:
@@ -273,6 +334,14 @@ def _read_xlsx(data: bytes, limits: dict) -> RawGrid:
     from .columns import header_score
 
     _check_zip(data)
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it skips ("Unknown extension is not supported and will be removed"):
+        # noise for a partner, and nothing that changes the values read
+        warnings.simplefilter("ignore")
+        return _read_book(data, limits, load_workbook, header_score)
+
+
+def _read_book(data: bytes, limits: dict, load_workbook, header_score) -> RawGrid:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001
@@ -284,16 +353,22 @@ def _read_xlsx(data: bytes, limits: dict) -> RawGrid:
             raise UnreadableFile("El libro de Excel no tiene hojas con datos. / The workbook has no sheets.")
         from ..rules.catalog import fold
         named = [ws for ws in sheets if fold(ws.title) in ("datos", "data", "valores", "values")]
-        chosen, grid = None, None
+        # the sheet is chosen on its first rows only (read-only mode streams them), then only it is read
+        # whole: forty sheets without a header cost forty short scans, not forty full reads
+        chosen, fallback = None, None
+        started = _time.monotonic()
         for ws in named + [ws for ws in sheets if ws not in named]:
-            candidate = _sheet_grid(ws, limits)
-            if candidate is None:
+            head = _sheet_grid(ws, limits, max_rows=HEADER_SCAN_ROWS)
+            if head is None:
                 continue
-            if ws in named or header_score(candidate.head(HEADER_SCAN_ROWS))[1] >= 2:
-                chosen, grid = ws, candidate
+            if ws in named or header_score(head)[1] >= 2:
+                chosen = ws
                 break
-            if grid is None:
-                chosen, grid = ws, candidate
+            fallback = fallback or ws
+            if _time.monotonic() - started > XLSX_MAX_SECONDS:
+                raise _too_slow()
+        chosen = chosen or fallback
+        grid = _sheet_grid(chosen, limits, started=started) if chosen is not None else None
         if grid is None:
             raise UnreadableFile("El libro de Excel está vacío (ninguna hoja tiene datos). / The workbook is empty.")
         return RawGrid(grid, {"format": "xlsx", "encoding": "xlsx", "separator": None, "sheet": chosen.title},
@@ -302,15 +377,122 @@ def _read_xlsx(data: bytes, limits: dict) -> RawGrid:
         book.close()
 
 
-def _sheet_grid(ws, limits: dict) -> pd.DataFrame | None:
+def _too_slow() -> UnreadableFile:
+    return UnreadableFile(f"El libro de Excel es demasiado grande para revisarlo en el tiempo de una carga (más de "
+                          f"{XLSX_MAX_SECONDS} s). Guarde la hoja de datos como CSV, o quite las hojas y filas que "
+                          f"no son datos, y vuelva a subirlo. / The workbook would take too long to check; save the "
+                          f"data sheet as CSV or remove what is not data.")
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_COLUMN = re.compile(r"[A-Z]+")
+
+
+def _column_number(ref: str) -> int:
+    letters = _COLUMN.match(ref)
+    n = 0
+    for ch in letters.group(0) if letters else "":
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _fast_rows(ws, max_rows: int | None):
+    """The sheet's rows as lists of values, like ``ws.iter_rows(values_only=True)`` of openpyxl's read-only
+    mode (missing rows come as empty lists, cached formula results, dates from date-formatted numbers), but
+    parsing the sheet's XML directly with ElementTree: openpyxl builds objects for every cell and reads a few
+    ten thousand cells a second, which made a 9 MB workbook take a minute. Raises AttributeError when
+    openpyxl's internals are not as expected (the caller then uses openpyxl's own reader)."""
+    import xml.etree.ElementTree as ET
+    from openpyxl.utils.datetime import from_excel
+    book = ws.parent
+    shared, dates, epoch = ws._shared_strings, book._date_formats, book.epoch
+    deltas = book._timedelta_formats
+    source = book._archive.open(ws._worksheet_path)
+    c_tag, row_tag, v_tag, is_tag, t_tag = (f"{_MAIN_NS}c", f"{_MAIN_NS}row", f"{_MAIN_NS}v", f"{_MAIN_NS}is",
+                                            f"{_MAIN_NS}t")
+    expected, columns = 1, {}
+    try:
+        from lxml import etree as lxml_etree   # a C parser that hands over only the rows
+        events = lxml_etree.iterparse(source, events=("end",), tag=row_tag, huge_tree=False,
+                                      resolve_entities=False, no_network=True)
+        lean = True
+    except ImportError:  # pragma: no cover - lxml is in requirements.txt; the standard library works too
+        events = ET.iterparse(source, events=("end",))
+        lean = False
+    try:
+        for _, element in events:
+            if element.tag != row_tag:
+                continue
+            number = int(element.get("r") or expected)
+            if max_rows is not None and number > max_rows:
+                break
+            while expected < number:
+                expected += 1
+                yield []
+            values: list = []
+            for cell in element.iter(c_tag):
+                ref = cell.get("r")
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    column = columns.get(letters) or columns.setdefault(letters, _column_number(letters))
+                else:
+                    column = len(values) + 1
+                kind = cell.get("t", "n")
+                if kind == "inlineStr":
+                    node = cell.find(is_tag)
+                    value = "".join(t.text or "" for t in node.iter(t_tag)) if node is not None else None
+                else:
+                    value = cell.findtext(v_tag) or None
+                    if value is not None:
+                        if kind == "n":
+                            value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                            style = int(cell.get("s") or 0)
+                            if style in dates:
+                                try:
+                                    value = from_excel(value, epoch, timedelta=style in deltas)
+                                except (OverflowError, ValueError):
+                                    value = "#VALUE!"
+                        elif kind == "s":
+                            value = shared[int(value)]
+                        elif kind == "b":
+                            value = bool(int(value))
+                        elif kind == "d":
+                            from openpyxl.utils.datetime import from_ISO8601
+                            value = from_ISO8601(value)
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+            element.clear()
+            if lean:
+                while element.getprevious() is not None:   # rows already read leave the tree
+                    del element.getparent()[0]
+            expected = number + 1
+            yield values
+    finally:
+        source.close()
+
+
+def _sheet_rows(ws, max_rows: int | None):
+    try:
+        ws._shared_strings, ws.parent._date_formats, ws.parent._archive, ws._worksheet_path  # noqa: B018
+    except AttributeError:
+        return ws.iter_rows(values_only=True, max_row=max_rows)
+    return _fast_rows(ws, max_rows)
+
+
+def _sheet_grid(ws, limits: dict, max_rows: int | None = None, started: float | None = None
+                ) -> pd.DataFrame | None:
     try:
         ws.reset_dimensions()
     except Exception:  # noqa: BLE001
         pass
     rows, last_filled, cells = [], 0, 0
     budget = max(XLSX_MAX_CELLS, limits["max_rows"] * 10)
+    started = _time.monotonic() if started is None else started
     try:
-        for values in ws.iter_rows(values_only=True):
+        for values in _sheet_rows(ws, max_rows):
+            if len(rows) % 2000 == 1999 and _time.monotonic() - started > XLSX_MAX_SECONDS:
+                raise _too_slow()
             row = [_cell(v) for v in values]
             while row and not _filled(row[-1]):
                 row.pop()

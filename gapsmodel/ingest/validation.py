@@ -17,7 +17,8 @@ Errors refuse the file; warnings do not:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -26,8 +27,9 @@ import pandas as pd
 from ..rules.catalog import fold
 from ..rules.periods import month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS
-from .columns import HEADER_NAMES, ColumnMap, indicator_lookup, map_columns, norm_header
-from .personal_data import find_personal_data
+from .columns import (HEADER_NAMES, PAIR_POSITION, YEAR_HEADERS, ColumnMap, header_role, indicator_lookup,
+                      map_columns, norm_header)
+from .personal_data import find_personal_data, mask
 from .problems import PROBLEM_COLUMNS, Problem, UnreadableFile
 from .reading import HEADER_SCAN_ROWS, RawGrid, limits_from, read_grid
 from .values import (AGES, AMBIGUOUS_HELP, NUMBER_HELP, SEXES, clean_numbers, decide_decimal, did_you_mean,
@@ -41,6 +43,8 @@ OUTLIER_MIN_MONTHS = 4
 LOCKED_MESSAGE = ("Mes aprobado y cerrado por la secretaría técnica; pida a un administrador que lo reabra. "
                   "/ Month approved and locked; ask an administrator to reopen it.")
 TOTAL_WORDS = {"total", "todos", "todas", "all", "total general"}
+NATIONALITY_CODE = r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9_+\-]{0,29}"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMPTY_VALUES = pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in VALUE_COLUMNS})
 
 
@@ -168,6 +172,18 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     problems: list[Problem] = []
     if cmap.header_row is None:
         problems += find_personal_data(grid.cells, {}, {}, None, grid.native_numbers)
+        plain = _plain_header(grid.cells)
+        if plain is not None:
+            row, found, missing_roles = plain
+            names = "; ".join(f"«{TEMPLATE_NAMES[r]}» (se acepta: {_accepted(r)})" for r in missing_roles)
+            problems.insert(0, Problem(row, "", "", (
+                f"La fila {row} parece la fila de títulos, pero le faltan columnas obligatorias: {names}. "
+                + (f"Se reconocieron: {', '.join(found)}. " if found else "Ningún título coincide con los "
+                   "esperados. ")
+                + "Cambie esos títulos o use la plantilla. / The header row lacks required columns: "
+                + ", ".join(TEMPLATE_NAMES[r] for r in missing_roles) + ".")))
+            detected.update(header_row=row, layout=None, hxl=False, decimal=None)
+            return UploadResult(_EMPTY_VALUES.copy(), problems, institution, detected)
         problems.insert(0, Problem(None, "", "", (
             "No se encontró la fila de títulos (cabecera). La primera fila con datos debe nombrar las columnas: "
             "periodo, institucion, indicador, ubigeo o distrito, valor (sexo, edad, nacionalidad y nota son "
@@ -188,6 +204,10 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     if cmap.layout == "wide":
         detected["indicator_columns"] = {cmap.names[p]: code for p, code in cmap.indicator_columns.items()}
 
+    if cmap.period_pair is not None:
+        body = body.assign(**{})   # a copy: the grid itself stays as read
+        body[PAIR_POSITION] = _year_month(body[cmap.period_pair[0]], body[cmap.period_pair[1]])
+        detected["period_from"] = [cmap.names[p] for p in cmap.period_pair]
     roles_by_pos: dict[int, str | None] = {pos: role for role, pos in cmap.roles.items()}
     roles_by_pos.update({pos: "value" for pos in cmap.indicator_columns})
     roles_by_pos.update(cmap.repeated)
@@ -235,6 +255,12 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
                 "Columna no reconocida; se ignoró. / Unrecognised column; ignored."), "warning"))
     if missing:
         return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
+    footer = _footer_total_rows(body, cmap)
+    for row in footer:
+        problems.append(Problem(int(row), "", "TOTAL", (
+            "Fila de total al pie del archivo (suma la columna de arriba): se omitió, porque el tablero suma por "
+            "su cuenta. / Total footer row: skipped."), "warning"))
+    body = body.drop(index=footer)
     if body.empty:
         problems.insert(0, Problem(None, "", "", "El archivo no trae filas de datos bajo la fila de títulos. "
                                                  "/ No data rows under the header."))
@@ -257,9 +283,14 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         problems.insert(0, decimal_problem)
     out["note"] = frame["note"].map(_text).astype(object) if grid.native_numbers else frame["note"].astype(object)
 
+    _check_note(rows, cmap)
+
     key_ok = ~out[KEY].isna().any(axis=1)
     _check_duplicates(rows, out, key_ok, cmap)
-    problems += rows.problems
+    # a cell found to hold personal data is never echoed by another problem about it
+    personal_cells = {(p.row, p.column) for p in personal}
+    problems += [replace(p, value=mask(p.value)) if (p.row, p.column) in personal_cells else p
+                 for p in rows.problems]
 
     valid = out[~rows.bad & key_ok & out["value"].notna()].copy()
     valid["row"] = frame.loc[valid.index, "row"]
@@ -283,6 +314,74 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     if personal:
         values = _EMPTY_VALUES.copy()   # personal data is never passed on, not even for a preview
     return UploadResult(values, _sorted(problems), result_institution, detected)
+
+
+FOOTER_WORDS = {"total", "totales", "total general", "suma", "suma total", "grand total", "sum", "total:"}
+
+
+def _footer_total_rows(body: pd.DataFrame, cmap: ColumnMap) -> list:
+    """Rows at the foot of the file that say TOTAL and name no month nor indicator: a spreadsheet's sum of
+    the column above, not a report."""
+    if body.empty:
+        return []
+    key_positions = [cmap.roles[r] for r in ("period", "indicator") if r in cmap.roles]
+    footer = []
+    for row in reversed(body.index[-5:]):
+        cells = body.loc[row]
+        words = {fold(_text(c)).rstrip(":") for c in cells if isinstance(c, str) and c.strip()}
+        if not words & FOOTER_WORDS:
+            break
+        keys = [fold(_text(cells[p])) for p in key_positions if p in cells.index]
+        if any(k and k not in FOOTER_WORDS for k in keys):
+            break
+        footer.append(row)
+    return footer
+
+
+def _year_month(years: pd.Series, months: pd.Series) -> pd.Series:
+    """'2023' and '5' (or 'mayo', 5.0) → '2023-05' / 'mayo 2023'; what cannot be paired stays for the period
+    check to report."""
+    def pair(y, m):
+        y, m = _text(y).strip(), _text(m).strip()
+        if not y and not m:
+            return ""
+        if y.endswith(".0"):
+            y = y[:-2]
+        if m.endswith(".0"):
+            m = m[:-2]
+        if m.isdigit() and y.isdigit() and 1 <= int(m) <= 12:
+            return f"{y}-{int(m):02d}"
+        return f"{m} {y}".strip()
+    return pd.Series([pair(y, m) for y, m in zip(years, months)], index=years.index, dtype=object)
+
+
+TEMPLATE_NAMES = {"period": "periodo", "indicator": "indicador", "place": "ubigeo o distrito", "value": "valor",
+                  "institution": "institucion"}
+
+
+def _plain_header(cells: pd.DataFrame) -> tuple[int, list[str], list[str]] | None:
+    """(row, recognised headers, missing required roles) when the first filled row is plainly a header
+    (three or more cells, all text, none a number or a date) that names too few known columns."""
+    for row, line in cells.head(HEADER_SCAN_ROWS).iterrows():
+        filled = [c for c in line if not _is_empty(c)]
+        if not filled:
+            continue
+        texts = [c for c in filled if isinstance(c, str) and not re.fullmatch(r"[\d\s.,/:-]+", c.strip())]
+        if len(filled) < 3 or len(texts) < len(filled):
+            return None
+        roles = {}
+        for c in texts:
+            role = header_role(c)
+            if role is None and norm_header(c) in YEAR_HEADERS:
+                role = "period"
+            if role:
+                roles.setdefault(role, c.strip())
+        if not roles and not all(len(re.findall(r"[^\W\d_]", c)) >= 3 for c in texts):
+            return None   # 'a,b,c': nothing says this is a header
+        have = set(roles) | ({"place"} if {"ubigeo", "district"} & set(roles) else set())
+        missing = [r for r in ("period", "indicator", "place", "value") if r not in have]
+        return (int(row), list(roles.values()), missing) if missing else None
+    return None
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -513,7 +612,24 @@ def _check_categories(rows: _Rows, out, cmap) -> None:
     raw = rows.frame["nationality"]
     text = (raw.map(_text) if raw.dtype == object else raw).astype(str).str.strip()
     is_total = text.eq("") | text.str.lower().isin(TOTAL_WORDS)
-    out["nationality"] = text.where(~is_total, "total").astype(object)
+    # a code, not free text: one word of letters, digits, '_', '-' or '+' (VEN, PER, venezolana, otra)
+    distinct = pd.Series(text[~is_total].unique(), dtype=object)
+    good = set(distinct[distinct.str.fullmatch(NATIONALITY_CODE)]) if not distinct.empty else set()
+    wrong = ~is_total & ~text.isin(good)
+    rows.flag(wrong, cmap.name("nationality"), raw, (
+        "Nacionalidad no reconocida: escriba un código sin espacios (por ejemplo VEN, PER, COL, otra) o total; "
+        "aquí no cabe texto libre. / Nationality must be a code (VEN, PER, COL, otra) or total."))
+    out["nationality"] = text.where(~is_total, "total").where(~wrong).astype(object)
+
+
+def _check_note(rows: _Rows, cmap) -> None:
+    """Control characters (a NUL byte above all) cannot be stored: refused here, with the row."""
+    raw = rows.frame["note"]
+    text = raw.map(_text).astype(str) if raw.dtype == object else raw.astype(str)
+    bad = text.str.contains(CONTROL_CHARACTERS, regex=True)
+    rows.flag(bad, cmap.name("note"), raw.map(lambda v: CONTROL_CHARACTERS.sub("", _text(v))), (
+        "La nota tiene caracteres de control invisibles (por ejemplo un byte nulo); bórrelos o escriba la nota "
+        "de nuevo. / The note holds control characters (e.g. a NUL byte)."))
 
 
 def _check_value(rows: _Rows, out, cmap, grid: RawGrid, detected: dict) -> Problem | None:

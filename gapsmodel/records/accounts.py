@@ -11,9 +11,9 @@ and every sign-in attempt (``login``, ``login_failed``) is written to the audit 
 Sign-in failures all raise :class:`LoginFailed` with one generic message, whatever the cause (unknown
 user, wrong password, account locked or disabled), so the form does not tell an attacker which user names
 exist or when a guess was right. The cause is recorded in the audit log for the administrator.
-After ``MAX_FAILED_ATTEMPTS`` consecutive failures an account is locked for ``LOCKOUT``; while locked the
-password is not even checked. A lock ends by itself, or when an administrator sets a new password or
-enables the account.
+Guessing is slowed down with growing delays per user name (at most ``ACCOUNT_MAX_DELAY``: nobody can lock
+the owner out) and per client (up to ``CLIENT_MAX_DELAY``); an attempt made before its delay has passed is
+refused without checking the password (see :func:`authenticate`).
 """
 from __future__ import annotations
 
@@ -38,9 +38,15 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 """Longer passwords are refused so that hashing cannot be used to exhaust the server."""
 MAX_FAILED_ATTEMPTS = 5
-"""Consecutive failed sign-ins that lock an account."""
-LOCKOUT = timedelta(minutes=15)
-"""How long a locked account stays locked."""
+"""Consecutive failed sign-ins after which guessing is slowed down (there is no lockout)."""
+FREE_ATTEMPTS = 2
+"""Failures allowed before any delay: a typo costs nothing."""
+ACCOUNT_MAX_DELAY = timedelta(seconds=30)
+"""The longest an account's owner can be made to wait by someone else's wrong guesses: never a lockout."""
+CLIENT_MAX_DELAY = timedelta(minutes=15)
+"""The longest one client (browser session or address) waits after its own repeated failures."""
+LOCKOUT = CLIENT_MAX_DELAY
+"""Kept for callers: the longest wait there is (a guessing client's), not an account lock."""
 
 ACCOUNT_ROLES = tuple(r for r in ROLES if r != "public")
 """Roles an account may have; ``public`` is what a visitor without an account is."""
@@ -62,17 +68,68 @@ class AccountError(ValueError):
 
 
 class LoginFailed(Exception):
-    """Sign-in refused. The message is the same for every cause, on purpose."""
+    """Sign-in refused. The message is the same for every cause, on purpose.
 
-    MESSAGE = ("Usuario o contraseña incorrectos, o cuenta bloqueada o desactivada. Tras "
-               f"{MAX_FAILED_ATTEMPTS} intentos fallidos la cuenta se bloquea "
-               f"{int(LOCKOUT.total_seconds() // 60)} minutos; si no puede entrar, consulte al administrador. "
-               "/ Wrong user name or password, or the account is locked or disabled. After "
-               f"{MAX_FAILED_ATTEMPTS} failed attempts the account is locked for "
-               f"{int(LOCKOUT.total_seconds() // 60)} minutes; if you cannot sign in, ask the administrator.")
+    ``key`` names the message in the locale files (``accounts.<key>``) so pages show it in the user's
+    language only; ``str()`` gives both languages for the command line. ``wait`` is the seconds to wait
+    before the next attempt is even checked (throttled guessing).
+    """
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message or self.MESSAGE)
+    MESSAGES = {
+        "login_failed": ("Usuario o contraseña incorrectos, o cuenta desactivada. Si no puede entrar, consulte "
+                         "al administrador.", "Wrong user name or password, or the account is disabled. If "
+                         "you cannot sign in, ask the administrator."),
+        "login_wait": ("Demasiados intentos fallidos: espere {seconds} segundos antes de volver a intentarlo.",
+                       "Too many failed attempts: wait {seconds} seconds before trying again."),
+        "session_ended": ("Su sesión terminó (cierre de sesión, cambio de contraseña o cuenta desactivada); "
+                          "vuelva a ingresar.", "Your session ended (signed out, password changed or account "
+                          "disabled); please sign in again."),
+    }
+    MESSAGE = " / ".join(MESSAGES["login_failed"])
+
+    def __init__(self, message: str | None = None, *, key: str = "login_failed", wait: int = 0):
+        self.key, self.wait = key, int(wait)
+        es, en = self.MESSAGES[key]
+        super().__init__(message or f"{es} / {en}".format(seconds=self.wait))
+
+    def localised(self, lang: str) -> str:
+        es, en = self.MESSAGES[self.key]
+        return (en if lang == "en" else es).format(seconds=self.wait)
+
+
+class _Throttle:
+    """Growing delays after consecutive failures, per key (a user name, or a client): nothing for the first
+    FREE_ATTEMPTS, then 1, 2, 4, ... seconds up to the key's cap. Process memory, guarded by a lock."""
+
+    def __init__(self):
+        import threading
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[int, datetime]] = {}
+
+    def wait(self, key: str, now: datetime) -> int:
+        with self._lock:
+            failures, until = self._state.get(key, (0, now))
+        return max(0, int((until - now).total_seconds() + 0.999))
+
+    def failed(self, key: str, now: datetime, cap: timedelta) -> None:
+        with self._lock:
+            failures = self._state.get(key, (0, now))[0] + 1
+            extra = failures - FREE_ATTEMPTS
+            delay = timedelta(0) if extra <= 0 else min(timedelta(seconds=2 ** min(extra - 1, 20)), cap)
+            self._state[key] = (failures, now + delay)
+            if len(self._state) > 100_000:   # bounded memory under a flood of names
+                self._state.pop(next(iter(self._state)))
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._state.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._state.clear()
+
+
+THROTTLE = _Throttle()
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -198,14 +255,26 @@ def user_exists(store: Store, username: str) -> bool:
         return _row(conn, normalise_username(username)) is not None
 
 
-def actor_for(store: Store, username: str) -> Actor:
-    """The Actor of an enabled account (rebuild it on every page run, so that a disabled account or a
-    changed role takes effect at once). Raises LoginFailed when the account is unknown or disabled."""
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(f"gapsmodel-credentials:{password_hash}".encode()).hexdigest()[:24]
+
+
+def credential_stamp(store: Store, username: str) -> str | None:
+    """A fingerprint of the account's current credentials (not the hash itself): a session keeps the one
+    it signed in with, and :func:`actor_for` refuses it once the password has changed."""
     with store.engine.connect() as conn:
         row = _row(conn, normalise_username(username))
-    if row is None or row["disabled"]:
-        raise LoginFailed("La cuenta ya no está activa; vuelva a iniciar sesión. "
-                          "/ The account is no longer active; please sign in again.")
+    return _stamp(row["password_hash"]) if row is not None else None
+
+
+def actor_for(store: Store, username: str, stamp: str | None = None) -> Actor:
+    """The Actor of an enabled account (rebuild it on every page run, so that a disabled account or a
+    changed role takes effect at once). Raises LoginFailed when the account is unknown or disabled, or,
+    given the ``stamp`` a session signed in with, when the account's credentials changed since."""
+    with store.engine.connect() as conn:
+        row = _row(conn, normalise_username(username))
+    if row is None or row["disabled"] or (stamp is not None and stamp != _stamp(row["password_hash"])):
+        raise LoginFailed(key="session_ended")
     return Actor(row["username"], row["role"], row["institution"])
 
 
@@ -283,6 +352,7 @@ def change_own_password(store: Store, username: str, old_password: str, new_pass
 
 
 def _store_password(store: Store, name: str, password: str, who: str, by: str) -> None:
+    THROTTLE.succeeded("user:" + name)   # a new password: earlier guesses at the old one no longer count
     password_hash = _hash(password)
     with store.engine.begin() as conn:
         conn.execute(users.update().where(users.c.username == name).values(
@@ -325,43 +395,53 @@ def _fingerprint(text: str) -> str:
 
 
 def authenticate(store: Store, username: str, password: str, *, now: datetime | None = None,
-                 record_success: bool = True) -> Actor:
+                 record_success: bool = True, client: str | None = None) -> Actor:
     """Check a user name and password; return the account's Actor or raise LoginFailed.
 
-    Every attempt is audited (``login`` or ``login_failed`` with its cause). ``now`` (naive UTC or aware)
-    is for tests.
+    Guessing is slowed down, never locked out: after FREE_ATTEMPTS consecutive failures, the next attempt
+    for that user name waits 1, 2, 4, ... seconds, at most ACCOUNT_MAX_DELAY (so a stranger can make the
+    owner wait half a minute, never lock them out), and the next attempt from that ``client`` (a browser
+    session or address) up to CLIENT_MAX_DELAY. An attempt made too early is refused without checking the
+    password. Unknown user names are throttled alike, so the delays reveal nothing. Every attempt is
+    audited (``login``, ``login_failed`` with its cause, ``login_throttled``). ``now`` is for tests.
     """
     now = naive_utc(now) or utcnow()
     name = normalise_username(username)
     password = unicodedata.normalize("NFC", password) if isinstance(password, str) else ""
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[:MAX_PASSWORD_LENGTH + 1]
+    keys = [("user:" + name, ACCOUNT_MAX_DELAY)] + ([("client:" + client, CLIENT_MAX_DELAY)] if client else [])
+    wait = max(THROTTLE.wait(key, now) for key, _ in keys)
+    if wait > 0:
+        store.audit(name if user_exists(store, name) else "desconocido", "login_throttled",
+                    {"wait_seconds": wait, "client": _fingerprint(client) if client else None,
+                     **({} if user_exists(store, name) else {"user_digest": _fingerprint(name)})})
+        raise LoginFailed(key="login_wait", wait=wait)
+
+    def failed(who: str, detail: dict) -> LoginFailed:
+        for key, cap in keys:
+            THROTTLE.failed(key, now, cap)
+        if client:
+            detail["client"] = _fingerprint(client)
+        store.audit(who, "login_failed", detail)
+        return LoginFailed()
+
     with store.engine.connect() as conn:
         row = _row(conn, name)
     if row is None:
         _burn_time(password)
-        store.audit("desconocido", "login_failed", {"cause": "unknown_user", "user_digest": _fingerprint(name)})
-        raise LoginFailed()
-    if row["locked_until"] is not None and row["locked_until"] > now:
-        _burn_time(password)
-        store.audit(name, "login_failed", {"cause": "locked", "locked_until": row["locked_until"]})
-        raise LoginFailed()
+        raise failed("desconocido", {"cause": "unknown_user", "user_digest": _fingerprint(name)})
     ok = _verify(row["password_hash"], password)
     if ok and row["disabled"]:
-        store.audit(name, "login_failed", {"cause": "disabled"})
-        raise LoginFailed()
+        raise failed(name, {"cause": "disabled"})
     if not ok:
-        with store.engine.begin() as conn:  # counted in the database, so parallel guesses all count
+        with store.engine.begin() as conn:  # counted in the database too, for the administrator's list
             conn.execute(users.update().where(users.c.id == row["id"]).values(
-                failed_attempts=users.c.failed_attempts + 1))
+                failed_attempts=users.c.failed_attempts + 1, locked_until=None))
             attempts = conn.execute(sa.select(users.c.failed_attempts).where(users.c.id == row["id"])).scalar()
-            detail: dict = {"cause": "wrong_password", "attempt": attempts}
-            if attempts >= MAX_FAILED_ATTEMPTS:
-                conn.execute(users.update().where(users.c.id == row["id"]).values(
-                    failed_attempts=0, locked_until=now + LOCKOUT))
-                detail["locked_until"] = now + LOCKOUT
-            store._audit(conn, name, "login_failed", detail)
-        raise LoginFailed()
+        raise failed(name, {"cause": "wrong_password", "attempt": attempts})
+    for key, _ in keys:
+        THROTTLE.succeeded(key)
     values = {"failed_attempts": 0, "locked_until": None}
     if _hasher.check_needs_rehash(row["password_hash"]):
         values["password_hash"] = _hash(password)

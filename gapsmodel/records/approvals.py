@@ -1,8 +1,9 @@
 """Approval of a month's figures before a session (DOMAIN.md §8).
 
-The technical secretariat approves a month: from then on its figures are locked
-(:meth:`Store.add_batch` and :meth:`Store.revert_batch` refuse anything touching an approved month, with a
-message saying so). Reopening needs an administrator and a reason. Both are written to the audit log
+The technical secretariat approves a month: from then on its figures are frozen as they stood at the
+approval instant, including what stocks of earlier months carried into it (:meth:`Store.values`), and
+:meth:`Store.add_batch` and :meth:`Store.revert_batch` refuse anything touching an approved month, with a
+message saying so. Reopening needs an administrator and a reason. Both are written to the audit log
 (actions ``approve`` and ``reopen``) in the same transaction as the change.
 
 A month may be approved again after it was reopened: each approval is its own row in ``approvals``, so
@@ -16,7 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .permissions import Actor
-from .store import Store, approvals, utcnow
+from ..rules.periods import add_months
+from .store import KEY, Store, approval_carried, approvals, utcnow
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 APPROVAL_COLUMNS = ["period", "approved_at", "approved_by", "reopened_at", "reopened_by", "reopen_reason", "open"]
@@ -39,16 +41,52 @@ def _open_approval(conn, month: str):
                         .where(approvals.c.reopened_at.is_(None))).mappings().first()
 
 
-def approve_month(store: Store, month: str, actor: Actor) -> None:
-    """Lock ``month`` (``YYYY-MM``); audited. Approving a month already locked is an error."""
+def carried_into(values: pd.DataFrame, month: str, catalog) -> pd.DataFrame:
+    """The stock rows that stand in for ``month`` through carry-forward (DOMAIN.md §5 step 2): for each
+    series (institution, indicator, place) of a stock indicator with no report in ``month``, every row of
+    its nearest reported month within ``carry_forward_months`` before it. Columns: KEY, value, note,
+    carried_from; ``period`` is ``month``."""
+    columns = KEY + ["value", "note", "carried_from"]
+    window = int(catalog.carry_forward_months) if catalog is not None else 0
+    if values.empty or window <= 0:
+        return pd.DataFrame(columns=columns)
+    stocks = set(catalog.indicators.index[catalog.indicators["time"].eq("stock")])
+    earlier = {add_months(month, -k) for k in range(1, window + 1)}
+    series = ["institution", "indicator", "ubigeo"]
+    rows = values[values["indicator"].isin(stocks) & values["period"].isin(earlier | {month})]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    own = rows[rows["period"].eq(month)].set_index(series).index
+    rows = rows[rows["period"].isin(earlier) & ~rows.set_index(series).index.isin(own)]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    nearest = rows.groupby(series)["period"].transform("max")
+    rows = rows[rows["period"].eq(nearest)]
+    return rows.assign(carried_from=rows["period"], period=month)[columns].reset_index(drop=True)
+
+
+def approve_month(store: Store, month: str, actor: Actor, catalog=None) -> None:
+    """Lock ``month`` (``YYYY-MM``); audited. Approving a month already locked is an error.
+
+    The month's figures are frozen as of this instant (see :meth:`Store.values`): the stock values carried
+    into it from earlier months are recorded with the approval. ``catalog`` says which indicators are stocks
+    and how far they carry (default: the catalog in use).
+    """
     actor.require("approve")
     month = _check_month(month)
+    if catalog is None:
+        from ..rules.catalog import load_catalog
+        catalog = load_catalog()
     with store.engine.begin() as conn:
         if _open_approval(conn, month) is not None:
             raise ApprovalError(f"El mes {month} ya está aprobado. / Month {month} is already approved.")
         at = utcnow()
-        conn.execute(approvals.insert().values(period=month, approved_at=at, approved_by=actor.username))
-        store._audit(conn, actor.username, "approve", {"period": month}, at=at)
+        approval_id = conn.execute(approvals.insert().values(
+            period=month, approved_at=at, approved_by=actor.username)).inserted_primary_key[0]
+        carried = carried_into(store._latest(at), month, catalog)
+        if not carried.empty:
+            conn.execute(approval_carried.insert(), carried.assign(approval_id=approval_id).to_dict("records"))
+        store._audit(conn, actor.username, "approve", {"period": month, "carried_values": len(carried)}, at=at)
 
 
 def reopen_month(store: Store, month: str, actor: Actor, reason: str) -> None:

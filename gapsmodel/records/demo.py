@@ -8,18 +8,25 @@ coverage slowly improving.
 """
 from __future__ import annotations
 
+import logging
+import os
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
 from ..rules.catalog import Catalog
 from ..rules.periods import add_months, month_range
-from .permissions import COMMAND_LINE
+from .permissions import Actor
 from .sessions import add_agreement, add_session, update_agreement
-from .store import VALUE_COLUMNS, Store
+from .store import ENV_VAR, VALUE_COLUMNS, Store
 from ..rules.territory import Territory
 
+log = logging.getLogger(__name__)
+DEMO_ENV_VAR = "GAPSMODEL_DEMO"
+DEMO_ACTOR = Actor("demostración / demo", "admin")
 FIRST_MONTH, LAST_MONTH = "2022-01", "2024-06"
 SEED = 2022
 # share of the migrant population per district (border districts first)
@@ -171,37 +178,77 @@ AGREEMENTS = [
 ]
 
 
-def load_demo(store: Store, catalog: Catalog, territory: Territory) -> int:
-    """Write the demo batches, sessions and agreements into an empty store; return the number of values."""
+class DemoRefused(ValueError):
+    """The demo was not loaded (the store is not entirely empty); the message is for the operator (es / en)."""
+
+
+NOT_EMPTY = ("La demostración solo se carga en una base totalmente vacía (sin lotes, cuentas, sesiones ni "
+             "bitácora); esta base ya tiene contenido y no se tocó. / The demo only loads into an entirely "
+             "empty store; this one has content and was left untouched.")
+
+
+class _OneConnection:
+    """An engine stand-in that hands out one connection inside one open transaction: every
+    ``store.engine.begin()`` of the writers below joins it, so the demo is written whole or not at all."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.url = conn.engine.url
+        self.dialect = conn.engine.dialect
+
+    @contextmanager
+    def begin(self):
+        yield self.conn
+
+    @contextmanager
+    def connect(self):
+        yield self.conn
+
+
+def load_demo(store: Store, catalog: Catalog, territory: Territory, actor: Actor | None = None) -> int:
+    """Write the demo batches, sessions and agreements into an entirely empty store, in one transaction
+    (all of it or nothing); return the number of values. Raises :class:`DemoRefused` otherwise."""
     values = demo_values(catalog, territory)
+    with store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("SELECT 1")   # (the pysqlite driver opens its transaction lazily)
+        if not store.is_entirely_empty(conn):
+            raise DemoRefused(NOT_EMPTY)
+        one = Store.__new__(Store)
+        one.engine = _OneConnection(conn)
+        one._rows_cache = None
+        return _write_demo(one, values, actor or DEMO_ACTOR)
+
+
+def _write_demo(store: Store, values: pd.DataFrame, actor: Actor) -> int:
     for (inst, month), batch in values.groupby(["institution", "period"], sort=True):
         at = batch["uploaded_at"].iloc[0].to_pydatetime()
-        store.add_batch(batch[VALUE_COLUMNS], institution=inst, actor=COMMAND_LINE,
+        store.add_batch(batch[VALUE_COLUMNS], institution=inst, actor=actor,
                         filename=f"demo_{inst.lower()}_{month}.csv", uploaded_at=at, kind="demo")
     # a correction uploaded later: ACNUR revises its shelter beds in Aguas Verdes for March 2023
     fix = values[(values["institution"] == "ACNUR") & (values["indicator"] == "camas_albergue")
                  & (values["period"] == "2023-03") & (values["ubigeo"] == "240302")]
     store.add_batch(fix.assign(value=fix["value"] + 25, note="corrección / correction")[VALUE_COLUMNS],
-                    institution="ACNUR", filename="demo_acnur_correccion_2023-03.csv",
+                    institution="ACNUR", actor=actor, filename="demo_acnur_correccion_2023-03.csv",
                     uploaded_at=datetime(2023, 5, 20, 10), kind="demo")
     for n, day in enumerate(session_dates(), start=1):
         title = "Sesión de reactivación" if n == 1 else f"Sesión ordinaria N.º {n - 1}"
-        add_session(store, day, title, notes="Datos sintéticos de demostración / synthetic demo data")
-    _demo_agreements(store, session_dates())
+        add_session(store, day, title, notes="Datos sintéticos de demostración / synthetic demo data", actor=actor)
+    _demo_agreements(store, session_dates(), actor)
     return len(values) + len(fix)
 
 
-def _demo_agreements(store: Store, days: list[date]) -> None:
+def _demo_agreements(store: Store, days: list[date], actor: Actor) -> None:
     """An agreement every third session, recorded that day and followed up at the next sessions:
     a third are done two sessions later, a third are under way, a third are never started."""
     for i, day in enumerate(days[::3]):
         text, inst, lead, gap = AGREEMENTS[i % len(AGREEMENTS)]
         agreement_id = add_agreement(store, day, text, inst, day + timedelta(days=lead), gap_code=gap,
-                                     at=_during(day))
+                                     actor=actor, at=_during(day))
         later = [d for d in days if d > day]
         steps = {0: ["en_curso", "cumplido"], 1: ["en_curso"], 2: []}[i % 3]
         for status, follow_up in zip(steps, later):
-            update_agreement(store, agreement_id, status=status, at=_during(follow_up))
+            update_agreement(store, agreement_id, status=status, actor=actor, at=_during(follow_up))
 
 
 def _during(day: date) -> datetime:
@@ -210,10 +257,21 @@ def _during(day: date) -> datetime:
 
 
 def ensure_demo(store: Store, catalog: Catalog, territory: Territory) -> bool:
-    """Load the demo into an empty store (first run); True when it did."""
-    if not store.is_empty():
+    """First run of the embedded store: load the demo when the store is entirely empty; True when it did.
+
+    Never into a store a deployment configured (``GAPSMODEL_DATABASE_URL``) unless the operator asks for
+    it with ``GAPSMODEL_DEMO=1``; never into a store with anything in it (accounts, sessions, audit entries)."""
+    if os.environ.get(ENV_VAR) and os.environ.get(DEMO_ENV_VAR, "").strip().lower() not in ("1", "true", "yes", "si", "sí"):
         return False
-    load_demo(store, catalog, territory)
+    if not store.is_entirely_empty():
+        return False
+    try:
+        load_demo(store, catalog, territory)
+    except DemoRefused:
+        return False   # another process got there first, or content arrived meanwhile
+    except sa.exc.OperationalError:
+        log.warning("demo not loaded: the store was busy", exc_info=True)
+        return False
     return True
 
 

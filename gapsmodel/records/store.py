@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 
 from .permissions import COMMAND_LINE, Actor
 
+log = logging.getLogger(__name__)
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "gapsmodel.db"
 ENV_VAR = "GAPSMODEL_DATABASE_URL"
 KEY = ["institution", "indicator", "ubigeo", "period", "sex", "age", "nationality"]
@@ -123,6 +125,23 @@ login_sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime, nullable=False),
     sa.Column("revoked_at", sa.DateTime, nullable=True),
 )
+# what an approved month showed through carry-forward at its approval: the stock rows of earlier months that
+# stood in for it, copied with the month's period, so later uploads or reverts of those months cannot move it
+approval_carried = sa.Table(
+    "approval_carried", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("approval_id", sa.Integer, sa.ForeignKey("approvals.id"), nullable=False, index=True),
+    sa.Column("institution", sa.String(40), nullable=False),
+    sa.Column("indicator", sa.String(80), nullable=False),
+    sa.Column("ubigeo", sa.String(10), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("sex", sa.String(20), nullable=False, default="total"),
+    sa.Column("age", sa.String(20), nullable=False, default="total"),
+    sa.Column("nationality", sa.String(40), nullable=False, default="total"),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("carried_from", sa.String(7), nullable=False),
+)
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("version", sa.Integer, primary_key=True),
@@ -150,7 +169,17 @@ def _add_login_sessions(conn):
     login_sessions.create(conn, checkfirst=True)
 
 
-MIGRATIONS = {1: _create_all, 2: _add_agreement_versions, 3: _add_login_sessions}
+def _add_approval_carried(conn):
+    approval_carried.create(conn, checkfirst=True)
+
+
+MIGRATIONS = {1: _create_all, 2: _add_agreement_versions, 3: _add_login_sessions, 4: _add_approval_carried}
+#: Every table whose rows make a store "not empty" for the demo loader (accounts and sessions count too).
+CONTENT_TABLES = ("batches", "observations", "audit_log", "sessions", "agreements", "agreement_versions",
+                  "approvals", "users", "login_sessions", "approval_carried")
+STORE_FAILED = ("No se pudo guardar por un error de la base de datos; no se guardó nada y el error quedó "
+                "registrado para el operador. / The store refused the write; nothing was saved and the error "
+                "was logged for the operator.")
 
 
 class LockedPeriodError(ValueError):
@@ -268,14 +297,19 @@ class Store:
             for start in range(0, len(records), chunk):
                 if _fail_after_rows is not None and start >= _fail_after_rows:
                     raise RuntimeError("injected failure")
-                conn.execute(observations.insert(), records[start:start + chunk])
+                try:
+                    conn.execute(observations.insert(), records[start:start + chunk])
+                except sa.exc.SQLAlchemyError:
+                    # the statement and its parameters (partner data) go to the operator's log only
+                    log.exception("storing batch %s of %s failed", batch_id, institution)
+                    raise StoreError(STORE_FAILED) from None
             self._audit(conn, actor.username, "upload", {
                 "batch": batch_id, "institution": institution, "file": filename, "values": len(frame),
                 "periods": sorted(frame["period"].unique().tolist())}, at=at if kind == "demo" else None)
         return int(batch_id)
 
     def revert_batch(self, batch_id: int, *, actor: Actor, reason: str = "") -> None:
-        """Stop counting a batch from now on; the values it superseded count again."""
+        """Stop counting a batch from now on; the values it superseded count again. A reason is required."""
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
             if row is None:
@@ -283,6 +317,10 @@ class Store:
             actor.require("revert", row["institution"])
             if row["reverted_at"] is not None:
                 raise StoreError(f"El lote {batch_id} ya fue revertido. / Batch {batch_id} was already reverted.")
+            reason = (reason or "").strip()
+            if not reason:
+                raise StoreError("Para revertir un lote hay que indicar el motivo. / Reverting a batch needs a "
+                                 "reason.")
             periods = {r[0] for r in conn.execute(sa.select(observations.c.period).distinct().where(
                 observations.c.batch_id == batch_id)).all()}
             locked = {r[0] for r in conn.execute(sa.select(approvals.c.period).where(
@@ -315,8 +353,19 @@ class Store:
         return tuple(b) + tuple(a)
 
     def is_empty(self) -> bool:
+        """No batch at all (pages then show how to start)."""
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar() == 0
+
+    def is_entirely_empty(self, conn=None) -> bool:
+        """Not one row in any table but the schema's own: no data, no account, no session, no audit entry."""
+        def check(c):
+            return all(c.execute(sa.select(sa.func.count()).select_from(metadata.tables[name])).scalar() == 0
+                       for name in CONTENT_TABLES)
+        if conn is not None:
+            return check(conn)
+        with self.engine.connect() as c:
+            return check(c)
 
     def _rows(self) -> pd.DataFrame:
         """Every stored value with its batch's upload and revert times, read once per store version.
@@ -348,17 +397,75 @@ class Store:
             return rows[rows["reverted_at"].isna()]
         return rows[rows["uploaded_at"].le(as_of) & (rows["reverted_at"].isna() | rows["reverted_at"].gt(as_of))]
 
-    def values(self, as_of: datetime | None = None) -> pd.DataFrame:
-        """The values in force at ``as_of`` (default: now), one per key, with their batch's upload time:
-        among batches in force, the latest upload of a key supersedes the earlier ones.
-
-        Columns: KEY, value, note, batch_id, uploaded_at.
-        """
-        frame = self._in_force(as_of).drop(columns="reverted_at")
+    def _latest(self, as_of: datetime | None, period: str | None = None, rows: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
+        if period is not None:
+            rows = self._rows() if rows is None else rows
+            rows = rows[rows["period"].eq(period)]
+            moment = naive_utc(as_of)
+            rows = rows if moment is None else rows[rows["uploaded_at"].le(moment) & (
+                rows["reverted_at"].isna() | rows["reverted_at"].gt(moment))]
+            frame = rows.drop(columns="reverted_at")
+        else:
+            frame = self._in_force(as_of).drop(columns="reverted_at")
         if frame.empty:
             return frame.reset_index(drop=True)
         frame = frame.sort_values(["uploaded_at", "batch_id"], kind="stable")
         return frame.drop_duplicates(KEY, keep="last").reset_index(drop=True)
+
+    def frozen_months(self, as_of: datetime | None = None) -> pd.DataFrame:
+        """Approvals in force at ``as_of`` (default: now): id, period, approved_at."""
+        moment = naive_utc(as_of) or utcnow()
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(sa.select(approvals.c.id, approvals.c.period, approvals.c.approved_at,
+                                          approvals.c.reopened_at), conn)
+        if frame.empty:
+            return frame.drop(columns="reopened_at")
+        for col in ("approved_at", "reopened_at"):
+            frame[col] = pd.to_datetime(frame[col])
+        if as_of is None:
+            live = frame["reopened_at"].isna()
+        else:
+            live = frame["approved_at"].le(moment) & (frame["reopened_at"].isna() | frame["reopened_at"].gt(moment))
+        return frame[live].drop(columns="reopened_at").reset_index(drop=True)
+
+    def values(self, as_of: datetime | None = None) -> pd.DataFrame:
+        """The values in force at ``as_of`` (default: now), one per key, with their batch's upload time:
+        among batches in force, the latest upload of a key supersedes the earlier ones.
+
+        An approved month is frozen as of its approval instant (DOMAIN.md §8): its rows are those in force
+        when it was approved, plus the stock rows that stood in for it through carry-forward then (kept in
+        ``approval_carried``, batch_id 0), until an administrator reopens it. No later upload or revert, of
+        that month or of an earlier one, moves its figures.
+
+        Columns: KEY, value, note, batch_id, uploaded_at.
+        """
+        frame = self._latest(as_of)
+        frozen = self.frozen_months(as_of)
+        if frozen.empty:
+            return frame
+        with self.engine.connect() as conn:
+            carried = pd.read_sql(sa.select(approval_carried).where(
+                approval_carried.c.approval_id.in_([int(i) for i in frozen["id"]])), conn)
+        periods = set(frozen["period"])
+        parts = [frame[~frame["period"].isin(periods)]] if not frame.empty else []
+        rows = self._rows()
+        rows = rows[rows["period"].isin(periods)]   # read once; each approval looks at its month only
+        for approval_id, period, approved_at in frozen.itertuples(index=False):
+            own = self._latest(approved_at.to_pydatetime(), period, rows)
+            parts.append(own)
+            extra = carried[carried["approval_id"].eq(approval_id)]
+            if not extra.empty:
+                series = ["institution", "indicator", "ubigeo"]
+                reported = own.set_index(series).index if not own.empty else pd.Index([])
+                extra = extra[~extra.set_index(series).index.isin(reported)]
+                parts.append(extra.drop(columns=["id", "approval_id", "carried_from"]).assign(
+                    batch_id=0, uploaded_at=approved_at))
+        parts = [p for p in parts if not p.empty]
+        if not parts:
+            return frame.iloc[0:0]
+        out = pd.concat(parts, ignore_index=True)
+        return out[list(frame.columns) if len(frame.columns) else out.columns]
 
     def report_times(self, as_of: datetime | None = None) -> pd.DataFrame:
         """First upload per institution, indicator and month among batches in force at ``as_of``."""

@@ -69,7 +69,6 @@ class SessionData:
     series: pd.DataFrame           # monthly gap table up to the current period
     agreements: pd.DataFrame       # agreements to follow up and new ones, effective status on the session day
     public: bool
-    store_url: str                 # without password
     data_version: str              # batches in force at the moment, and a fingerprint of their ids
     generated_at: datetime         # naive UTC
     session_dates: list[date] = field(default_factory=list)
@@ -168,7 +167,7 @@ def session_data(store: Store, catalog: Catalog, territory: Territory, day: date
                       current.until, public)
     agreements = followed_agreements(agreements_frame(store, today=day, as_of=current.as_of), day, previous.day if previous else None)
     return SessionData(current=current, previous=previous, notes=str(row.iloc[0]["notes"] or ""), series=series,
-                       agreements=agreements.reset_index(drop=True), public=public, store_url=store.url,
+                       agreements=agreements.reset_index(drop=True), public=public,
                        data_version=data_fingerprint(store, current.as_of),
                        generated_at=naive_utc(now) if now else utcnow(), session_dates=list(frame["date"]))
 

@@ -14,10 +14,10 @@ exact figures for internal use and says so on its first page. This differs on pu
 command, which prints exact figures unless ``--public`` is given (DOMAIN.md §9): a table printed in a
 terminal stays with the analyst, a report file travels.
 
-The header says when the file was generated and from which data: the store URL without password, the
-as-of moment (uploads known by the end of the session day, months up to the session's month) and a data
+The header says when the file was generated and from which data: the as-of moment (uploads known by the end of the session day, months up to the session's month) and a data
 version (batches in force then and a fingerprint of their ids): figures in a past session's report do not
-change when corrections are uploaded later.
+change when corrections are uploaded later. The store's URL (host, database name, file path) is never
+printed: a report travels.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def render(slides: list[Slide], data: SessionData, t: Translator, demo: bool = F
     parts.append(f"<p class=\"meta\">{_e(t('app.table'))}</p>")
     parts.append(f"<h1>{_e(t('report.heading', date=t.date(cur.day, 'long')))}: {_e(cur.title)}</h1>")
     parts.append(f"<p class=\"meta\">{_e(t('report.generated', when=data.generated_at.strftime('%Y-%m-%d %H:%M')))}</p>")
-    parts.append(f"<p class=\"meta\">{_e(t('report.source', url=data.store_url, as_of=cur.as_of.strftime('%Y-%m-%d %H:%M:%S'), month=cur.until, version=data.data_version))}</p>")
+    parts.append(f"<p class=\"meta\">{_e(t('report.source', as_of=cur.as_of.strftime('%Y-%m-%d %H:%M:%S'), month=cur.until, version=data.data_version))}</p>")
     parts.append(f"<p class=\"meta\">{_e(t('report.reproducible'))}</p>")
     parts.append(f"<p class=\"warning\">{_e(t('report.public') if data.public else t('report.exact'))}</p>")
     if demo:

@@ -1,6 +1,7 @@
 """Real-browser fixtures: the dashboard served by ``streamlit run`` on a free port, driven by headless Chromium.
 
-The server gets a fresh, empty SQLite file (the app loads the demo into it on first run). Chromium is the
+The server gets a fresh, empty SQLite file (the app loads the demo into it on first run, asked to with
+GAPSMODEL_DEMO=1). Chromium is the
 machine's own (Debian's ``/usr/bin/chromium``, or ``$CHROMIUM_PATH``); Playwright's browser download is not
 needed. Where no Chromium is found the tests skip with the reason, except under ``CI=true``, where they fail.
 
@@ -77,7 +78,9 @@ class StreamlitServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "StreamlitServer":
-        env = dict(os.environ, GAPSMODEL_DATABASE_URL=f"sqlite:///{self.db_path}", PYTHONUNBUFFERED="1",
+        # a configured store gets the demo only when the operator asks (GAPSMODEL_DEMO=1), as these tests do
+        env = dict(os.environ, GAPSMODEL_DATABASE_URL=f"sqlite:///{self.db_path}", GAPSMODEL_DEMO="1",
+                   PYTHONUNBUFFERED="1",
                    **self.extra_env)
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
@@ -161,8 +164,12 @@ def _server_with_account(tmp_path_factory, name: str, account: dict, role: str, 
     from gapsmodel.rules.catalog import load_catalog
     from gapsmodel.records.permissions import COMMAND_LINE
     from gapsmodel.records.store import Store
+    from gapsmodel.records.demo import load_demo
+    from gapsmodel.rules.territory import load_territory
     folder = tmp_path_factory.mktemp(name)
     store = Store.open(f"sqlite:///{folder / 'app.db'}")
+    # the demo goes in first: a store that already has an account never gets it (issue 12)
+    load_demo(store, load_catalog(), load_territory())
     accounts.add_user(store, account["username"], role, account.get("institution"), password=account["password"],
                       actor=COMMAND_LINE, catalog=load_catalog())
     store.engine.dispose()
