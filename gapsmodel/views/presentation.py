@@ -37,6 +37,7 @@ from ..rules.territory import Territory
 
 PROTECTED_NOTE_SECTORS = ("trata", "vbg")
 PROJECTOR_FONT = 20
+AGREEMENTS_ON_SLIDE = 5   # rows that fit a 1280×720 slide at 28 px; the rest are one click away
 
 
 class UnknownSession(LookupError):
@@ -84,6 +85,7 @@ class Slide:
     figure: go.Figure | None = None
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     note: str = ""
+    listing: pd.DataFrame | None = None   # rows shown on the slide itself (agreements: status, due, what, who)
 
 
 # --- gathering the figures ------------------------------------------------------------------------------
@@ -379,7 +381,28 @@ def projector(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def on_slide(fig: go.Figure) -> go.Figure:
+    """A copy of a slide's figure for the full-screen slide view: the slide's heading says what the
+    chart's title said, so the title goes and the chart keeps the height; no fixed height (it fills
+    what the slide leaves)."""
+    fig = go.Figure(fig)
+    fig.update_layout(title=None, height=None, margin=dict(t=10, b=10, l=10, r=20), autosize=True)
+    return fig
+
+
 # --- slides -----------------------------------------------------------------------------------------------
+def map_message(rows: pd.DataFrame, gap_label: str, territory: Territory, t: Translator) -> str:
+    """What the map shows, about the gap it draws: the districts where that gap is critical."""
+    critical = [territory.name(u) for u in rows.loc[rows["severity"].eq("critica"), "ubigeo"]]
+    with_data = int(rows["severity"].ne(NO_DATA).sum())
+    if not critical:
+        return t("presentation.map_message_none_gap", gap=gap_label)
+    if len(critical) == with_data == len(territory.district_codes):
+        return t("presentation.map_message_all", gap=gap_label)
+    return t("presentation.map_message_gap", gap=gap_label, n=len(critical), total=len(territory.district_codes),
+             places=", ".join(sorted(critical)))
+
+
 def _critical_by_district(table: pd.DataFrame, territory: Territory) -> pd.DataFrame:
     rows = table[table["level"].eq("district")]
     out = pd.DataFrame(index=territory.district_codes)
@@ -440,16 +463,13 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
             tables=[(t("presentation.worst_table"), gaps_table(worst, catalog, territory, t))]))
 
     counts = _critical_by_district(cur.gaps, territory)
-    most = counts[counts["critical"].gt(0)].sort_values("critical", ascending=False, kind="stable")
-    top_names = [territory.name(c) for c in most.index[most["critical"].eq(most["critical"].max())]] \
-        if not most.empty else []
     map_table = pd.DataFrame({
         t("columns.place"): [territory.name(c) for c in counts.index],
         t("presentation.critical_gaps"): [t.number(v) for v in counts["critical"]],
         t("presentation.gaps_with_data"): [t.number(v) for v in counts["with_data"]],
     })
     tables = [(t("presentation.map_table"), map_table)]
-    figure = None
+    figure, message = None, t("presentation.map_message_none")
     gap = map_gap(cur.gaps, worst, catalog)
     if gap is not None:
         gap_label = catalog.label("gaps", gap, t.lang)
@@ -458,11 +478,8 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
         figure = projector(district_map(rows, territory, t, map_title, value_label=gap_label,
                                         threshold=catalog.small_cell_threshold))
         tables.insert(0, (map_title, gaps_table(rows, catalog, territory, t)))
-    slides.append(Slide(
-        "map", t("presentation.map", period=period_label),
-        t("presentation.map_message", places=", ".join(top_names)) if top_names
-        else t("presentation.map_message_none"),
-        figure=figure, tables=tables))
+        message = map_message(rows, gap_label, territory, t)
+    slides.append(Slide("map", t("presentation.map", period=period_label), message, figure=figure, tables=tables))
 
     for sector in catalog.sectors.sort_values("order").index:
         label = catalog.label("sectors", sector, t.lang)
@@ -505,8 +522,29 @@ def _agreements_slide(data: SessionData, catalog: Catalog, t: Translator) -> Sli
     if frame.empty:
         return Slide("agreements", title, t("presentation.agreements_none"))
     status = frame["effective_status"]
+    listing = agreements_listing(frame, catalog, t)
+    shown = listing.head(AGREEMENTS_ON_SLIDE)
+    more = len(listing) - len(shown)
+    note = t("presentation.agreements_note")
+    if more:
+        note = f"{t('presentation.agreements_more', n=more)} {note}"
     return Slide("agreements", title,
                  t("presentation.agreements_message", done=int(status.eq("cumplido").sum()), total=len(frame),
                    overdue=int(status.eq("vencido").sum())),
                  tables=[(t("presentation.agreements_table"), agreements_table(frame, catalog, t))],
-                 note=t("presentation.agreements_note"))
+                 note=note, listing=shown)
+
+
+def agreements_listing(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
+    """The agreements as the slide lists them: status and due date first, then what and who; overdue
+    first, then open ones by due date, done ones last (:func:`sessions.follow_up_order`). The
+    ``overdue`` column marks the rows to stress. The text is the users' own: callers escape it."""
+    from ..records.sessions import follow_up_order
+    frame = follow_up_order(frame)
+    return pd.DataFrame({
+        t("agreements.status"): [t(f"agreements.status_{s}") for s in frame["effective_status"]],
+        t("agreements.due"): [t.date(d) for d in frame["due_date"]],
+        t("agreements.text"): list(frame["text"]),
+        t("agreements.institution"): [str(i) for i in frame["institution"]],   # the short name people use
+        "overdue": list(frame["effective_status"].eq("vencido")),
+    })

@@ -1,0 +1,86 @@
+"""What the slides say: the map slide speaks of the gap it draws; the agreements slide lists them."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from gapsmodel.i18n import Translator
+from gapsmodel.records.permissions import Actor
+from gapsmodel.records.sessions import add_agreement, add_session
+from gapsmodel.views import presentation
+
+ES, EN = Translator("es"), Translator("en")
+ADMIN = Actor("ana", "admin")
+
+
+def _rows(territory, severities: dict[str, str]) -> pd.DataFrame:
+    codes = list(territory.district_codes)
+    return pd.DataFrame({"ubigeo": codes, "severity": [severities.get(c, "adecuada") for c in codes]})
+
+
+def test_map_message_names_the_districts_where_the_drawn_gap_is_critical(territory):
+    a, b = territory.district_codes[:2]
+    rows = _rows(territory, {a: "critica", b: "critica"})
+    text = presentation.map_message(rows, "Camas de albergue", territory, ES)
+    names = ", ".join(sorted([territory.name(a), territory.name(b)]))
+    assert text == (f"Camas de albergue: situación crítica en 2 de {len(territory.district_codes)} distritos: "
+                    f"{names}.")
+
+
+def test_map_message_when_every_or_no_district_is_critical(territory):
+    every = _rows(territory, {c: "critica" for c in territory.district_codes})
+    assert presentation.map_message(every, "SIS", territory, EN) == "SIS: critical in every district."
+    assert presentation.map_message(_rows(territory, {}), "SIS", territory, EN) == "SIS: no district is critical."
+
+
+def test_the_map_slide_message_agrees_with_the_map(demo_store, catalog, territory):
+    day = presentation.sessions_frame(demo_store)["date"].iloc[-1]
+    data = presentation.session_data(demo_store, catalog, territory, day)
+    slides = presentation.build_slides(data, catalog, territory, ES)
+    slide = next(s for s in slides if s.key == "map")
+    worst = presentation.charts.worst_frame(data.current.gaps[data.current.gaps["gap_share"].notna()], catalog, ES,
+                                            territory)
+    gap = presentation.map_gap(data.current.gaps, worst, catalog)
+    drawn = data.current.gaps[data.current.gaps["gap_code"].eq(gap) & data.current.gaps["level"].eq("district")]
+    critical = sorted(territory.name(u) for u in drawn.loc[drawn["severity"].eq("critica"), "ubigeo"])
+    label = catalog.label("gaps", gap, "es")
+    assert slide.message.startswith(f"{label}:")
+    if 0 < len(critical) < len(territory.district_codes):
+        assert slide.message.endswith(", ".join(critical) + ".")
+
+
+def test_agreements_slide_lists_status_and_due_first_overdue_first(store, catalog, territory):
+    add_session(store, date(2023, 4, 12), "Sesión de abril", actor=ADMIN)
+    add_session(store, date(2023, 6, 14), "Sesión de junio", actor=ADMIN)
+    add_agreement(store, date(2023, 4, 12), "Campaña SIS", "DIRESA", date(2023, 7, 1), actor=ADMIN)
+    add_agreement(store, date(2023, 4, 12), "Canal VBG", "MIMP", date(2023, 5, 31), status="en_curso", actor=ADMIN)
+    data = presentation.session_data(store, catalog, territory, date(2023, 6, 14))
+    slide = presentation.build_slides(data, catalog, territory, ES)[-1]
+    assert slide.key == "agreements"
+    listing = slide.listing
+    assert list(listing.columns) == ["Estado", "Vence", "Acuerdo", "Responsable", "overdue"]
+    assert listing["Acuerdo"].tolist() == ["Canal VBG", "Campaña SIS"]          # overdue first
+    assert listing["Estado"].tolist() == ["⚠ Vencido", "○ Pendiente"]
+    assert listing["overdue"].tolist() == [True, False]
+    assert listing["Responsable"].tolist() == ["MIMP", "DIRESA"]
+
+
+def test_agreements_slide_shows_a_few_and_says_how_many_more(store, catalog, territory):
+    add_session(store, date(2023, 4, 12), "Sesión", actor=ADMIN)
+    for i in range(presentation.AGREEMENTS_ON_SLIDE + 2):
+        add_agreement(store, date(2023, 4, 12), f"Acuerdo {i}", "DIRESA", date(2023, 7, 1 + i), actor=ADMIN)
+    data = presentation.session_data(store, catalog, territory, date(2023, 4, 12))
+    slide = presentation.build_slides(data, catalog, territory, ES)[-1]
+    assert len(slide.listing) == presentation.AGREEMENTS_ON_SLIDE
+    assert slide.note.startswith("Y 2 más")
+    assert len(slide.tables[0][1]) == presentation.AGREEMENTS_ON_SLIDE + 2     # all of them one click away
+
+
+def test_a_slide_figure_loses_its_title_and_fixed_height_for_the_slide_view():
+    import plotly.graph_objects as go
+    fig = go.Figure(go.Bar(x=[1], y=["a"]))
+    fig.update_layout(title="Título", height=900)
+    shown = presentation.on_slide(fig)
+    assert shown.layout.title.text is None and shown.layout.height is None
+    assert fig.layout.title.text == "Título" and fig.layout.height == 900      # the report keeps its own
