@@ -84,3 +84,28 @@ def test_a_slide_figure_loses_its_title_and_fixed_height_for_the_slide_view():
     shown = presentation.on_slide(fig)
     assert shown.layout.title.text is None and shown.layout.height is None
     assert fig.layout.title.text == "Título" and fig.layout.height == 900      # the report keeps its own
+
+
+def test_a_protected_coverage_is_a_grey_hatched_band_with_the_word_not_a_zero_bar(catalog):
+    from gapsmodel.views import charts
+    gaps = pd.DataFrame({
+        "ubigeo": ["24", "24"], "sector": ["salud", "vbg"], "gap_code": ["cobertura_sis", "canales_atencion"],
+        "coverage": [0.33, float("nan")], "severity": ["alta", "adecuada"],
+        "coverage_suppressed": [False, True], "need": [1.0, 1.0], "supply": [1.0, 1.0], "unmet": [0.0, 0.0]})
+    fig = charts.coverage_bars(gaps, catalog, ES, "24", "Título")
+    bar = fig.data[0]
+    by_label = dict(zip(bar.y, zip(bar.x, bar.text, bar.marker.color, bar.marker.pattern.shape)))
+    sis = next(v for k, v in by_label.items() if "SIS" in k)
+    assert sis[0] == 0.33 and sis[1] == "▲▲ Alta · 33 %" and sis[3] == ""
+    shielded = next(v for k, v in by_label.items() if "SIS" not in k)
+    assert shielded[0] == 1.2                                      # a band across the chart, not length zero
+    assert shielded[1] == "Dato protegido (reservado)" and "Adecuada" not in shielded[1]
+    assert shielded[2] == charts.PROTECTED_COLOR and shielded[3] == "/"
+    # every label is written above its bar, wrapped so that it stays inside a phone's width
+    assert all(max(len(line) for line in a.text.split("<br>")) <= charts.WRAP for a in fig.layout.annotations)
+
+
+def test_wrap_breaks_long_text_at_spaces():
+    from gapsmodel.views.charts import wrap
+    assert wrap("Tumbes tiene la mayor brecha de cobertura del SIS", 20) == \
+        "Tumbes tiene la<br>mayor brecha de<br>cobertura del SIS"

@@ -26,9 +26,16 @@ def severity_label(t: Translator, severity: str, coverage: float | None = None) 
     return label if coverage is None or coverage != coverage else f"{label} · {t.percent(coverage)}"
 
 
+def title_margin(title: str) -> int:
+    """Top margin for a title wrapped by :func:`wrap` (about 22 px per line of 17 px type)."""
+    return 30 + 22 * (wrap(title, TITLE_WRAP).count("<br>") + 1) if title else 20
+
+
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height,
-                      margin=dict(l=10, r=20, t=60, b=40), plot_bgcolor="white", paper_bgcolor="white")
+    # a title as long as a sentence is wrapped: Plotly would run it past the chart's right edge
+    fig.update_layout(title=dict(text=wrap(title, TITLE_WRAP) if title else title, x=0, xanchor="left"), font=FONT,
+                      height=height + title_margin(title) - 60, margin=dict(l=10, r=20, t=title_margin(title), b=40),
+                      plot_bgcolor="white", paper_bgcolor="white")
     # long category labels (sector — gap, district — gap) push the plot right instead of being cut
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(automargin=True)
@@ -48,23 +55,50 @@ def coverage_bars_frame(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubi
     return rows
 
 
+PROTECTED_COLOR = "#E3E3E3"
+PROTECTED_INK = "#8A8A8A"
+WRAP = 36        # characters per line of a label written over a chart: fits a 390 px phone at 14 px type
+TITLE_WRAP = 32  # the same for a chart title (larger type)
+
+
+def wrap(text: str, width: int = WRAP) -> str:
+    """Plotly does not wrap text: break it at spaces into lines of at most ``width`` characters."""
+    import textwrap
+    return "<br>".join(textwrap.wrap(str(text), width, break_long_words=False, break_on_hyphens=False)) or str(text)
+
+
+def _protected(row) -> bool:
+    flag = row.get("coverage_suppressed", False)
+    return bool(flag) if flag == flag and flag is not None else False
+
+
 def coverage_bars(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str) -> go.Figure:
-    """Horizontal bars of coverage (ratio, capped at 120 % for drawing) per gap; the text says the
-    severity and the exact coverage; gaps without data are drawn as a grey stub labelled 'Sin datos'."""
+    """Horizontal bars of coverage (ratio, capped at 120 % for drawing) per gap, each with its label above
+    it saying gap, severity and exact coverage (labels above the bars keep whole on a phone, where labels
+    beside them would push the bars off the screen). Gaps without data are a grey stub labelled
+    'Sin datos'; a coverage protected in a public view (``coverage_suppressed``) is a light grey hatched
+    band across the chart with the word, never a bar of length zero nor a severity."""
     rows = coverage_bars_frame(gaps, catalog, t, ubigeo)
-    drawn = rows["coverage"].fillna(0.02).clip(upper=1.2)
-    # a coverage withheld in a public view keeps its severity word and says it is withheld
-    text = [severity_label(t, s, c) if c == c or s == NO_DATA else f"{severity_label(t, s)} · {WITHHELD[t.lang]}"
-            for s, c in zip(rows["severity"], rows["coverage"])]
+    protected = [_protected(r) for _, r in rows.iterrows()]
+    drawn = [1.2 if p else (0.02 if c != c else min(c, 1.2)) for p, c in zip(protected, rows["coverage"])]
+    words = [f"{t('charts.protected')} ({WITHHELD[t.lang]})" if p
+             else severity_label(t, s, c) if c == c or s == NO_DATA else f"{severity_label(t, s)} · {WITHHELD[t.lang]}"
+             for p, s, c in zip(protected, rows["severity"], rows["coverage"])]
     fig = go.Figure(go.Bar(
-        x=drawn, y=rows["label"], orientation="h", text=text, textposition="outside",
-        marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]], line=dict(color="#333", width=1)),
-        customdata=rows[["coverage", "need", "supply", "unmet"]].to_numpy(),
-        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+        x=drawn, y=rows["label"], orientation="h", width=0.34, text=words,
+        marker=dict(color=[PROTECTED_COLOR if p else SEVERITY_COLORS[s] for p, s in zip(protected, rows["severity"])],
+                    pattern=dict(shape=["/" if p else "" for p in protected], fgcolor=PROTECTED_INK, solidity=0.25),
+                    line=dict(color=[PROTECTED_INK if p else "#333" for p in protected], width=1)),
+        textposition="none", hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    for label, word in zip(rows["label"], words):
+        fig.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=9, xanchor="left", yanchor="bottom",
+                           align="left", showarrow=False, text=wrap(f"{label}: {word}"), font=dict(size=14))
     fig.add_vline(x=1.0, line_dash="dot", line_color="#555")
-    fig.update_xaxes(range=[0, 1.45], tickformat=".0%", title=None)
-    fig.update_yaxes(autorange="reversed", title=None)
-    return _layout(fig, title, height=max(360, 48 * len(rows) + 80))
+    fig.update_xaxes(range=[0, 1.2], tickformat=".0%", title=None)
+    fig.update_yaxes(autorange="reversed", title=None, showticklabels=False)
+    fig = _layout(fig, title, height=max(360, 74 * len(rows) + 90))
+    fig.update_layout(margin=dict(l=10, r=20, t=title_margin(title), b=40))
+    return fig
 
 
 def trend_frame(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str) -> pd.DataFrame:

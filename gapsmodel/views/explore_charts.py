@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..rules.catalog import NO_DATA, Catalog
-from .charts import FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, severity_label
+from .charts import FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, severity_label, TITLE_WRAP, title_margin, wrap
 from ..rules.gaps import SEVERITY_ORDER
 from ..i18n import Translator
 from .maps import SEVERITY_CLASSES, district_map  # noqa: F401  (SEVERITY_CLASSES re-exported)
@@ -33,8 +33,10 @@ TEMPLATE = go.layout.Template(layout=dict(
 
 
 def _layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height,
-                      margin=dict(l=10, r=20, t=70, b=40), plot_bgcolor="white", paper_bgcolor="white",
+    # a sentence-long title is wrapped: Plotly would run it past the chart's right edge
+    fig.update_layout(title=dict(text=wrap(title, TITLE_WRAP), x=0, xanchor="left"), font=FONT, height=height,
+                      margin=dict(l=10, r=20, t=max(70, title_margin(title)), b=40), plot_bgcolor="white",
+                      paper_bgcolor="white",
                       template=TEMPLATE)
     return fig
 

@@ -378,6 +378,8 @@ def projector(fig: go.Figure) -> go.Figure:
     """Larger, darker type for a projected screen."""
     fig.update_layout(font=dict(size=PROJECTOR_FONT, color="#111111"),
                       title=dict(font=dict(size=PROJECTOR_FONT + 6)))
+    # labels written over bars: one line each on a wide screen (they are wrapped for a phone)
+    fig.for_each_annotation(lambda a: a.update(text=a.text.replace("<br>", " "), font_size=PROJECTOR_FONT, yshift=6))
     return fig
 
 

@@ -1,0 +1,41 @@
+"""Every public page at a projector's and a phone's size, in Spanish and English: nothing wider than the
+screen, no chart text outside its chart, no text cut with an ellipsis. Screenshots in tests/artifacts/."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import layout_checks as layout
+from conftest import ARTIFACTS, AppDriver
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["resumen", "sesiones", "acuerdos", "sectores", "mapa", "tendencias", "calidad", "datos", "cargar",
+         "historial", "ingresar"]
+SIZES = {"projector": (1280, 720), "phone": (390, 844)}
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="es-PE",
+                                  is_mobile=size == "phone", has_touch=size == "phone")
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    found = {}
+    try:
+        app = AppDriver(page)
+        for name in PAGES:
+            app.open(f"{app_server.url}/{name}?lang={lang}")
+            page.wait_for_timeout(500)     # charts size themselves to their box after the run
+            page.screenshot(path=str(ARTIFACTS / f"page_{name}_{lang}_{width}x{height}.png"), full_page=True)
+            problems = layout.problems(page)
+            if problems:
+                found[name] = problems
+    finally:
+        context.close()
+    report = ARTIFACTS / f"layout_{lang}_{width}x{height}.json"
+    report.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
+    assert found == {}, f"see {report.name}: " + "; ".join(f"{p}: {sorted(v)}" for p, v in found.items())
