@@ -40,6 +40,21 @@ def period_picker(t: Translator, snap: model.Snapshot, key: str = "period") -> P
     return parse_period(code)
 
 
+# static page style only (no user text): metric cards wrap their label and value instead of cutting them
+# with an ellipsis the reader cannot open ("Documentation and regularisat…", "▲ Moder…")
+GLOBAL_STYLE = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"],
+[data-testid="stMetricValue"] *, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
+  white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
+  overflow-wrap: anywhere;}
+[data-testid="stMetricValue"] {line-height: 1.15;}
+</style>"""
+
+
+def global_style() -> None:
+    st.html(GLOBAL_STYLE)
+
+
 def demo_banner(t: Translator) -> None:
     if is_demo(cached.store()):
         st.warning(t("app.demo_banner"))

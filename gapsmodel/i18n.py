@@ -89,3 +89,9 @@ class Translator:
 
     def severity(self, code: str) -> str:
         return self(f"severity.{code}")
+
+    def unit(self, code: object) -> str:
+        """A catalog unit code ("personas", "camas") in this language; an unknown code as it is."""
+        key = f"narrative_units.{code}"
+        text = self(key)
+        return str(code) if text == key else text

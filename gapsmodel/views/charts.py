@@ -72,6 +72,22 @@ def _protected(row) -> bool:
     return bool(flag) if flag == flag and flag is not None else False
 
 
+ROW_HEIGHT = 74  # px per bar with its label above it
+
+
+def labels_above(fig: go.Figure, labels, texts) -> go.Figure:
+    """A horizontal bar chart (one trace, categories on y) with each bar's label and text written above
+    the bar instead of beside it: whole on a phone, where labels beside the bars would push them off
+    the screen or past the chart's edge."""
+    fig.update_traces(width=0.34, textposition="none", selector=dict(type="bar"))
+    for label, text in zip(labels, texts):
+        fig.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=9, xanchor="left", yanchor="bottom",
+                           align="left", showarrow=False, text=wrap(f"{label}: {text}" if text else label),
+                           font=dict(size=14))
+    fig.update_yaxes(showticklabels=False, title=None)
+    return fig
+
+
 def coverage_bars(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str) -> go.Figure:
     """Horizontal bars of coverage (ratio, capped at 120 % for drawing) per gap, each with its label above
     it saying gap, severity and exact coverage (labels above the bars keep whole on a phone, where labels
@@ -89,14 +105,12 @@ def coverage_bars(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: s
         marker=dict(color=[PROTECTED_COLOR if p else SEVERITY_COLORS[s] for p, s in zip(protected, rows["severity"])],
                     pattern=dict(shape=["/" if p else "" for p in protected], fgcolor=PROTECTED_INK, solidity=0.25),
                     line=dict(color=[PROTECTED_INK if p else "#333" for p in protected], width=1)),
-        textposition="none", hovertemplate="%{y}<br>%{text}<extra></extra>"))
-    for label, word in zip(rows["label"], words):
-        fig.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=9, xanchor="left", yanchor="bottom",
-                           align="left", showarrow=False, text=wrap(f"{label}: {word}"), font=dict(size=14))
+        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    labels_above(fig, rows["label"], words)
     fig.add_vline(x=1.0, line_dash="dot", line_color="#555")
     fig.update_xaxes(range=[0, 1.2], tickformat=".0%", title=None)
     fig.update_yaxes(autorange="reversed", title=None, showticklabels=False)
-    fig = _layout(fig, title, height=max(360, 74 * len(rows) + 90))
+    fig = _layout(fig, title, height=max(360, ROW_HEIGHT * len(rows) + 90))
     fig.update_layout(margin=dict(l=10, r=20, t=title_margin(title), b=40))
     return fig
 
@@ -109,26 +123,79 @@ def trend_frame(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: s
     return rows.sort_values(["name", "period"])
 
 
+def line_colour(severity: str) -> str:
+    """A line's colour from its latest severity (the yellow of 'moderada' is too pale for a thin line)."""
+    return "#B8A700" if severity == "moderada" else SEVERITY_COLORS.get(severity, SEVERITY_COLORS[NO_DATA])
+
+
+def small_multiples(panels: list[dict], title: str, categories: list[str], *, tickformat: str, top: float,
+                    target: float | None = None, session_labels: list[str] = ()) -> go.Figure:
+    """One small panel per series, two columns, shared scales: instead of many lines on one chart that
+    cannot be told apart. Each panel dict has ``title``, ``x``, ``y``, ``text`` (the direct label, written
+    at the line's last value), ``colour``, ``hovertemplate`` and optionally ``customdata``. ``target`` is
+    drawn as a grey dotted line; sessions (x labels) as light ticks at the foot of each panel; the x
+    axis names only the years (categories ending in a four-digit year, the first of each)."""
+    from plotly.subplots import make_subplots
+    n_rows = max(1, -(-len(panels) // 2))
+    fig = make_subplots(rows=n_rows, cols=2, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=[wrap(p["title"], 22) for p in panels] or None,
+                        vertical_spacing=min(0.5 / n_rows, 0.12), horizontal_spacing=0.08)
+    shapes = []
+    for i, panel in enumerate(panels):
+        fig.add_trace(go.Scatter(x=panel["x"], y=panel["y"], mode="lines+markers+text", text=panel["text"],
+                                 textposition="top left", line=dict(color=panel["colour"], width=2.5),
+                                 marker=dict(size=4), showlegend=False, cliponaxis=False, name=panel["title"],
+                                 textfont=dict(size=13, color="#222"), customdata=panel.get("customdata"),
+                                 hovertemplate=panel["hovertemplate"]), row=i // 2 + 1, col=i % 2 + 1)
+        axis = "" if i == 0 else str(i + 1)
+        if target is not None:
+            shapes.append(dict(type="line", xref=f"x{axis} domain", yref=f"y{axis}", x0=0, x1=1, y0=target,
+                               y1=target, line=dict(color="#AAAAAA", width=1, dash="dot")))
+        shapes += [dict(type="line", xref=f"x{axis}", yref=f"y{axis} domain", x0=label, x1=label, y0=0, y1=0.1,
+                        line=dict(color="#BBBBBB", width=1)) for label in session_labels]
+    years, seen = [], set()
+    for label in categories:
+        year = label.split()[-1] if label.split() and label.split()[-1].isdigit() else label
+        if year not in seen:
+            seen.add(year)
+            years.append((label, year))
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=categories,
+                     tickvals=[a for a, _ in years], ticktext=[b for _, b in years], tickangle=0, showgrid=False)
+    fig.update_yaxes(tickformat=tickformat, range=[0, top], nticks=3, title=None)
+    for i, annotation in enumerate(fig.layout.annotations):
+        annotation.update(x=0 if i % 2 == 0 else 0.54, xanchor="left", align="left", font=dict(size=13))
+    fig.update_layout(shapes=shapes, showlegend=False)
+    fig = _layout(fig, title, height=150 * n_rows + 110)
+    # the first row's panel titles sit above its plots, in the top margin: make room for two lines
+    fig.update_layout(margin=dict(t=title_margin(title) + 40), height=fig.layout.height + 40)
+    return fig
+
+
 def coverage_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str,
                    session_dates: list | None = None) -> go.Figure:
-    """One line per gap over months (coverage ratio), session dates as vertical dotted lines."""
+    """Coverage month by month at one place, one small panel per gap (:func:`small_multiples`) against the
+    100 % target, the last value written at the end of the line in the colour of its severity; the y axis
+    ends just above the data or the target."""
     rows = trend_frame(series, catalog, t, ubigeo)
-    fig = go.Figure()
-    for i, (name, part) in enumerate(rows.groupby("name", sort=True)):
-        fig.add_trace(go.Scatter(
-            x=[t.month(p) for p in part["period"]], y=part["coverage"], name=name, mode="lines+markers",
-            line=dict(color=SECTOR_COLORS[i % len(SECTOR_COLORS)], width=3),
-            hovertemplate=f"{name}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
     months = sorted(rows["period"].unique())
+    gaps = sorted(dict.fromkeys(rows["gap_code"]),
+                  key=lambda g: (catalog.sectors["order"].get(catalog.gaps.at[g, "sector"], 99), g))
     session_months = {f"{day.year:04d}-{day.month:02d}" for day in session_dates or []}
-    # all session markers in one layout update: one add_vline call per session is slow
-    fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=t.month(m), x1=t.month(m), y0=0, y1=1,
-                                   line=dict(color="#777", width=1, dash="dot"))
-                              for m in months if m in session_months])
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[t.month(m) for m in months])
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=None)
-    fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, font=dict(size=12)))
-    return _layout(fig, title, height=520)
+    panels = []
+    for gap in gaps:
+        part = rows[rows["gap_code"].eq(gap)].sort_values("period")
+        y = pd.to_numeric(part["coverage"], errors="coerce")
+        valid = [k for k, v in enumerate(y) if v == v]
+        text = [""] * len(part)
+        if valid:
+            text[valid[-1]] = t.percent(y.iloc[valid[-1]])
+        panels.append(dict(title=catalog.label("gaps", gap, t.lang), x=[t.month(p) for p in part["period"]], y=y,
+                           text=text, colour=line_colour(part["severity"].iloc[valid[-1]] if valid else NO_DATA),
+                           hovertemplate=f"{part['name'].iloc[0]}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
+    top = pd.to_numeric(rows["coverage"], errors="coerce").max() if not rows.empty else 1.0
+    return small_multiples(panels, title, [t.month(m) for m in months], tickformat=".0%",
+                           top=max(1.0, top if top == top else 1.0) * 1.08, target=1.0,
+                           session_labels=[t.month(m) for m in months if m in session_months])
 
 
 def worst_frame(gaps: pd.DataFrame, catalog: Catalog, t: Translator, territory, n: int = 10) -> pd.DataFrame:
@@ -137,7 +204,7 @@ def worst_frame(gaps: pd.DataFrame, catalog: Catalog, t: Translator, territory, 
     rows = rows.sort_values(["gap_share", "unmet"], ascending=False).head(n)
     rows["place"] = rows["ubigeo"].map(territory.name)
     rows["gap"] = [catalog.label("gaps", g, t.lang) for g in rows["gap_code"]]
-    rows["unit"] = rows["gap_code"].map(catalog.gaps["unit"])
+    rows["unit"] = [t.unit(u) for u in rows["gap_code"].map(catalog.gaps["unit"])]
     return rows
 
 
@@ -146,13 +213,14 @@ def worst_bars(rows: pd.DataFrame, t: Translator, title: str) -> go.Figure:
     unmet = display_counts(rows, "unmet", t)
     text = [f"{u} {unit} · {severity_label(t, s, c)}"
             for u, unit, s, c in zip(unmet, rows["unit"], rows["severity"], rows["coverage"])]
-    fig = go.Figure(go.Bar(x=rows["gap_share"], y=labels, orientation="h", text=text, textposition="auto",
+    fig = go.Figure(go.Bar(x=rows["gap_share"], y=labels, orientation="h", text=text,
                            marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]],
                                        line=dict(color="#333", width=1)),
                            hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    labels_above(fig, labels, text)
     fig.update_xaxes(tickformat=".0%", range=[0, 1], title=t("columns.unmet") + " / " + t("columns.need"))
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=max(320, 44 * len(rows) + 100))
+    return _layout(fig, title, height=max(320, ROW_HEIGHT * len(rows) + 110))
 
 
 def coverage_finding(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, period: str) -> str:

@@ -16,9 +16,11 @@ PAGES = ["", "sesiones", "acuerdos", "sectores", "mapa", "tendencias", "calidad"
 SIZES = {"projector": (1280, 720), "phone": (390, 844)}
 
 
-# not yet true everywhere: on a phone some bar-end labels (district bars, worst gaps, trends), map labels
-# near the edge and the agreements summary are still cut; the report in tests/artifacts/ lists them
-@pytest.mark.xfail(reason="known cut labels remain on some pages (see layout_*.json)", strict=False)
+# still to do, named here rather than hidden: on a phone the map's key and the labels of districts at its
+# edge are drawn for a wider figure and stick out of the chart (the map keeps its own width estimate)
+KNOWN = {"phone": {"mapa"}}
+
+
 @pytest.mark.parametrize("lang", ["es", "en"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
@@ -42,4 +44,5 @@ def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
         context.close()
     report = ARTIFACTS / f"layout_{lang}_{width}x{height}.json"
     report.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
-    assert found == {}, f"see {report.name}: " + "; ".join(f"{p}: {sorted(v)}" for p, v in found.items())
+    unexpected = {p: v for p, v in found.items() if p not in KNOWN.get(size, set())}
+    assert unexpected == {}, f"see {report.name}: " + "; ".join(f"{p}: {sorted(v)}" for p, v in unexpected.items())
