@@ -109,3 +109,12 @@ def test_wrap_breaks_long_text_at_spaces():
     from gapsmodel.views.charts import wrap
     assert wrap("Tumbes tiene la mayor brecha de cobertura del SIS", 20) == \
         "Tumbes tiene la<br>mayor brecha de<br>cobertura del SIS"
+
+
+def test_the_agreements_table_reads_status_and_due_date_first(store, catalog, territory):
+    add_session(store, date(2023, 4, 12), "Sesión", actor=ADMIN)
+    add_agreement(store, date(2023, 4, 12), "Campaña SIS", "DIRESA", date(2023, 7, 1), actor=ADMIN)
+    frame = presentation.agreements_frame(store, today=date(2023, 8, 1))
+    table = presentation.agreements_table(frame, catalog, ES)
+    assert list(table.columns[:4]) == ["Estado", "Vence", "Acuerdo", "Responsable"]
+    assert table.iloc[0, :2].tolist() == ["⚠ Vencido", "1 jul. 2023"]

@@ -283,18 +283,19 @@ def reporting_table(status: pd.DataFrame, catalog: Catalog, t: Translator) -> pd
 
 
 def agreements_table(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
-    """Agreements as text (their text is the user's own: callers must show it escaped)."""
+    """Agreements as text, status and due date first (what a follow-up reads first, and what a phone shows
+    without scrolling sideways); their text is the user's own: callers must show it escaped."""
     from ..records.sessions import follow_up_order
     if frame.empty:
         return pd.DataFrame()
     frame = follow_up_order(frame)
     return pd.DataFrame({
-        t("agreements.id"): [str(i) for i in frame["id"]],
+        t("agreements.status"): [t(f"agreements.status_{s}") for s in frame["effective_status"]],
+        t("agreements.due"): [t.date(d) for d in frame["due_date"]],
         t("agreements.text"): list(frame["text"]),
         t("agreements.institution"): [catalog.label("institutions", i, t.lang) for i in frame["institution"]],
         t("agreements.session"): [t.date(d) for d in frame["session_date"]],
-        t("agreements.due"): [t.date(d) for d in frame["due_date"]],
-        t("agreements.status"): [t(f"agreements.status_{s}") for s in frame["effective_status"]],
+        t("agreements.id"): [str(i) for i in frame["id"]],
         t("agreements.gap"): [catalog.label("gaps", g, t.lang) if isinstance(g, str) and g else "—"
                               for g in frame["gap_code"]],
     })
