@@ -43,6 +43,12 @@ def _month_label(code: str, fmt: str, locale: str) -> str:
     return format_date(date(int(code[:4]), int(code[5:7]), 1), format=fmt, locale=locale)
 
 
+@lru_cache(maxsize=64)
+def _plural_form(locale: str, n: int) -> str:
+    from babel import Locale
+    return Locale.parse(locale).plural_form(abs(n))
+
+
 class Translator:
     def __init__(self, lang: str = "es"):
         self.lang = lang if lang in LANGUAGES else "es"
@@ -95,3 +101,10 @@ class Translator:
         key = f"narrative_units.{code}"
         text = self(key)
         return str(code) if text == key else text
+
+    def plural(self, key: str, n: int, **kwargs) -> str:
+        """``key_one`` or ``key_other`` (the language's plural rule, from Babel's CLDR data) with ``n``
+        formatted as a number: "1 vencido", "2 vencidos"."""
+        form = _plural_form(self.locale, n)
+        text = self._messages.get(f"{key}_{form}") or self._messages.get(f"{key}_other") or key
+        return text.format(n=self.number(n), **kwargs)

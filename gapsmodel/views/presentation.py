@@ -532,10 +532,19 @@ def _agreements_slide(data: SessionData, catalog: Catalog, t: Translator) -> Sli
     if more:
         note = f"{t('presentation.agreements_more', n=more)} {note}"
     return Slide("agreements", title,
-                 t("presentation.agreements_message", done=int(status.eq("cumplido").sum()), total=len(frame),
-                   overdue=int(status.eq("vencido").sum())),
+                 t.plural("presentation.agreements_message", len(frame), done=t.number(int(status.eq("cumplido").sum())),
+                          total=t.number(len(frame)),
+                          overdue=t.plural("agreements.n_overdue", int(status.eq("vencido").sum()))),
                  tables=[(t("presentation.agreements_table"), agreements_table(frame, catalog, t))],
                  note=note, listing=shown)
+
+
+def agreements_summary(frame: pd.DataFrame, t: Translator) -> str:
+    """"3 cumplidos · 1 en marcha · 1 vencido": agreements by effective status, plurals as the language has them."""
+    status = frame["effective_status"]
+    return t("agreements.summary", done=t.plural("agreements.n_done", int(status.eq("cumplido").sum())),
+             open=t.plural("agreements.n_open", int(status.isin(["pendiente", "en_curso"]).sum())),
+             overdue=t.plural("agreements.n_overdue", int(status.eq("vencido").sum())))
 
 
 def agreements_listing(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
