@@ -16,6 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = ("es", "en")
+LOCAL_TZ = "America/Lima"   # times are stored in UTC and shown in Peru time
 LOCALES = {"es": "es_PE", "en": "en"}
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 
@@ -47,6 +48,17 @@ def _month_label(code: str, fmt: str, locale: str) -> str:
 def _plural_form(locale: str, n: int) -> str:
     from babel import Locale
     return Locale.parse(locale).plural_form(abs(n))
+
+
+def to_local(moment):
+    """A naive UTC moment (datetime or pandas Timestamp) as naive Peru time; None/NaT stays None."""
+    import pandas as pd
+    from zoneinfo import ZoneInfo
+    if moment is None or pd.isna(moment):
+        return None
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.tz_convert(ZoneInfo(LOCAL_TZ)).tz_localize(None).to_pydatetime()
 
 
 class Translator:
@@ -108,3 +120,8 @@ class Translator:
         form = _plural_form(self.locale, n)
         text = self._messages.get(f"{key}_{form}") or self._messages.get(f"{key}_other") or key
         return text.format(n=self.number(n), **kwargs)
+
+    def time(self, moment, seconds: bool = False) -> str:
+        """A stored (UTC) moment as read in Peru: "2024-07-10 09:30"; empty when there is none."""
+        local = to_local(moment)
+        return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

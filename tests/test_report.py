@@ -54,7 +54,7 @@ def test_report_is_self_contained_and_shows_the_figures_known_at_the_session(cor
     body = without_scripts(text)
     assert ">1,234</td>" in body and ">567</td>" in body and ">667</td>" in body
     assert ">890</td>" not in body and ">344</td>" not in body    # the later correction is not in it
-    assert "Generado el 2024-01-02 03:04 (UTC)" in body
+    assert "Generado el 2024-01-01 22:04 (hora de Lima)" in body      # 03:04 UTC is 22:04 the day before in Lima
     assert "sqlite:///" in body and "2022-06-20 23:59:59" in body and "meses hasta 2022-06" in body
     assert re.search(r"versión de los datos 1/[0-9a-f]{10}", body)   # one batch in force at the session
     assert "@media print" in text and "break-before:page" in text

@@ -305,8 +305,7 @@ def agreement_history_table(history: pd.DataFrame, t: Translator, *, with_author
     """One agreement's recorded states, oldest first (from :func:`sessions.agreement_history`); who recorded
     each one only for those who may read the audit log."""
     table = pd.DataFrame({
-        t("agreements.recorded_at"): [f"{t.date(moment.date())} {moment:%H:%M} UTC"
-                                      for moment in pd.to_datetime(history["recorded_at"])],
+        t("agreements.recorded_at"): [t.time(moment) for moment in pd.to_datetime(history["recorded_at"])],
         t("agreements.status"): [t(f"agreements.status_{s}") for s in history["status"]],
         t("agreements.due"): [t.date(d) for d in history["due_date"]],
         t("agreements.text"): list(history["text"]),
