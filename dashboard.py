@@ -52,7 +52,7 @@ def main() -> None:
     st.session_state[entry.ENTRY_FLAG] = True
     # the presentation fills the screen: it writes its own small demo tag and credit line
     slide_view = page.url_path == "presentacion"
-    widgets.global_style()
+    widgets.global_style(t)
     with widgets.guarded(t):
         if not slide_view:
             widgets.demo_banner(t)

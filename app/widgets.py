@@ -51,8 +51,28 @@ GLOBAL_STYLE = """<style>
 </style>"""
 
 
-def global_style() -> None:
-    st.html(GLOBAL_STYLE)
+def _css_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def own_strings_style(t: Translator) -> str:
+    """Streamlit writes a few strings of its own in English whatever the page's language and offers no
+    way to translate them. The least bad way: the file picker's button and hint are written over from
+    our catalog (the hint also drops Streamlit's upload limit, which is not ours: the page states ours),
+    and the "Press Enter to apply" hints are hidden. What stays in English is named in the README."""
+    return f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: {_css_text(t("app.st_upload_button"))}; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: {_css_text(t("app.st_upload_hint"))}; font-size: 0.875rem;}}
+[data-testid="InputInstructions"] {{display: none;}}
+</style>"""
+
+
+def global_style(t: Translator) -> None:
+    st.html(GLOBAL_STYLE + own_strings_style(t))
 
 
 def demo_banner(t: Translator) -> None:
