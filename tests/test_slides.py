@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from gapsmodel.i18n import Translator
 from gapsmodel.records.permissions import Actor
@@ -118,3 +119,16 @@ def test_the_agreements_table_reads_status_and_due_date_first(store, catalog, te
     table = presentation.agreements_table(frame, catalog, ES)
     assert list(table.columns[:4]) == ["Estado", "Vence", "Acuerdo", "Responsable"]
     assert table.iloc[0, :2].tolist() == ["⚠ Vencido", "1 jul. 2023"]
+
+
+def test_a_sector_slide_trend_is_named_at_its_end_with_light_session_ticks(catalog, territory):
+    series = pd.DataFrame({"ubigeo": territory.region_ubigeo, "sector": "salud", "gap_code": "cobertura_sis",
+                           "period": ["2023-11", "2023-12", "2024-01"], "coverage": [0.2, 0.3, 0.35],
+                           "severity": ["critica", "alta", "alta"]})
+    fig = presentation.sector_trend(series, catalog, ES, territory.region_ubigeo, "t", [date(2023, 12, 13)])
+    line = fig.data[0]
+    assert list(line.text) == ["", "", "35 %"] and not line.showlegend      # the value at the end, no legend
+    ticks = [s for s in fig.layout.shapes if s.xref == "x"]
+    assert [(s.x0, s.y1, s.line.dash) for s in ticks] == [("dic. 2023", 0.05, None)]   # a short light tick
+    assert fig.layout.yaxis.range == (0, pytest.approx(1.1))                 # ends near the 100 % target
+    assert list(fig.layout.xaxis.ticktext) == ["2023", "2024"]

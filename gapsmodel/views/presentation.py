@@ -350,27 +350,52 @@ def map_gap(table: pd.DataFrame, worst: pd.DataFrame, catalog: Catalog) -> str |
 
 def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str,
                  session_dates: list[date]) -> go.Figure:
-    """Coverage per month of a few gaps at one place, sessions as dotted lines (drawn in one layout update:
-    ``add_vline`` per session is slow)."""
+    """Coverage per month of a sector's few gaps at one place, read from the back of the room: each line
+    named at its end with its last value (no legend to look up), the 100 % target as a grey dotted line,
+    sessions as light ticks at the foot, years on the x axis, the y axis ending just above the data or
+    the target."""
     rows = charts.trend_frame(series, catalog, t, ubigeo)
     months = sorted(rows["period"].unique())
     labels = {m: t.month(m) for m in months}
+    several = rows["gap_code"].nunique() > 1
+    # the line ending highest is named above its end, the others below theirs, so that names do not collide
+    last = {gap: pd.to_numeric(part.sort_values("period")["coverage"], errors="coerce").dropna()
+            for gap, part in rows.groupby("gap_code")}
+    highest = max(last, key=lambda g: last[g].iloc[-1] if len(last[g]) else -1) if last else None
     fig = go.Figure()
-    for i, (name, part) in enumerate(rows.groupby("name", sort=True)):
+    for i, (gap, part) in enumerate(rows.groupby("gap_code", sort=True)):
+        part = part.sort_values("period")
+        y = pd.to_numeric(part["coverage"], errors="coerce")
+        valid = [k for k, v in enumerate(y) if v == v]
+        text = [""] * len(part)
+        gap_label = catalog.label("gaps", gap, t.lang)
+        if valid:
+            value = t.percent(y.iloc[valid[-1]])
+            text[valid[-1]] = f"{gap_label}: {value}" if several else value
         fig.add_trace(go.Scatter(
-            x=[labels[p] for p in part["period"]], y=part["coverage"], name=name, mode="lines+markers",
-            line=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)], width=4), marker=dict(size=8),
-            hovertemplate=f"{name}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
-    shapes = []
+            x=[labels[p] for p in part["period"]], y=y, name=gap_label, mode="lines+markers+text", text=text,
+            textposition="top left" if gap == highest else "bottom left", cliponaxis=False, showlegend=False,
+            textfont=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)]),
+            line=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)], width=4), marker=dict(size=7),
+            hovertemplate=f"{gap_label}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
+    shapes = [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=1.0, y1=1.0,
+                   line=dict(color="#999999", width=1.5, dash="dot"))]
     for day in session_dates:
         code = f"{day.year:04d}-{day.month:02d}"
         if code in labels:
-            shapes.append(dict(type="line", xref="x", yref="paper", x0=labels[code], x1=labels[code], y0=0, y1=1,
-                               line=dict(color="#777777", width=1, dash="dot")))
-    fig.update_layout(shapes=shapes, legend=dict(orientation="h", y=-0.25),
-                      xaxis=dict(type="category", categoryorder="array", categoryarray=[labels[m] for m in months]),
-                      yaxis=dict(tickformat=".0%", rangemode="tozero", title=None))
-    fig.add_hline(y=1.0, line_dash="dash", line_color="#0072B2", line_width=1)
+            shapes.append(dict(type="line", xref="x", yref="paper", x0=labels[code], x1=labels[code], y0=0, y1=0.05,
+                               line=dict(color="#BBBBBB", width=1.5)))
+    years, seen = [], set()
+    for m in months:
+        if m[:4] not in seen:
+            seen.add(m[:4])
+            years.append(m)
+    top = pd.to_numeric(rows["coverage"], errors="coerce").max() if not rows.empty else 1.0
+    fig.update_layout(shapes=shapes, showlegend=False,
+                      xaxis=dict(type="category", categoryorder="array", categoryarray=[labels[m] for m in months],
+                                 tickvals=[labels[m] for m in years], ticktext=[m[:4] for m in years], tickangle=0,
+                                 showgrid=False),
+                      yaxis=dict(tickformat=".0%", range=[0, max(1.0, top if top == top else 1.0) * 1.1], title=None))
     return charts._layout(fig, title, height=520)
 
 
