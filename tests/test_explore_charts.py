@@ -159,3 +159,10 @@ def test_trends_are_small_multiples_with_an_axis_near_the_data_and_light_session
     assert {s.x0 for s in ticks} == {"ene. 2024"} and all(s.y1 == 0.1 and s.line.dash is None for s in ticks)
     assert list(fig.layout.xaxis.ticktext) == ["2023", "2024"]         # the years, not every month
     assert fig.data[1].line.color == SEVERITY_COLORS["critica"]      # the line says its latest severity
+
+
+def test_full_completeness_is_drawn_in_the_adequate_blue_not_a_warning_yellow():
+    matrix = pd.DataFrame({"2024-01": [1.0, 0.0]}, index=["ACNUR", "OIM"])
+    fig = xc.completeness_heatmap(matrix, ES, "t")
+    scale = [tuple(step) for step in fig.data[0].colorscale]
+    assert scale[-1] == (1.0, SEVERITY_COLORS["adecuada"]) and scale[0] == (0.0, SEVERITY_COLORS["critica"])

@@ -27,13 +27,14 @@ def severity_label(t: Translator, severity: str, coverage: float | None = None) 
 
 
 def title_margin(title: str) -> int:
-    """Top margin for a title wrapped by :func:`wrap` (about 22 px per line of 17 px type)."""
-    return 30 + 22 * (wrap(title, TITLE_WRAP).count("<br>") + 1) if title else 20
+    """Top margin for a title wrapped by :func:`wrap` (about 24 px per line of 17 px type)."""
+    return 36 + 24 * (wrap(title, TITLE_WRAP).count("<br>") + 1) if title else 20
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     # a title as long as a sentence is wrapped: Plotly would run it past the chart's right edge
-    fig.update_layout(title=dict(text=wrap(title, TITLE_WRAP) if title else title, x=0, xanchor="left"), font=FONT,
+    fig.update_layout(title=dict(text=wrap(title, TITLE_WRAP) if title else title, x=0, xanchor="left",
+                                 **TITLE_AT_TOP), font=FONT,
                       height=height + title_margin(title) - 60, margin=dict(l=10, r=20, t=title_margin(title), b=40),
                       plot_bgcolor="white", paper_bgcolor="white")
     # long category labels (sector — gap, district — gap) push the plot right instead of being cut
@@ -59,6 +60,9 @@ PROTECTED_COLOR = "#E3E3E3"
 PROTECTED_INK = "#8A8A8A"
 WRAP = 36        # characters per line of a label written over a chart: fits a 390 px phone at 14 px type
 TITLE_WRAP = 32  # the same for a chart title (larger type)
+# a wrapped title hangs from the top of the figure into the margin made for it (Plotly would centre
+# it in the margin and, when long, over the plot)
+TITLE_AT_TOP = dict(yref="container", y=1, yanchor="top", pad=dict(t=30))
 
 
 def wrap(text: str, width: int = WRAP) -> str:
@@ -72,20 +76,24 @@ def _protected(row) -> bool:
     return bool(flag) if flag == flag and flag is not None else False
 
 
-ROW_HEIGHT = 74  # px per bar with its label above it
+BAR_SHARE = 0.3   # a bar's thickness as a share of its row (the rest holds its label)
 
 
-def labels_above(fig: go.Figure, labels, texts) -> go.Figure:
+def labels_above(fig: go.Figure, labels, texts) -> int:
     """A horizontal bar chart (one trace, categories on y) with each bar's label and text written above
     the bar instead of beside it: whole on a phone, where labels beside the bars would push them off
-    the screen or past the chart's edge."""
-    fig.update_traces(width=0.34, textposition="none", selector=dict(type="bar"))
-    for label, text in zip(labels, texts):
-        fig.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=9, xanchor="left", yanchor="bottom",
-                           align="left", showarrow=False, text=wrap(f"{label}: {text}" if text else label),
+    the screen or past the chart's edge. Returns the height in px each bar needs with its label (the
+    longest label's lines, 18 px each, plus the bar and a gap)."""
+    fig.update_traces(width=BAR_SHARE, textposition="none", selector=dict(type="bar"))
+    wrapped = [wrap(f"{label}: {text}" if text else label) for label, text in zip(labels, texts)]
+    row_height = 40 + 18 * max([w.count("<br>") + 1 for w in wrapped] or [1])
+    for label, text in zip(labels, wrapped):
+        # from the bar's upper edge (half its share of the row) up
+        fig.add_annotation(x=0, xref="paper", y=label, yref="y", yshift=int(BAR_SHARE / 2 * row_height) + 3,
+                           xanchor="left", yanchor="bottom", align="left", showarrow=False, text=text,
                            font=dict(size=14))
     fig.update_yaxes(showticklabels=False, title=None)
-    return fig
+    return row_height
 
 
 def coverage_bars(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str) -> go.Figure:
@@ -106,11 +114,11 @@ def coverage_bars(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: s
                     pattern=dict(shape=["/" if p else "" for p in protected], fgcolor=PROTECTED_INK, solidity=0.25),
                     line=dict(color=[PROTECTED_INK if p else "#333" for p in protected], width=1)),
         hovertemplate="%{y}<br>%{text}<extra></extra>"))
-    labels_above(fig, rows["label"], words)
+    row_height = labels_above(fig, rows["label"], words)
     fig.add_vline(x=1.0, line_dash="dot", line_color="#555")
     fig.update_xaxes(range=[0, 1.2], tickformat=".0%", title=None)
     fig.update_yaxes(autorange="reversed", title=None, showticklabels=False)
-    fig = _layout(fig, title, height=max(360, ROW_HEIGHT * len(rows) + 90))
+    fig = _layout(fig, title, height=max(360, row_height * len(rows) + 90))
     fig.update_layout(margin=dict(l=10, r=20, t=title_margin(title), b=40))
     return fig
 
@@ -217,10 +225,10 @@ def worst_bars(rows: pd.DataFrame, t: Translator, title: str) -> go.Figure:
                            marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]],
                                        line=dict(color="#333", width=1)),
                            hovertemplate="%{y}<br>%{text}<extra></extra>"))
-    labels_above(fig, labels, text)
+    row_height = labels_above(fig, labels, text)
     fig.update_xaxes(tickformat=".0%", range=[0, 1], title=t("columns.unmet") + " / " + t("columns.need"))
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=max(320, ROW_HEIGHT * len(rows) + 110))
+    return _layout(fig, title, height=max(320, row_height * len(rows) + 110))
 
 
 def coverage_finding(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, period: str) -> str:

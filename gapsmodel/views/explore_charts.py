@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..rules.catalog import NO_DATA, Catalog
-from .charts import (FONT, ROW_HEIGHT, line_colour, small_multiples, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, TITLE_WRAP, labels_above,
+from .charts import (FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, TITLE_AT_TOP, TITLE_WRAP,
+                     labels_above, line_colour, small_multiples,
                      severity_label, title_margin, wrap)
 from ..rules.gaps import SEVERITY_ORDER
 from ..i18n import Translator
@@ -35,7 +36,8 @@ TEMPLATE = go.layout.Template(layout=dict(
 
 def _layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
     # a sentence-long title is wrapped: Plotly would run it past the chart's right edge
-    fig.update_layout(title=dict(text=wrap(title, TITLE_WRAP), x=0, xanchor="left"), font=FONT, height=height,
+    fig.update_layout(title=dict(text=wrap(title, TITLE_WRAP), x=0, xanchor="left", **TITLE_AT_TOP), font=FONT,
+                      height=height,
                       margin=dict(l=10, r=20, t=max(70, title_margin(title)), b=40), plot_bgcolor="white",
                       paper_bgcolor="white",
                       template=TEMPLATE)
@@ -116,10 +118,10 @@ def district_bars(frame: pd.DataFrame, t: Translator, unit: str, title: str, thr
         marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]], line=dict(color="#333", width=1),
                     pattern=dict(shape=["/" if s == NO_DATA else "" for s in rows["severity"]])),
         hovertemplate="%{y}<br>%{text}<extra></extra>"))
-    labels_above(fig, rows["place"], text)
+    row_height = labels_above(fig, rows["place"], text)
     fig.update_xaxes(range=[0, top * 1.05], title=f"{t('columns.unmet')} ({unit})", tickformat=",d")
     fig.update_yaxes(autorange="reversed", title=None)
-    return _layout(fig, title, height=max(360, ROW_HEIGHT * len(rows) + 110))
+    return _layout(fig, title, height=max(360, row_height * len(rows) + 110))
 
 
 def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: str,
@@ -183,11 +185,11 @@ def contributions_bars(contrib: pd.DataFrame, catalog: Catalog, t: Translator, t
         x=values.fillna(0), y=rows["label"], orientation="h", text=rows["text"],
         marker=dict(color=colors, pattern=dict(shape=patterns), line=dict(color="#333", width=1)),
         hovertemplate="%{y}<br>%{text}<extra></extra>"))
-    labels_above(fig, rows["label"], rows["text"])
+    row_height = labels_above(fig, rows["label"], rows["text"])
     top = float(values.max()) if values.notna().any() else 1.0
     fig.update_xaxes(range=[0, max(top, 1) * 1.05], tickformat=",d", title=None)
     fig.update_yaxes(autorange="reversed", title=None)
-    return _layout(fig, title, height=max(300, ROW_HEIGHT * len(rows) + 120))
+    return _layout(fig, title, height=max(300, row_height * len(rows) + 120))
 
 
 def disaggregation_bars(frame: pd.DataFrame, catalog: Catalog, t: Translator, title: str,
@@ -269,29 +271,37 @@ def compare_bars(changed: pd.DataFrame, catalog: Catalog, t: Translator, label_b
             textposition="none",
             marker=dict(color=color, line=dict(color=[SEVERITY_COLORS[s] for s in sev], width=3)),
             hovertemplate="%{y}<br>" + label + ": %{text}<extra></extra>"))
-    for name, before, after in zip(names, words["before"], words["after"]):
-        fig.add_annotation(x=0, xref="paper", y=name, yref="y", yshift=16, xanchor="left", yanchor="bottom",
-                           align="left", showarrow=False, text=wrap(f"{name}: {before} → {after}"),
-                           font=dict(size=14))
+    texts = [wrap(f"{name}: {before} → {after}")
+             for name, before, after in zip(names, words["before"], words["after"])]
+    row_height = 60 + 18 * max([text.count("<br>") + 1 for text in texts] or [1])
+    for name, text in zip(names, texts):
+        # the pair of bars fills half the row (bargap 0.5): the label starts above its upper edge
+        fig.add_annotation(x=0, xref="paper", y=name, yref="y", yshift=int(0.25 * row_height) + 3, xanchor="left",
+                           yanchor="bottom", align="left", showarrow=False, text=text, font=dict(size=14))
     fig.update_layout(barmode="group", bargap=0.5, legend=dict(orientation="h", y=-0.1),
                       shapes=[_vline(1.0, color="#555")])
     top = pd.to_numeric(pd.concat([changed["coverage_before"], changed["coverage_after"]]), errors="coerce").max()
     fig.update_xaxes(range=[0, max(1.05, min(1.5, top * 1.05) if top == top else 1.05)], tickformat=".0%",
                      title=t("columns.coverage"))
     fig.update_yaxes(autorange="reversed", title=None, showticklabels=False)
-    return _layout(fig, title, height=max(360, 84 * len(names) + 120))
+    return _layout(fig, title, height=max(360, row_height * len(names) + 120))
 
 
 # --- data quality -------------------------------------------------------------------------------------
+COMPLETENESS_SCALE = [[0.0, SEVERITY_COLORS["critica"]], [0.5, "#F4F4F4"], [1.0, SEVERITY_COLORS["adecuada"]]]
+
+
 def completeness_heatmap(matrix: pd.DataFrame, t: Translator, title: str) -> go.Figure:
     """Institution × month completeness (share of due reports received), each cell with its percentage;
-    cells with nothing due are left blank. Colour: cividis (colour-blind safe, monotonic in grey)."""
+    cells with nothing due are left blank. Colour: from the orange of 'critica' through near-white to the
+    blue of 'adecuada' (the Okabe-Ito pair, colour-blind safe), so that 100 % reads as good, not as a
+    yellow warning; the numbers take a contrasting colour."""
     months = list(matrix.columns)
     text = [[("" if _isnan(v) else t.percent(v)) for v in row] for row in matrix.to_numpy()]
     fig = go.Figure(go.Heatmap(
         z=matrix.to_numpy(dtype=float), x=[t.month(m) for m in months], y=list(matrix.index), text=text,
-        texttemplate="%{text}", zmin=0, zmax=1, xgap=2, ygap=2,
-        colorscale="Cividis",
+        texttemplate="%{text}", textfont=dict(size=13), zmin=0, zmax=1, xgap=2, ygap=2,
+        colorscale=COMPLETENESS_SCALE,
         colorbar=dict(tickformat=".0%", title=t("explore.completeness")),
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
     fig.update_xaxes(type="category", side="bottom", tickangle=-45, automargin=True)

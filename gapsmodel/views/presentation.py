@@ -556,8 +556,8 @@ def _agreements_slide(data: SessionData, catalog: Catalog, t: Translator) -> Sli
     if more:
         note = f"{t('presentation.agreements_more', n=more)} {note}"
     return Slide("agreements", title,
-                 t.plural("presentation.agreements_message", len(frame), done=t.number(int(status.eq("cumplido").sum())),
-                          total=t.number(len(frame)),
+                 t.plural("presentation.agreements_message", len(frame),
+                          done=t.number(int(status.eq("cumplido").sum())), total=t.number(len(frame)),
                           overdue=t.plural("agreements.n_overdue", int(status.eq("vencido").sum()))),
                  tables=[(t("presentation.agreements_table"), agreements_table(frame, catalog, t))],
                  note=note, listing=shown)

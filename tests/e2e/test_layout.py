@@ -21,6 +21,17 @@ SIZES = {"projector": (1280, 720), "phone": (390, 844)}
 KNOWN = {"phone": {"mapa"}}
 
 
+def full_length_screenshot(page, path) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so the window is made as tall as that
+    block for the picture (after the checks, which ran at the real size), then put back."""
+    size = page.viewport_size
+    tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(tall), 12000))})
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
 @pytest.mark.parametrize("lang", ["es", "en"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
@@ -35,11 +46,10 @@ def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
         for name in PAGES:
             app.open(f"{app_server.url}/{name}?lang={lang}")     # "" is the overview, the main page
             page.wait_for_timeout(500)     # charts size themselves to their box after the run
-            page.screenshot(path=str(ARTIFACTS / f"page_{name or 'resumen'}_{lang}_{width}x{height}.png"),
-                            full_page=True)
             problems = layout.problems(page)
             if problems:
                 found[name or "resumen"] = problems
+            full_length_screenshot(page, ARTIFACTS / f"page_{name or 'resumen'}_{lang}_{width}x{height}.png")
     finally:
         context.close()
     report = ARTIFACTS / f"layout_{lang}_{width}x{height}.json"

@@ -64,14 +64,13 @@ def test_presentation_steps_through_its_slides(page, app, app_server):
     expect(page.locator(app.errors)).to_have_count(0)
 
 
-@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
-def test_every_slide_fits_the_screen_with_large_text(browser, app_server, width, height):
+@pytest.mark.parametrize("width, height, lang", [(1280, 720, "es"), (1920, 1080, "es"), (1280, 720, "en")])
+def test_every_slide_fits_the_screen_with_large_text(browser, app_server, width, height, lang):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="es-PE")
     page = context.new_page()
     try:
-
         app = AppDriver(page)
-        app.open(f"{app_server.url}/presentacion")
+        app.open(f"{app_server.url}/presentacion?lang={lang}")
         _, total = shown_number(page)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for n in range(1, total + 1):
@@ -82,7 +81,7 @@ def test_every_slide_fits_the_screen_with_large_text(browser, app_server, width,
             assert layout.settled(page, layout.SLIDE_FITS) == [], f"slide {n} at {width}x{height}"
             assert page.evaluate(layout.SLIDE_TEXT_MIN_PX) >= 28, f"slide {n}: text under 28 px"
             assert layout.problems(page) == {}, f"slide {n} at {width}x{height}"
-            page.screenshot(path=str(ARTIFACTS / f"slide_{width}x{height}_{n:02d}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"slide_{lang}_{width}x{height}_{n:02d}.png"))
         assert page.locator(".slide-list td").count() > 0      # the last slide lists the agreements
     finally:
         context.close()
