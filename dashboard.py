@@ -50,11 +50,16 @@ def main() -> None:
     t = viewer.translator()
     # set once and never cleared: writing session state after the page ran resets its widgets
     st.session_state[entry.ENTRY_FLAG] = True
+    # the presentation fills the screen: it writes its own small demo tag and credit line
+    slide_view = page.url_path == "presentacion"
+    widgets.global_style(t)
     with widgets.guarded(t):
-        widgets.demo_banner(t)
+        if not slide_view:
+            widgets.demo_banner(t)
         page.run()
-    st.divider()
-    st.caption(t("app.footer_geo"))
+    if not slide_view:
+        st.divider()
+        st.caption(t("app.footer_geo"))
 
 
 main()

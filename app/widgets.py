@@ -40,6 +40,41 @@ def period_picker(t: Translator, snap: model.Snapshot, key: str = "period") -> P
     return parse_period(code)
 
 
+# static page style only (no user text): metric cards wrap their label and value instead of cutting them
+# with an ellipsis the reader cannot open ("Documentation and regularisat…", "▲ Moder…")
+GLOBAL_STYLE = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"],
+[data-testid="stMetricValue"] *, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
+  white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
+  overflow-wrap: anywhere;}
+[data-testid="stMetricValue"] {line-height: 1.15;}
+</style>"""
+
+
+def _css_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def own_strings_style(t: Translator) -> str:
+    """Streamlit writes a few strings of its own in English whatever the page's language and offers no
+    way to translate them. The least bad way: the file picker's button and hint are written over from
+    our catalog (the hint also drops Streamlit's upload limit, which is not ours: the page states ours),
+    and the "Press Enter to apply" hints are hidden. What stays in English is named in the README."""
+    return f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: {_css_text(t("app.st_upload_button"))}; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: {_css_text(t("app.st_upload_hint"))}; font-size: 0.875rem;}}
+[data-testid="InputInstructions"] {{display: none;}}
+</style>"""
+
+
+def global_style(t: Translator) -> None:
+    st.html(GLOBAL_STYLE + own_strings_style(t))
+
+
 def demo_banner(t: Translator) -> None:
     if is_demo(cached.store()):
         st.warning(t("app.demo_banner"))

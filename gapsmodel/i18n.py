@@ -16,6 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = ("es", "en")
+LOCAL_TZ = "America/Lima"   # times are stored in UTC and shown in Peru time
 LOCALES = {"es": "es_PE", "en": "en"}
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 
@@ -41,6 +42,23 @@ def messages(lang: str) -> dict[str, str]:
 def _month_label(code: str, fmt: str, locale: str) -> str:
     # charts label thousands of points with a few dozen months: Babel once per month and format
     return format_date(date(int(code[:4]), int(code[5:7]), 1), format=fmt, locale=locale)
+
+
+@lru_cache(maxsize=64)
+def _plural_form(locale: str, n: int) -> str:
+    from babel import Locale
+    return Locale.parse(locale).plural_form(abs(n))
+
+
+def to_local(moment):
+    """A naive UTC moment (datetime or pandas Timestamp) as naive Peru time; None/NaT stays None."""
+    import pandas as pd
+    from zoneinfo import ZoneInfo
+    if moment is None or pd.isna(moment):
+        return None
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.tz_convert(ZoneInfo(LOCAL_TZ)).tz_localize(None).to_pydatetime()
 
 
 class Translator:
@@ -89,3 +107,21 @@ class Translator:
 
     def severity(self, code: str) -> str:
         return self(f"severity.{code}")
+
+    def unit(self, code: object) -> str:
+        """A catalog unit code ("personas", "camas") in this language; an unknown code as it is."""
+        key = f"narrative_units.{code}"
+        text = self(key)
+        return str(code) if text == key else text
+
+    def plural(self, key: str, n: int, **kwargs) -> str:
+        """``key_one`` or ``key_other`` (the language's plural rule, from Babel's CLDR data) with ``n``
+        formatted as a number: "1 vencido", "2 vencidos"."""
+        form = _plural_form(self.locale, n)
+        text = self._messages.get(f"{key}_{form}") or self._messages.get(f"{key}_other") or key
+        return text.format(n=self.number(n), **kwargs)
+
+    def time(self, moment, seconds: bool = False) -> str:
+        """A stored (UTC) moment as read in Peru: "2024-07-10 09:30"; empty when there is none."""
+        local = to_local(moment)
+        return "" if local is None else local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from app import cached, entry, viewer
 from gapsmodel.records.permissions import PermissionDenied
-from gapsmodel.views.presentation import agreement_history_table, agreements_table
+from gapsmodel.views.presentation import agreement_history_table, agreements_summary, agreements_table
 from gapsmodel.records.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreement_history,
                                 agreements_frame, follow_up_order, update_agreement)
 
@@ -42,9 +42,7 @@ if shown.empty:
     st.info(t("agreements.none"))
 else:
     status = shown["effective_status"]
-    st.metric(t("agreements.status"), t("agreements.summary", done=int(status.eq("cumplido").sum()),
-                                        open=int(status.isin(["pendiente", "en_curso"]).sum()),
-                                        overdue=int(status.eq(OVERDUE).sum())), border=True)
+    st.metric(t("agreements.status"), agreements_summary(shown, t), border=True)
     st.dataframe(agreements_table(shown, catalog, t), hide_index=True, width="stretch")
     st.caption(t("agreements.overdue_note"))
     st.subheader(t("agreements.by_institution"))
@@ -54,7 +52,7 @@ else:
     for code in first_rank:
         part = shown[shown["institution"].eq(code)]
         overdue = int(part["effective_status"].eq(OVERDUE).sum())
-        with st.expander(f"{label(code)} · {t('agreements.summary', done=int(part['effective_status'].eq('cumplido').sum()), open=int(part['effective_status'].isin(['pendiente', 'en_curso']).sum()), overdue=overdue)}",
+        with st.expander(f"{label(code)} · {agreements_summary(part, t)}",
                          expanded=bool(chosen) or overdue > 0):
             st.dataframe(agreements_table(part, catalog, t), hide_index=True, width="stretch")
 

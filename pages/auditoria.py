@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import cached, entry, signin, viewer
+from gapsmodel.i18n import to_local
 from gapsmodel.views import exports
 
 entry.require_entry_point(__file__)
@@ -38,6 +39,7 @@ def main() -> None:
         return
     st.caption(t("accounts.audit_caption"))
     frame = exports.audit_frame_for_export(cached.store(), actor=actor)
+    shown_at = frame["at"].map(to_local) if not frame.empty else frame["at"]   # on screen: Peru time
     if frame.empty:
         st.info(t("accounts.audit_empty"))
         return
@@ -46,11 +48,11 @@ def main() -> None:
                                key="audit_actions", placeholder=t("accounts.audit_all"))
     actors = c[1].multiselect(t("accounts.audit_actor"), sorted(frame["actor"].dropna().unique()),
                               key="audit_actors", placeholder=t("accounts.audit_all"))
-    first, last = frame["at"].min().date(), frame["at"].max().date()
+    first, last = min(shown_at).date(), max(shown_at).date()
     span = c[2].date_input(t("accounts.audit_dates"), value=(first, last), min_value=first, max_value=last,
                            key="audit_dates", format="YYYY-MM-DD")
     start, end = (tuple(span) + (None, None))[:2] if isinstance(span, (tuple, list)) else (span, span)
-    rows = filtered(frame, actions, actors, start, end)
+    rows = filtered(frame.assign(at=pd.to_datetime(shown_at)), actions, actors, start, end)
     st.caption(t("accounts.audit_rows", n=len(rows), total=len(frame)))
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
         "at": st.column_config.DatetimeColumn(t("accounts.audit_col_at"), format="YYYY-MM-DD HH:mm:ss"),

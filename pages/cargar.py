@@ -87,18 +87,44 @@ def _problems_table(result) -> pd.DataFrame:
                                  "nivel": t("upload.col_level")})
 
 
+def one_language(message: str, lang: str) -> str:
+    """Problem messages are written "castellano / English": on screen, the user's language only."""
+    if " / " not in message:
+        return message
+    spanish, english = message.rsplit(" / ", 1)
+    return spanish if lang == "es" else english
+
+
+PROBLEMS_LISTED = 60   # problems written out whole on the page; all of them are in the table and the CSV
+
+
 def _show_problems(result, filename: str) -> None:
     table = _problems_table(result)
     st.markdown(f"**{t('upload.problems_title')}**")
     shown = table.copy()
-    if t.lang == "es":   # messages are "castellano / English": on screen, the user's language only
-        col = t("upload.col_problem")
-        shown[col] = shown[col].map(lambda m: m.rsplit(" / ", 1)[0] if " / " in m else m)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        t("upload.col_row"): st.column_config.NumberColumn(width="small"),
-        t("upload.col_column"): st.column_config.TextColumn(width="small"),
-        t("upload.col_problem"): st.column_config.TextColumn(width="large"),
-        t("upload.col_level"): st.column_config.TextColumn(width="small")})
+    col = t("upload.col_problem")
+    shown[col] = shown[col].map(lambda m: one_language(str(m), t.lang))
+    # each problem written out whole (a table cuts long fix texts, on a phone even more)
+    with st.container(key="problem_list"):
+        for _, row in shown.head(PROBLEMS_LISTED).iterrows():
+            where = " · ".join(part for part in (
+                f"{t('upload.col_row')} {row[t('upload.col_row')]}" if pd.notna(row[t("upload.col_row")]) else "",
+                f"{t('upload.col_column')} {row[t('upload.col_column')]}" if row[t("upload.col_column")] else "")
+                if part)
+            value = row[t("upload.col_value")]
+            lines = [f"**{md_escape(row[t('upload.col_level')])}** · {md_escape(where)}" if where
+                     else f"**{md_escape(row[t('upload.col_level')])}**", md_escape(row[col])]
+            if isinstance(value, str) and value:
+                lines.append(f"{md_escape(t('upload.col_value'))}: {md_escape(value)}")
+            st.markdown("  \n".join(lines))
+        if len(shown) > PROBLEMS_LISTED:
+            st.caption(t("upload.problems_more", n=len(shown) - PROBLEMS_LISTED))
+    with st.expander(t("upload.problems_as_table")):
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            t("upload.col_row"): st.column_config.NumberColumn(width="small"),
+            t("upload.col_column"): st.column_config.TextColumn(width="small"),
+            t("upload.col_problem"): st.column_config.TextColumn(width="large"),
+            t("upload.col_level"): st.column_config.TextColumn(width="small")})
     st.caption(t("upload.problems_caption"))
     st.download_button(t("upload.download_problems"), data=to_csv_bytes(table), mime="text/csv",
                        file_name=f"problemas_{_safe_name(filename)}.csv", icon=":material/download:",

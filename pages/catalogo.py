@@ -29,7 +29,7 @@ def recent_changes(t) -> pd.DataFrame:
     audit = audit[audit["action"].eq("catalog")].head(10)
     details = [json.loads(d) for d in audit["detail"]]
     return pd.DataFrame({
-        t("accounts.audit_col_at"): audit["at"].dt.strftime("%Y-%m-%d %H:%M"),
+        t("accounts.audit_col_at"): [t.time(m) for m in audit["at"]],
         t("accounts.audit_col_actor"): audit["actor"],
         t("catalog_admin.table"): [d.get("table", "") for d in details],
         t("catalog_admin.change_counts"): [t("catalog_admin.counts", added=a, removed=r, changed=c)

@@ -40,7 +40,7 @@ def _history(inst: str) -> None:
     st.caption(t("upload.history_caption"))
 
     def when(moment) -> str:
-        return "" if moment is None or pd.isna(moment) else pd.Timestamp(moment).strftime("%Y-%m-%d %H:%M")
+        return t.time(moment)
 
     state = [t("upload.state_active") if pd.isna(at) else
              t("upload.state_reverted", user=by or "", date=when(at), reason=why or "")

@@ -30,9 +30,9 @@ def main() -> None:
         gap = st.selectbox(t("explore.map_gap"), options, key="map_gap",
                            format_func=lambda g: catalog.label("gaps", g, t.lang))
     table = view.gaps()
-    unit = str(catalog.gaps.at[gap, "unit"])
+    unit = t.unit(catalog.gaps.at[gap, "unit"])
     need = catalog.gaps.at[gap, "need"]
-    need_unit = str(catalog.indicators.at[need, "unit"]) if need else unit
+    need_unit = t.unit(catalog.indicators.at[need, "unit"]) if need else unit
     label = catalog.label("gaps", gap, t.lang)
     rows = explore.district_rows(table, gap, territory)
     public = viewer.is_public()

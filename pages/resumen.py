@@ -39,7 +39,7 @@ c3.metric(t("overview.card_critical") + " · " + t("level.district"), cards.dist
 columns = st.columns(3)
 for i, row in enumerate(view.sectors.itertuples()):
     # a sector whose gaps have different units shows its first gap in the card and the others below it
-    texts = [f"{text} {unit}" for _, unit, text in row.parts] or [t.severity("sin_datos")]
+    texts = [f"{text} {t.unit(unit)}" for _, unit, text in row.parts] or [t.severity("sin_datos")]
     with columns[i % 3]:
         st.metric(f"{charts.SEVERITY_ICONS[row.severity]} {catalog.label('sectors', row.sector, t.lang)}",
                   texts[0], **widgets.change_args(row.delta, t.signed(row.delta), t, since), border=True,

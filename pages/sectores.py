@@ -18,7 +18,7 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
     catalog, territory = cached.catalog(), cached.territory()
     threshold = catalog.small_cell_threshold
     place = view.filters.place(territory)
-    unit = str(catalog.gaps.at[gap, "unit"])
+    unit = t.unit(catalog.gaps.at[gap, "unit"])
     label = catalog.label("gaps", gap, t.lang)
     here = table[table["gap_code"].eq(gap) & table["ubigeo"].eq(place)]
     row = here.iloc[0].to_dict() if not here.empty else {"severity": NO_DATA}
@@ -60,7 +60,7 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
     if not need_part.empty and need_part["value"].notna().sum() > 1:
         low, high = need_part["value"].min(), need_part["value"].max()
         title = t("explore.title_need_range", gap=label, low=t.number(low), high=t.number(high),
-                  unit=need_part["unit"].iloc[0])
+                  unit=t.unit(need_part["unit"].iloc[0]))
     fig = xc.contributions_bars(contrib, catalog, t, title)
     widgets.show_figure(fig, xc.contributions_display(contrib, catalog, t), t, t("explore.contrib_caption"),
                          f"contrib_{gap}")

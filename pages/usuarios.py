@@ -19,7 +19,7 @@ NO_INSTITUTION = ""
 def users_display(frame: pd.DataFrame, t) -> pd.DataFrame:
     """The account list as shown: translated headers and roles, yes/no flags, dates in the user's language."""
     out = frame.copy()
-    when = lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M}"  # noqa: E731
+    when = t.time
     out["role"] = [widgets.role_label(t, r) for r in out["role"]]
     out["institution"] = out["institution"].fillna("")
     for col in ("disabled", "locked"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import pytest
+
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.views.charts import SEVERITY_COLORS
 from gapsmodel.i18n import Translator
@@ -27,7 +29,7 @@ def test_district_bars_draw_unmet_with_units_and_no_data_never_zero():
     assert bar.text[0] == "834 camas · ▲▲ Alta · 32 %"
     assert bar.text[2] == "? Sin datos"
     assert list(bar.marker.color) == [SEVERITY_COLORS["alta"], SEVERITY_COLORS["adecuada"], SEVERITY_COLORS["sin_datos"]]
-    assert fig.layout.title.text == "Aguas Verdes tiene la mayor brecha"
+    assert fig.layout.title.text.replace("<br>", " ") == "Aguas Verdes tiene la mayor brecha"  # wrapped to fit a phone
 
 
 def test_suppressed_counts_are_written_as_small_or_withheld():
@@ -142,3 +144,25 @@ def test_gap_display_writes_numbers_severity_and_carried(catalog, territory):
     assert out["Necesidad"] == "<5" and out["Oferta"] == "1,234" and out["Necesidad no cubierta"] == "reservado"
     assert out["Cobertura"] == "—" and out["Severidad"] == "▲▲ Alta" and out["Dato arrastrado"] == "sí"
     assert out["Lugar"] == "Aguas Verdes" and out["Periodo"] == "Enero 2024"
+
+
+def test_trends_are_small_multiples_with_an_axis_near_the_data_and_light_session_ticks(catalog):
+    rows = pd.DataFrame({"gap_code": ["camas_albergue"] * 3 + ["cobertura_sis"] * 3,
+                         "period": ["2023-12", "2024-01", "2024-02"] * 2,
+                         "coverage": [0.5, 0.6, 0.9, 0.2, 0.25, 0.3], "unmet": [1, 2, 3, 4, 5, 6],
+                         "severity": ["moderada", "moderada", "adecuada", "critica", "critica", "critica"]})
+    fig = xc.trend_chart(rows, catalog, ES, "t", "coverage", ["2024-01"])
+    assert len(fig.data) == 2 and fig.data[0].xaxis == "x" and fig.data[1].xaxis == "x2"   # a panel each
+    assert not any(d.showlegend for d in fig.data)                    # named by the panel, not a legend
+    assert fig.layout.yaxis.range == (0, pytest.approx(1.08))          # not 150 % for a maximum of 90 %
+    ticks = [s for s in fig.layout.shapes if s.yref.endswith("domain")]
+    assert {s.x0 for s in ticks} == {"ene. 2024"} and all(s.y1 == 0.1 and s.line.dash is None for s in ticks)
+    assert list(fig.layout.xaxis.ticktext) == ["2023", "2024"]         # the years, not every month
+    assert fig.data[1].line.color == SEVERITY_COLORS["critica"]      # the line says its latest severity
+
+
+def test_full_completeness_is_drawn_in_the_adequate_blue_not_a_warning_yellow():
+    matrix = pd.DataFrame({"2024-01": [1.0, 0.0]}, index=["ACNUR", "OIM"])
+    fig = xc.completeness_heatmap(matrix, ES, "t")
+    scale = [tuple(step) for step in fig.data[0].colorscale]
+    assert scale[-1] == (1.0, SEVERITY_COLORS["adecuada"]) and scale[0] == (0.0, SEVERITY_COLORS["critica"])

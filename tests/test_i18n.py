@@ -52,3 +52,20 @@ def test_every_page_is_registered_with_titles_in_both_languages_and_the_entry_gu
     for path, key in registered.items():
         assert es.get(key) and en.get(key) and es[key] != key, (path, key)
         assert "require_entry_point(__file__)" in (ROOT / path).read_text("utf-8"), path
+
+
+def test_plurals_follow_the_language():
+    from gapsmodel.i18n import Translator
+    es, en = Translator("es"), Translator("en")
+    assert [es.plural("agreements.n_overdue", n) for n in (0, 1, 2)] == ["0 vencidos", "1 vencido", "2 vencidos"]
+    assert [es.plural("agreements.n_done", n) for n in (1, 1000)] == ["1 cumplido", "1,000 cumplidos"]
+    assert en.plural("presentation.agreements_message", 1, done="0", total="1",
+                     overdue=en.plural("agreements.n_overdue", 1)) == "0 of 1 agreement done; 1 overdue."
+
+
+def test_times_read_in_peru_time():
+    from datetime import datetime
+    from gapsmodel.i18n import Translator, to_local
+    assert to_local(datetime(2024, 7, 10, 3, 30)) == datetime(2024, 7, 9, 22, 30)     # UTC-5, no summer time
+    assert Translator("es").time(datetime(2024, 1, 15, 14, 5, 9), seconds=True) == "2024-01-15 09:05:09"
+    assert Translator("en").time(None) == ""

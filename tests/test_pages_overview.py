@@ -106,3 +106,10 @@ def test_card_changes_are_signed_and_no_change_reads_sin_cambio(app, demo_url, c
         assert cards[sector].delta == f"{expected} frente a Mayo 2024", (sector, change)
     assert any(m.delta.startswith("sin cambio") for m in at.metric)   # the demo has unchanged cards
     assert not any(m.delta.startswith(("+0 ", "0 ")) for m in at.metric if m.delta)
+
+
+def test_english_overview_cards_give_units_in_english(app):
+    at = app(page="pages/resumen.py", lang="en")
+    values = [m.value for m in at.metric]
+    assert any(v.endswith(" people") for v in values), values
+    assert not any("personas" in v or "camas" in v for v in values), values

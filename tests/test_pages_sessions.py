@@ -28,7 +28,7 @@ def test_presentation_steps_through_every_slide_with_small_counts_suppressed(app
     seen_titles, small = [], False
     for n in range(1, total + 1):
         assert f"{n} / {total}" in texts(at)
-        heading = [m.value for m in at.markdown if m.value.startswith("# ")]
+        heading = [m.value for m in at.markdown if 'class="slide-message"' in m.value]
         seen_titles.append(heading[0])
         small = small or "<5" in frames_text(at)
         if n < total:

@@ -298,3 +298,13 @@ def test_history_page_is_for_signed_in_users_and_revert_only_for_the_owner(app):
     assert not [b for b in analyst.button if b.key == "revert_start"]
     partner = app(role="partner", institution="OIM", page=HISTORY)
     assert [b for b in partner.button if b.key == "revert_start"]
+
+
+def test_problems_are_written_out_whole_in_the_page_language_only(app):
+    at = upload(app(role="partner", institution="ACNUR", page=PAGE, lang="en"), "malo.csv", REFUSED)
+    listed = [m.value for m in at.markdown if m.value.startswith("**error**")]
+    assert len(listed) == 5                                       # every problem, each in its own block
+    typo = next(m for m in listed if "indicador" in m)
+    assert "pob\\_migrante" in typo and "Row 2" in typo           # whole, with where it is
+    assert not any(" / " in m for m in listed)                    # no "castellano / English" pairs
+    assert "Did you mean" in typo and not any("¿quiso decir" in m.lower() for m in listed)   # the English half

@@ -54,9 +54,9 @@ def test_report_is_self_contained_and_shows_the_figures_known_at_the_session(cor
     body = without_scripts(text)
     assert ">1,234</td>" in body and ">567</td>" in body and ">667</td>" in body
     assert ">890</td>" not in body and ">344</td>" not in body    # the later correction is not in it
-    assert "Generado el 2024-01-02 03:04 (UTC)" in body
+    assert "Generado el 2024-01-01 22:04 (hora de Lima)" in body      # 03:04 UTC is 22:04 the day before in Lima
     assert "2022-06-20 23:59:59" in body and "meses hasta 2022-06" in body
-    # issue 12: the store's URL (host, database name, file path) is never printed
+    # the store's URL (host, database name, file path) is never printed
     path = corrected.engine.url.database
     assert "sqlite" not in text and path not in text and path.rsplit("/", 1)[-1] not in text
     assert re.search(r"versión de los datos 1/[0-9a-f]{10}", body)   # one batch in force at the session

@@ -249,7 +249,8 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         if close:
             problems.append(Problem(cmap.header_row, name, name, (
                 f"Indicador desconocido en la fila de títulos.{did_you_mean(close)} Use los códigos de la hoja "
-                f"«indicadores» de la plantilla. / Unknown indicator column.")))
+                f"«indicadores» de la plantilla. / Unknown indicator column.{did_you_mean(close, 'en')} Use the "
+                f"codes of the template's «indicadores» sheet.")))
         else:
             problems.append(Problem(cmap.header_row, name, "", (
                 "Columna no reconocida; se ignoró. / Unrecognised column; ignored."), "warning"))
@@ -470,8 +471,10 @@ def _check_institution(rows: _Rows, out, cmap, catalog, institution) -> None:
         code = catalog.resolve_institution(_text(cell))
         if code:
             return code, None
-        return None, (f"Institución desconocida.{did_you_mean(suggest(_text(cell), choices))} Use el código del "
-                      f"catálogo ({', '.join(catalog.institutions.index)}). / Unknown institution.")
+        close = suggest(_text(cell), choices)
+        return None, (f"Institución desconocida.{did_you_mean(close)} Use el código del "
+                      f"catálogo ({', '.join(catalog.institutions.index)}). / Unknown institution."
+                      f"{did_you_mean(close, 'en')} Use the catalog code ({', '.join(catalog.institutions.index)}).")
     code, err = _map_unique(raw, resolve)
     rows.flag(err.notna(), name, raw, err)
     if institution:
@@ -496,8 +499,10 @@ def _check_indicator(rows: _Rows, out, cmap, indicators, choices) -> None:
         code = indicators.get(norm_header(text))
         if code:
             return code, None
-        return None, (f"Indicador desconocido.{did_you_mean(suggest(text, choices, n=2))} Use los códigos de la hoja "
-                      f"«indicadores» de la plantilla. / Unknown indicator.")
+        close = suggest(text, choices, n=2)
+        return None, (f"Indicador desconocido.{did_you_mean(close)} Use los códigos de la hoja "
+                      f"«indicadores» de la plantilla. / Unknown indicator.{did_you_mean(close, 'en')} Use the codes "
+                      f"of the template's «indicadores» sheet.")
     code, err = _map_unique(raw, resolve)
     rows.flag(err.notna(), cmap.name("indicator"), raw, err)
     out["indicator"] = code
@@ -549,7 +554,8 @@ def _check_place(rows: _Rows, out, cmap, territory) -> None:
         close = suggest(text, {k: territory.name(v) for k, v in names.items()})
         return None, (f"Distrito desconocido.{did_you_mean(close)} Escriba el nombre de un distrito de "
                       f"{territory.region_name} o «Región {territory.region_name}» para toda la región. "
-                      f"/ Unknown district.")
+                      f"/ Unknown district.{did_you_mean(close, 'en')} Write the name of a district of "
+                      f"{territory.region_name}, or «Región {territory.region_name}» for the whole region.")
 
     def resolve(pair):
         ub, di = pair.split("\x1f", 1)

@@ -238,8 +238,10 @@ def suggest(text: object, choices: dict[str, str], n: int = 1) -> list[str]:
     return out[:n]
 
 
-def did_you_mean(suggestions: list[str]) -> str:
+def did_you_mean(suggestions: list[str], lang: str = "es") -> str:
     if not suggestions:
         return ""
+    if lang == "en":
+        return f" Did you mean {' or '.join(repr(str(s)) for s in suggestions)}?"
     quoted = " o ".join(f"'{s}'" for s in suggestions)
     return f" ¿Quiso decir {quoted}?"

@@ -16,7 +16,9 @@ import plotly.graph_objects as go
 
 from ..rules.catalog import NO_DATA, Catalog
 from ..rules.publication import count_text as published_count_text
-from .charts import FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, severity_label
+from .charts import (FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, TITLE_AT_TOP, TITLE_WRAP,
+                     labels_above, line_colour, small_multiples,
+                     severity_label, title_margin, wrap)
 from ..rules.gaps import SEVERITY_ORDER
 from ..i18n import Translator
 from .maps import SEVERITY_CLASSES, district_map  # noqa: F401  (SEVERITY_CLASSES re-exported)
@@ -34,8 +36,11 @@ TEMPLATE = go.layout.Template(layout=dict(
 
 
 def _layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height,
-                      margin=dict(l=10, r=20, t=70, b=40), plot_bgcolor="white", paper_bgcolor="white",
+    # a sentence-long title is wrapped: Plotly would run it past the chart's right edge
+    fig.update_layout(title=dict(text=wrap(title, TITLE_WRAP), x=0, xanchor="left", **TITLE_AT_TOP), font=FONT,
+                      height=height,
+                      margin=dict(l=10, r=20, t=max(70, title_margin(title)), b=40), plot_bgcolor="white",
+                      paper_bgcolor="white",
                       template=TEMPLATE)
     return fig
 
@@ -111,15 +116,16 @@ def district_bars(frame: pd.DataFrame, t: Translator, unit: str, title: str, thr
     top = float(rows["_u"].max()) if rows["_u"].notna().any() else 1.0
     top = top if top > 0 else 1.0
     drawn = rows["_u"].where(rows["_u"].notna(), top * 0.02)
+    text = district_text(rows, t, unit, threshold)
     fig = go.Figure(go.Bar(
-        x=drawn, y=rows["place"], orientation="h", text=district_text(rows, t, unit, threshold),
-        textposition="outside", cliponaxis=False,
+        x=drawn, y=rows["place"], orientation="h", text=text,
         marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]], line=dict(color="#333", width=1),
                     pattern=dict(shape=["/" if s == NO_DATA else "" for s in rows["severity"]])),
         hovertemplate="%{y}<br>%{text}<extra></extra>"))
-    fig.update_xaxes(range=[0, top * 1.6], title=f"{t('columns.unmet')} ({unit})", tickformat=",d")
+    row_height = labels_above(fig, rows["place"], text)
+    fig.update_xaxes(range=[0, top * 1.05], title=f"{t('columns.unmet')} ({unit})", tickformat=",d")
     fig.update_yaxes(autorange="reversed", title=None)
-    return _layout(fig, title, height=max(360, 40 * len(rows) + 110))
+    return _layout(fig, title, height=max(360, row_height * len(rows) + 110))
 
 
 def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: str,
@@ -144,7 +150,7 @@ def contributions_frame(contrib: pd.DataFrame, catalog: Catalog, t: Translator) 
     role (the figure the rule produced), with the label and the text written on each bar."""
     rows = []
     for role, part in contrib.groupby("role", sort=False):
-        unit = part["unit"].iloc[0]
+        unit = t.unit(part["unit"].iloc[0])
         rule = part["rule"].iloc[0]
         role_word = t(f"explore.role_{role}")
         for _, r in part.iterrows():
@@ -180,13 +186,14 @@ def contributions_bars(contrib: pd.DataFrame, catalog: Catalog, t: Translator, t
               for k, r in zip(rows["kind"], rows["role"])]
     patterns = ["/" if s == "carried" else "" for s in rows["status"]]
     fig = go.Figure(go.Bar(
-        x=values.fillna(0), y=rows["label"], orientation="h", text=rows["text"], textposition="outside",
-        cliponaxis=False, marker=dict(color=colors, pattern=dict(shape=patterns), line=dict(color="#333", width=1)),
+        x=values.fillna(0), y=rows["label"], orientation="h", text=rows["text"],
+        marker=dict(color=colors, pattern=dict(shape=patterns), line=dict(color="#333", width=1)),
         hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    row_height = labels_above(fig, rows["label"], rows["text"])
     top = float(values.max()) if values.notna().any() else 1.0
-    fig.update_xaxes(range=[0, max(top, 1) * 1.55], tickformat=",d", title=None)
+    fig.update_xaxes(range=[0, max(top, 1) * 1.05], tickformat=",d", title=None)
     fig.update_yaxes(autorange="reversed", title=None)
-    return _layout(fig, title, height=max(300, 38 * len(rows) + 120))
+    return _layout(fig, title, height=max(300, row_height * len(rows) + 120))
 
 
 def disaggregation_bars(frame: pd.DataFrame, catalog: Catalog, t: Translator, title: str,
@@ -219,74 +226,86 @@ def disaggregation_bars(frame: pd.DataFrame, catalog: Catalog, t: Translator, ti
 # --- trends and comparisons ------------------------------------------------------------------------------
 def trend_chart(rows: pd.DataFrame, catalog: Catalog, t: Translator, title: str, metric: str = "coverage",
                 session_periods: list[str] | None = None) -> go.Figure:
-    """One line per gap over periods (``metric`` = coverage ratio or unmet in units); the last point says
-    its severity with icon and word; sessions as dotted vertical lines at their period.
+    """One small panel per gap over periods (``metric`` = coverage ratio or unmet in units), see
+    :func:`charts.small_multiples`: the last point says its severity with icon and word, the line takes
+    that severity's colour; sessions are light ticks at their period.
 
     ``rows``: gap table rows for one place and many periods (the period code in ``period``).
     """
     periods = sorted(rows["period"].unique())
     labels = {p: t.period(p) if "-Q" in p or len(p) == 4 else t.month(p) for p in periods}
-    traces = []
-    for i, (gap, part) in enumerate(rows.groupby("gap_code", sort=False)):
+    panels = []
+    for gap, part in rows.groupby("gap_code", sort=False):
         part = part.sort_values("period")
         y = pd.to_numeric(part[metric], errors="coerce")
         name = catalog.label("gaps", gap, t.lang)
         text = [""] * len(part)
         valid = [k for k, v in enumerate(y) if not _isnan(v)]
+        last = part["severity"].iloc[valid[-1]] if valid else NO_DATA
         if valid:
-            last = valid[-1]
-            text[last] = f"{SEVERITY_ICONS[part['severity'].iloc[last]]} {t.severity(part['severity'].iloc[last])}"
+            text[valid[-1]] = f"{SEVERITY_ICONS[last]} {t.severity(last)}"
         shown = [pct(t, v) if metric == "coverage" else t.number(v) for v in y]
-        traces.append(go.Scatter(
-            x=[labels[p] for p in part["period"]], y=y, name=name, mode="lines+markers+text", text=text,
-            textposition="top center", customdata=np.array(shown, dtype=object).reshape(-1, 1),
-            line=dict(color=SECTOR_COLORS[i % len(SECTOR_COLORS)], width=3),
-            marker=dict(symbol=["circle", "square", "diamond", "triangle-up", "x"][i % 5], size=8),
-            hovertemplate=f"{name}<br>%{{x}}: %{{customdata[0]}}<extra></extra>"))
-    fig = go.Figure(traces)
-    shapes = [_vline(labels[p]) for p in dict.fromkeys(session_periods or []) if p in labels]
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[labels[p] for p in periods])
+        panels.append(dict(title=name, x=[labels[p] for p in part["period"]], y=y, text=text,
+                           colour=line_colour(last), customdata=np.array(shown, dtype=object).reshape(-1, 1),
+                           hovertemplate=f"{name}<br>%{{x}}: %{{customdata[0]}}<extra></extra>"))
+    values = pd.to_numeric(rows[metric], errors="coerce")
+    top = float(values.max()) if values.notna().any() else 1.0
+    sessions = [labels[p] for p in dict.fromkeys(session_periods or []) if p in labels]
     if metric == "coverage":
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=t("columns.coverage"))
-        shapes.append(_hline(1.0))
-    fig.update_layout(shapes=shapes)
-    if metric != "coverage":
-        fig.update_yaxes(tickformat=",d", rangemode="tozero", title=t("columns.unmet"))
-    fig.update_layout(legend=dict(orientation="h", y=-0.25))
-    return _layout(fig, title, height=520)
+        return small_multiples(panels, title, [labels[p] for p in periods], tickformat=".0%",
+                               top=max(1.0, top) * 1.08, target=1.0, session_labels=sessions)
+    return small_multiples(panels, title, [labels[p] for p in periods], tickformat=",d", top=max(top, 1) * 1.15,
+                           session_labels=sessions)
 
 
 def compare_bars(changed: pd.DataFrame, catalog: Catalog, t: Translator, label_before: str, label_after: str,
                  title: str) -> go.Figure:
-    """Coverage per gap in two periods (or sessions) side by side, each bar with its percentage and
-    severity. ``changed``: :func:`explore.changes`."""
+    """Coverage per gap in two periods (or sessions) side by side; above each pair, the gap and both
+    percentages with their severity ("before → after"), written over the chart so that it stays whole on a
+    phone. ``changed``: :func:`explore.changes`."""
     names = [catalog.label("gaps", g, t.lang) for g in changed["gap_code"]]
     fig = go.Figure()
+    words = {}
     for side, label, color in (("before", label_before, "#56B4E9"), ("after", label_after, "#0072B2")):
         cov = pd.to_numeric(changed[f"coverage_{side}"], errors="coerce")
         sev = changed[f"severity_{side}"]
+        words[side] = [severity_label(t, s, None if _isnan(c) else c) for s, c in zip(sev, cov)]
         fig.add_trace(go.Bar(
-            x=cov.fillna(0).clip(upper=1.5), y=names, orientation="h", name=label,
-            text=[severity_label(t, s, None if _isnan(c) else c) for s, c in zip(sev, cov)],
-            textposition="outside", cliponaxis=False,
+            x=cov.fillna(0).clip(upper=1.5), y=names, orientation="h", name=label, text=words[side],
+            textposition="none",
             marker=dict(color=color, line=dict(color=[SEVERITY_COLORS[s] for s in sev], width=3)),
             hovertemplate="%{y}<br>" + label + ": %{text}<extra></extra>"))
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.1), shapes=[_vline(1.0, color="#555")])
-    fig.update_xaxes(range=[0, 1.75], tickformat=".0%", title=t("columns.coverage"))
-    fig.update_yaxes(autorange="reversed", title=None)
-    return _layout(fig, title, height=max(360, 70 * len(names) + 120))
+    texts = [wrap(f"{name}: {before} → {after}")
+             for name, before, after in zip(names, words["before"], words["after"])]
+    row_height = 60 + 18 * max([text.count("<br>") + 1 for text in texts] or [1])
+    for name, text in zip(names, texts):
+        # the pair of bars fills half the row (bargap 0.5): the label starts above its upper edge
+        fig.add_annotation(x=0, xref="paper", y=name, yref="y", yshift=int(0.25 * row_height) + 3, xanchor="left",
+                           yanchor="bottom", align="left", showarrow=False, text=text, font=dict(size=14))
+    fig.update_layout(barmode="group", bargap=0.5, legend=dict(orientation="h", y=-0.1),
+                      shapes=[_vline(1.0, color="#555")])
+    top = pd.to_numeric(pd.concat([changed["coverage_before"], changed["coverage_after"]]), errors="coerce").max()
+    fig.update_xaxes(range=[0, max(1.05, min(1.5, top * 1.05) if top == top else 1.05)], tickformat=".0%",
+                     title=t("columns.coverage"))
+    fig.update_yaxes(autorange="reversed", title=None, showticklabels=False)
+    return _layout(fig, title, height=max(360, row_height * len(names) + 120))
 
 
 # --- data quality -------------------------------------------------------------------------------------
+COMPLETENESS_SCALE = [[0.0, SEVERITY_COLORS["critica"]], [0.5, "#F4F4F4"], [1.0, SEVERITY_COLORS["adecuada"]]]
+
+
 def completeness_heatmap(matrix: pd.DataFrame, t: Translator, title: str) -> go.Figure:
     """Institution × month completeness (share of due reports received), each cell with its percentage;
-    cells with nothing due are left blank. Colour: cividis (colour-blind safe, monotonic in grey)."""
+    cells with nothing due are left blank. Colour: from the orange of 'critica' through near-white to the
+    blue of 'adecuada' (the Okabe-Ito pair, colour-blind safe), so that 100 % reads as good, not as a
+    yellow warning; the numbers take a contrasting colour."""
     months = list(matrix.columns)
     text = [[("" if _isnan(v) else t.percent(v)) for v in row] for row in matrix.to_numpy()]
     fig = go.Figure(go.Heatmap(
         z=matrix.to_numpy(dtype=float), x=[t.month(m) for m in months], y=list(matrix.index), text=text,
-        texttemplate="%{text}", zmin=0, zmax=1, xgap=2, ygap=2,
-        colorscale="Cividis",
+        texttemplate="%{text}", textfont=dict(size=13), zmin=0, zmax=1, xgap=2, ygap=2,
+        colorscale=COMPLETENESS_SCALE,
         colorbar=dict(tickformat=".0%", title=t("explore.completeness")),
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
     fig.update_xaxes(type="category", side="bottom", tickangle=-45, automargin=True)
@@ -308,7 +327,7 @@ def gap_display(rows: pd.DataFrame, catalog: Catalog, t: Translator, territory, 
     records = rows.to_dict("records")
     for col in ("need", "supply", "unmet"):
         out[t(f"columns.{col}")] = [_count(t, r, col, threshold) for r in records]
-    out[t("columns.unit")] = list(rows["gap_code"].map(catalog.gaps["unit"]))
+    out[t("columns.unit")] = [t.unit(u) for u in rows["gap_code"].map(catalog.gaps["unit"])]
     out[t("columns.coverage")] = ["—" if bool(r.get("coverage_suppressed", False)) or _isnan(r["coverage"])
                                   else t.percent(r["coverage"]) for r in records]
     out[t("columns.severity")] = [f"{SEVERITY_ICONS[s]} {t.severity(s)}" for s in rows["severity"]]
@@ -324,7 +343,7 @@ def contributions_display(contrib: pd.DataFrame, catalog: Catalog, t: Translator
         t("columns.indicator"): [catalog.label("indicators", i, t.lang) for i in contrib["indicator"]],
         t("columns.institution"): list(contrib["institution"]),
         t("columns.value"): ["—" if _isnan(v) else t.number(v) for v in contrib["value"]],
-        t("columns.unit"): list(contrib["unit"]),
+        t("columns.unit"): [t.unit(u) for u in contrib["unit"]],
         t("explore.status"): [t(f"explore.status_{s}") + (f" ({t.month(str(c))})" if s == "carried" else "")
                               for s, c in zip(contrib["status"], contrib["carried_from"])],
         t("explore.rule"): [rule_text(t, r) for r in contrib["rule"]],

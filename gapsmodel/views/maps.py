@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from ..rules.catalog import NO_DATA
 from ..rules.publication import UNDETERMINED
 from ..rules.publication import count_text as published_count_text
-from .charts import FONT, SEVERITY_COLORS, SEVERITY_ICONS
+from .charts import FONT, SEVERITY_COLORS, SEVERITY_ICONS, TITLE_AT_TOP, TITLE_WRAP, title_margin, wrap
 from ..i18n import Translator
 
 SEVERITY_CLASSES = ("critica", "alta", "moderada", "adecuada", UNDETERMINED, NO_DATA)  # four, undetermined, no data
@@ -495,8 +495,8 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
     y0 = min([min(ys)] + [b[1] for b in boxes]) - 10 * scale[1]
     y1 = max(top, ky + side_y) + 24 * scale[1]
     layout = dict(
-        title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height,
-        margin=dict(l=10, r=10, t=70, b=10), paper_bgcolor="white", plot_bgcolor="white",
+        title=dict(text=wrap(title, TITLE_WRAP), x=0, xanchor="left", **TITLE_AT_TOP), font=FONT, height=height,
+        margin=dict(l=10, r=10, t=max(70, title_margin(title)), b=10), paper_bgcolor="white", plot_bgcolor="white",
         hovermode="closest", hoverlabel=dict(font=dict(size=14), bgcolor="white"), showlegend=False,
         xaxis=dict(visible=False, range=[x0, x1], constrain="domain"),
         yaxis=dict(visible=False, range=[y0, y1], scaleanchor="x", scaleratio=ratio, constrain="domain"))

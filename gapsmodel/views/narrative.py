@@ -118,9 +118,7 @@ def _lower_first(label: str) -> str:
 
 
 def _unit(t: Translator, unit: str) -> str:
-    key = f"narrative_units.{unit}"
-    text = t(key)
-    return unit if text == key else text
+    return t.unit(unit)
 
 
 def _place(t: Translator, territory: Territory, ubigeo: str) -> str:

@@ -37,6 +37,7 @@ from ..rules.territory import Territory
 
 PROTECTED_NOTE_SECTORS = ("trata", "vbg")
 PROJECTOR_FONT = 20
+AGREEMENTS_ON_SLIDE = 5   # rows that fit a 1280×720 slide at 28 px; the rest are one click away
 
 
 class UnknownSession(LookupError):
@@ -83,6 +84,7 @@ class Slide:
     figure: go.Figure | None = None
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     note: str = ""
+    listing: pd.DataFrame | None = None   # rows shown on the slide itself (agreements: status, due, what, who)
 
 
 # --- gathering the figures ------------------------------------------------------------------------------
@@ -279,18 +281,19 @@ def reporting_table(status: pd.DataFrame, catalog: Catalog, t: Translator) -> pd
 
 
 def agreements_table(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
-    """Agreements as text (their text is the user's own: callers must show it escaped)."""
+    """Agreements as text, status and due date first (what a follow-up reads first, and what a phone shows
+    without scrolling sideways); their text is the user's own: callers must show it escaped."""
     from ..records.sessions import follow_up_order
     if frame.empty:
         return pd.DataFrame()
     frame = follow_up_order(frame)
     return pd.DataFrame({
-        t("agreements.id"): [str(i) for i in frame["id"]],
+        t("agreements.status"): [t(f"agreements.status_{s}") for s in frame["effective_status"]],
+        t("agreements.due"): [t.date(d) for d in frame["due_date"]],
         t("agreements.text"): list(frame["text"]),
         t("agreements.institution"): [catalog.label("institutions", i, t.lang) for i in frame["institution"]],
         t("agreements.session"): [t.date(d) for d in frame["session_date"]],
-        t("agreements.due"): [t.date(d) for d in frame["due_date"]],
-        t("agreements.status"): [t(f"agreements.status_{s}") for s in frame["effective_status"]],
+        t("agreements.id"): [str(i) for i in frame["id"]],
         t("agreements.gap"): [catalog.label("gaps", g, t.lang) if isinstance(g, str) and g else "—"
                               for g in frame["gap_code"]],
     })
@@ -300,8 +303,7 @@ def agreement_history_table(history: pd.DataFrame, t: Translator, *, with_author
     """One agreement's recorded states, oldest first (from :func:`sessions.agreement_history`); who recorded
     each one only for those who may read the audit log."""
     table = pd.DataFrame({
-        t("agreements.recorded_at"): [f"{t.date(moment.date())} {moment:%H:%M} UTC"
-                                      for moment in pd.to_datetime(history["recorded_at"])],
+        t("agreements.recorded_at"): [t.time(moment) for moment in pd.to_datetime(history["recorded_at"])],
         t("agreements.status"): [t(f"agreements.status_{s}") for s in history["status"]],
         t("agreements.due"): [t.date(d) for d in history["due_date"]],
         t("agreements.text"): list(history["text"]),
@@ -346,27 +348,52 @@ def map_gap(table: pd.DataFrame, worst: pd.DataFrame, catalog: Catalog) -> str |
 
 def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str,
                  session_dates: list[date]) -> go.Figure:
-    """Coverage per month of a few gaps at one place, sessions as dotted lines (drawn in one layout update:
-    ``add_vline`` per session is slow)."""
+    """Coverage per month of a sector's few gaps at one place, read from the back of the room: each line
+    named at its end with its last value (no legend to look up), the 100 % target as a grey dotted line,
+    sessions as light ticks at the foot, years on the x axis, the y axis ending just above the data or
+    the target."""
     rows = charts.trend_frame(series, catalog, t, ubigeo)
     months = sorted(rows["period"].unique())
     labels = {m: t.month(m) for m in months}
+    several = rows["gap_code"].nunique() > 1
+    # the line ending highest is named above its end, the others below theirs, so that names do not collide
+    last = {gap: pd.to_numeric(part.sort_values("period")["coverage"], errors="coerce").dropna()
+            for gap, part in rows.groupby("gap_code")}
+    highest = max(last, key=lambda g: last[g].iloc[-1] if len(last[g]) else -1) if last else None
     fig = go.Figure()
-    for i, (name, part) in enumerate(rows.groupby("name", sort=True)):
+    for i, (gap, part) in enumerate(rows.groupby("gap_code", sort=True)):
+        part = part.sort_values("period")
+        y = pd.to_numeric(part["coverage"], errors="coerce")
+        valid = [k for k, v in enumerate(y) if v == v]
+        text = [""] * len(part)
+        gap_label = catalog.label("gaps", gap, t.lang)
+        if valid:
+            value = t.percent(y.iloc[valid[-1]])
+            text[valid[-1]] = f"{gap_label}: {value}" if several else value
         fig.add_trace(go.Scatter(
-            x=[labels[p] for p in part["period"]], y=part["coverage"], name=name, mode="lines+markers",
-            line=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)], width=4), marker=dict(size=8),
-            hovertemplate=f"{name}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
-    shapes = []
+            x=[labels[p] for p in part["period"]], y=y, name=gap_label, mode="lines+markers+text", text=text,
+            textposition="top left" if gap == highest else "bottom left", cliponaxis=False, showlegend=False,
+            textfont=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)]),
+            line=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)], width=4), marker=dict(size=7),
+            hovertemplate=f"{gap_label}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
+    shapes = [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=1.0, y1=1.0,
+                   line=dict(color="#999999", width=1.5, dash="dot"))]
     for day in session_dates:
         code = f"{day.year:04d}-{day.month:02d}"
         if code in labels:
-            shapes.append(dict(type="line", xref="x", yref="paper", x0=labels[code], x1=labels[code], y0=0, y1=1,
-                               line=dict(color="#777777", width=1, dash="dot")))
-    fig.update_layout(shapes=shapes, legend=dict(orientation="h", y=-0.25),
-                      xaxis=dict(type="category", categoryorder="array", categoryarray=[labels[m] for m in months]),
-                      yaxis=dict(tickformat=".0%", rangemode="tozero", title=None))
-    fig.add_hline(y=1.0, line_dash="dash", line_color="#0072B2", line_width=1)
+            shapes.append(dict(type="line", xref="x", yref="paper", x0=labels[code], x1=labels[code], y0=0, y1=0.05,
+                               line=dict(color="#BBBBBB", width=1.5)))
+    years, seen = [], set()
+    for m in months:
+        if m[:4] not in seen:
+            seen.add(m[:4])
+            years.append(m)
+    top = pd.to_numeric(rows["coverage"], errors="coerce").max() if not rows.empty else 1.0
+    fig.update_layout(shapes=shapes, showlegend=False,
+                      xaxis=dict(type="category", categoryorder="array", categoryarray=[labels[m] for m in months],
+                                 tickvals=[labels[m] for m in years], ticktext=[m[:4] for m in years], tickangle=0,
+                                 showgrid=False),
+                      yaxis=dict(tickformat=".0%", range=[0, max(1.0, top if top == top else 1.0) * 1.1], title=None))
     return charts._layout(fig, title, height=520)
 
 
@@ -374,10 +401,33 @@ def projector(fig: go.Figure) -> go.Figure:
     """Larger, darker type for a projected screen."""
     fig.update_layout(font=dict(size=PROJECTOR_FONT, color="#111111"),
                       title=dict(font=dict(size=PROJECTOR_FONT + 6)))
+    # labels written over bars: one line each on a wide screen (they are wrapped for a phone)
+    fig.for_each_annotation(lambda a: a.update(text=a.text.replace("<br>", " "), font_size=PROJECTOR_FONT, yshift=6))
+    return fig
+
+
+def on_slide(fig: go.Figure) -> go.Figure:
+    """A copy of a slide's figure for the full-screen slide view: the slide's heading says what the
+    chart's title said, so the title goes and the chart keeps the height; no fixed height (it fills
+    what the slide leaves)."""
+    fig = go.Figure(fig)
+    fig.update_layout(title=None, height=None, margin=dict(t=10, b=10, l=10, r=20), autosize=True)
     return fig
 
 
 # --- slides -----------------------------------------------------------------------------------------------
+def map_message(rows: pd.DataFrame, gap_label: str, territory: Territory, t: Translator) -> str:
+    """What the map shows, about the gap it draws: the districts where that gap is critical."""
+    critical = [territory.name(u) for u in rows.loc[rows["severity"].eq("critica"), "ubigeo"]]
+    with_data = int(rows["severity"].ne(NO_DATA).sum())
+    if not critical:
+        return t("presentation.map_message_none_gap", gap=gap_label)
+    if len(critical) == with_data == len(territory.district_codes):
+        return t("presentation.map_message_all", gap=gap_label)
+    return t("presentation.map_message_gap", gap=gap_label, n=len(critical), total=len(territory.district_codes),
+             places=", ".join(sorted(critical)))
+
+
 def _critical_by_district(table: pd.DataFrame, territory: Territory) -> pd.DataFrame:
     rows = table[table["level"].eq("district")]
     out = pd.DataFrame(index=territory.district_codes)
@@ -438,16 +488,13 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
             tables=[(t("presentation.worst_table"), gaps_table(worst, catalog, territory, t))]))
 
     counts = _critical_by_district(cur.gaps, territory)
-    most = counts[counts["critical"].gt(0)].sort_values("critical", ascending=False, kind="stable")
-    top_names = [territory.name(c) for c in most.index[most["critical"].eq(most["critical"].max())]] \
-        if not most.empty else []
     map_table = pd.DataFrame({
         t("columns.place"): [territory.name(c) for c in counts.index],
         t("presentation.critical_gaps"): [t.number(v) for v in counts["critical"]],
         t("presentation.gaps_with_data"): [t.number(v) for v in counts["with_data"]],
     })
     tables = [(t("presentation.map_table"), map_table)]
-    figure = None
+    figure, message = None, t("presentation.map_message_none")
     gap = map_gap(cur.gaps, worst, catalog)
     if gap is not None:
         gap_label = catalog.label("gaps", gap, t.lang)
@@ -456,11 +503,8 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
         figure = projector(district_map(rows, territory, t, map_title, value_label=gap_label,
                                         threshold=catalog.small_cell_threshold))
         tables.insert(0, (map_title, gaps_table(rows, catalog, territory, t)))
-    slides.append(Slide(
-        "map", t("presentation.map", period=period_label),
-        t("presentation.map_message", places=", ".join(top_names)) if top_names
-        else t("presentation.map_message_none"),
-        figure=figure, tables=tables))
+        message = map_message(rows, gap_label, territory, t)
+    slides.append(Slide("map", t("presentation.map", period=period_label), message, figure=figure, tables=tables))
 
     for sector in catalog.sectors.sort_values("order").index:
         label = catalog.label("sectors", sector, t.lang)
@@ -503,8 +547,38 @@ def _agreements_slide(data: SessionData, catalog: Catalog, t: Translator) -> Sli
     if frame.empty:
         return Slide("agreements", title, t("presentation.agreements_none"))
     status = frame["effective_status"]
+    listing = agreements_listing(frame, catalog, t)
+    shown = listing.head(AGREEMENTS_ON_SLIDE)
+    more = len(listing) - len(shown)
+    note = t("presentation.agreements_note")
+    if more:
+        note = f"{t('presentation.agreements_more', n=more)} {note}"
     return Slide("agreements", title,
-                 t("presentation.agreements_message", done=int(status.eq("cumplido").sum()), total=len(frame),
-                   overdue=int(status.eq("vencido").sum())),
+                 t.plural("presentation.agreements_message", len(frame),
+                          done=t.number(int(status.eq("cumplido").sum())), total=t.number(len(frame)),
+                          overdue=t.plural("agreements.n_overdue", int(status.eq("vencido").sum()))),
                  tables=[(t("presentation.agreements_table"), agreements_table(frame, catalog, t))],
-                 note=t("presentation.agreements_note"))
+                 note=note, listing=shown)
+
+
+def agreements_summary(frame: pd.DataFrame, t: Translator) -> str:
+    """"3 cumplidos · 1 en marcha · 1 vencido": agreements by effective status, plurals as the language has them."""
+    status = frame["effective_status"]
+    return t("agreements.summary", done=t.plural("agreements.n_done", int(status.eq("cumplido").sum())),
+             open=t.plural("agreements.n_open", int(status.isin(["pendiente", "en_curso"]).sum())),
+             overdue=t.plural("agreements.n_overdue", int(status.eq("vencido").sum())))
+
+
+def agreements_listing(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
+    """The agreements as the slide lists them: status and due date first, then what and who; overdue
+    first, then open ones by due date, done ones last (:func:`sessions.follow_up_order`). The
+    ``overdue`` column marks the rows to stress. The text is the users' own: callers escape it."""
+    from ..records.sessions import follow_up_order
+    frame = follow_up_order(frame)
+    return pd.DataFrame({
+        t("agreements.status"): [t(f"agreements.status_{s}") for s in frame["effective_status"]],
+        t("agreements.due"): [t.date(d) for d in frame["due_date"]],
+        t("agreements.text"): list(frame["text"]),
+        t("agreements.institution"): [str(i) for i in frame["institution"]],   # the short name people use
+        "overdue": list(frame["effective_status"].eq("vencido")),
+    })

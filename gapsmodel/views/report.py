@@ -97,7 +97,7 @@ def render(slides: list[Slide], data: SessionData, t: Translator, demo: bool = F
     parts.append("<header>")
     parts.append(f"<p class=\"meta\">{_e(t('app.table'))}</p>")
     parts.append(f"<h1>{_e(t('report.heading', date=t.date(cur.day, 'long')))}: {_e(cur.title)}</h1>")
-    parts.append(f"<p class=\"meta\">{_e(t('report.generated', when=data.generated_at.strftime('%Y-%m-%d %H:%M')))}</p>")
+    parts.append(f"<p class=\"meta\">{_e(t('report.generated', when=t.time(data.generated_at)))}</p>")
     parts.append(f"<p class=\"meta\">{_e(t('report.source', as_of=cur.as_of.strftime('%Y-%m-%d %H:%M:%S'), month=cur.until, version=data.data_version))}</p>")
     parts.append(f"<p class=\"meta\">{_e(t('report.reproducible'))}</p>")
     parts.append(f"<p class=\"warning\">{_e(t('report.public') if data.public else t('report.exact'))}</p>")

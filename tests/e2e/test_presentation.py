@@ -1,4 +1,5 @@
-"""The presentation mode in a real browser: one slide at a time, stepped with the buttons and the arrow keys."""
+"""The presentation mode in a real browser: one slide at a time filling a 16:9 screen, stepped with the
+buttons and the arrow keys, left with Esc. Every slide is screenshot in tests/artifacts/."""
 from __future__ import annotations
 
 import re
@@ -8,17 +9,20 @@ from playwright.sync_api import expect
 
 from gapsmodel.i18n import Translator
 
+from conftest import ARTIFACTS, AppDriver
+import layout_checks as layout
+
 pytestmark = pytest.mark.browser
 
 ES = Translator("es")
 
 
 def counter(page):
-    return page.locator(".st-key-counter")
+    return page.locator(".st-key-slide_counter")
 
 
 def slide_heading(page):
-    return page.locator(".st-key-slide h1").first
+    return page.locator(".st-key-slide .slide-message").first
 
 
 def shown_number(page) -> tuple[int, int]:
@@ -58,3 +62,35 @@ def test_presentation_steps_through_its_slides(page, app, app_server):
     expect(counter(page)).to_have_text(re.compile(rf"^\s*2\s*/\s*{total}\s*$"))
     expect(slide_heading(page)).to_have_text(titles[1])
     expect(page.locator(app.errors)).to_have_count(0)
+
+
+@pytest.mark.parametrize("width, height, lang", [(1280, 720, "es"), (1920, 1080, "es"), (1280, 720, "en")])
+def test_every_slide_fits_the_screen_with_large_text(browser, app_server, width, height, lang):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="es-PE")
+    page = context.new_page()
+    try:
+        app = AppDriver(page)
+        app.open(f"{app_server.url}/presentacion?lang={lang}")
+        _, total = shown_number(page)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for n in range(1, total + 1):
+            if n > 1:
+                page.keyboard.press("ArrowRight")
+                app.wait()
+                expect(counter(page)).to_have_text(re.compile(rf"^\s*{n}\s*/\s*{total}\s*$"))
+            assert layout.settled(page, layout.SLIDE_FITS) == [], f"slide {n} at {width}x{height}"
+            assert page.evaluate(layout.SLIDE_TEXT_MIN_PX) >= 28, f"slide {n}: text under 28 px"
+            assert layout.problems(page) == {}, f"slide {n} at {width}x{height}"
+            page.screenshot(path=str(ARTIFACTS / f"slide_{lang}_{width}x{height}_{n:02d}.png"))
+        assert page.locator(".slide-list td").count() > 0      # the last slide lists the agreements
+    finally:
+        context.close()
+
+
+def test_escape_leaves_the_presentation_for_the_sessions_page(page, app, app_server):
+    app.open(f"{app_server.url}/presentacion")
+    slide_heading(page).click()
+    page.keyboard.press("Escape")
+    app.wait()
+    page.wait_for_url(re.compile(r"/sesiones"))
+    expect(page.locator(".st-key-slide")).to_have_count(0)

@@ -52,6 +52,12 @@ def test_partner_signs_in_uploads_a_messy_csv_and_the_overview_changes(partner_s
     app.sidebar_link(ES("upload_nav.upload")).click()
     app.wait()
     expect(page.locator("h1").first).to_have_text(ES("upload.title"))
+    # the file picker reads in Spanish: Streamlit's own "Upload" and "200MB per file" are written over
+    shown = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p, '
+        + '[data-testid="stFileUploaderDropzoneInstructions"] span')].map(e => [
+        parseFloat(getComputedStyle(e).fontSize), getComputedStyle(e, '::after').content])""")
+    assert shown == [[0, f'"{ES("app.st_upload_button")}"'], [0, f'"{ES("app.st_upload_hint")}"']], shown
     path = tmp_path / "camas ACNUR junio.csv"
     path.write_bytes(messy_upload())
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))

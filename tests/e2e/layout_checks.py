@@ -1,0 +1,107 @@
+"""Layout checks run in the page: what overflows the screen, SVG text outside its chart, text cut with an
+ellipsis, and whether a slide fits the window. Each returns a list of short descriptions (empty: fine)."""
+from __future__ import annotations
+
+# an element is "visible" when it has a box, is not hidden, and no ancestor clips or scrolls it sideways
+# (a table or chart that scrolls inside itself is fine, that is what it should do on a phone)
+_HELPERS = """
+const visible = (e) => { const s = getComputedStyle(e); const r = e.getBoundingClientRect();
+  return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; };
+const clipped = (e) => { for (let n = e.parentElement; n && n !== document.body; n = n.parentElement) {
+  const o = getComputedStyle(n).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') {
+    if (n.matches('[data-testid="stMain"], [data-testid="stAppViewContainer"], section.stMain, .stApp')) continue;
+    return true; } } return false; };
+const describe = (e) => (e.getAttribute('data-testid') || e.tagName.toLowerCase()) + ' "'
+  + (e.textContent || '').trim().slice(0, 60) + '"';
+"""
+
+WIDER_THAN_VIEWPORT = "() => {" + _HELPERS + """
+  const out = [];
+  for (const e of document.querySelectorAll('[data-testid="stMain"] *')) {
+    if (!visible(e) || clipped(e)) continue;
+    const r = e.getBoundingClientRect();
+    if (r.right > innerWidth + 1 || r.left < -1) out.push(describe(e) + ' spans ' + Math.round(r.left) + '..'
+      + Math.round(r.right) + ' of ' + innerWidth);
+  }
+  return out.slice(0, 20);
+}"""
+
+SVG_TEXT_OUTSIDE = "() => {" + _HELPERS + """
+  const out = [];
+  for (const svg of document.querySelectorAll('.js-plotly-plot svg.main-svg:first-of-type')) {
+    const plot = svg.closest('.js-plotly-plot'); if (!visible(plot)) continue;
+    const box = plot.getBoundingClientRect();
+    for (const t of plot.querySelectorAll('text')) {
+      if (!(t.textContent || '').trim() || !visible(t)) continue;
+      const r = t.getBoundingClientRect();
+      if (r.left < box.left - 2 || r.right > box.right + 2 || r.top < box.top - 2 || r.bottom > box.bottom + 2)
+        out.push('"' + t.textContent.trim().slice(0, 50) + '" at ' + Math.round(r.left) + ',' + Math.round(r.top)
+          + '..' + Math.round(r.right) + ',' + Math.round(r.bottom) + ' outside ' + Math.round(box.left) + ','
+          + Math.round(box.top) + '..' + Math.round(box.right) + ',' + Math.round(box.bottom));
+    }
+  }
+  return out.slice(0, 20);
+}"""
+
+# text cut with an ellipsis the user cannot open: CSS text-overflow on an overflowing element with no
+# tooltip; widgets' own labels (a select's chosen option) are included, Streamlit's hidden helpers are not
+ELLIPSIS_CUT = "() => {" + _HELPERS + """
+  const out = [];
+  for (const e of document.querySelectorAll('[data-testid="stMain"] *')) {
+    if (!visible(e)) continue;
+    const s = getComputedStyle(e);
+    if (s.textOverflow !== 'ellipsis' || e.scrollWidth <= e.clientWidth + 1) continue;
+    if (e.closest('[title]') || !(e.textContent || '').trim()) continue;
+    out.push(describe(e));
+  }
+  return out.slice(0, 20);
+}"""
+
+SLIDE_FITS = """() => {
+  const slide = document.querySelector('.st-key-slide'); const bar = document.querySelector('.st-key-slidebar');
+  const out = [];
+  if (!slide || !bar) return ['no slide or no control bar'];
+  const r = slide.getBoundingClientRect(), b = bar.getBoundingClientRect();
+  if (r.bottom > b.top + 1) out.push('slide ends at ' + Math.round(r.bottom) + ', below the bar at ' + Math.round(b.top));
+  if (b.bottom > innerHeight + 1) out.push('the bar ends below the screen');
+  for (const c of slide.children) {
+    const cr = c.getBoundingClientRect();
+    if (cr.height > 0 && (cr.bottom > r.bottom + 1 || c.scrollHeight > c.clientHeight + 6))
+      out.push('part of the slide is cut: ' + (c.textContent || '').trim().slice(0, 50));
+  }
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main && main.scrollHeight > main.clientHeight + 1) out.push('the page scrolls: ' + main.scrollHeight);
+  for (const sel of ['[data-testid="stSidebar"]', '[data-testid="stHeader"]', '[data-testid="stAlert"]']) {
+    const e = document.querySelector(sel);
+    if (e && e.getBoundingClientRect().width > 0 && getComputedStyle(e).display !== 'none') out.push(sel + ' shown');
+  }
+  return out;
+}"""
+
+# the smallest font size of the slide's own text (kicker, message, bullets, agreements), in CSS px
+SLIDE_TEXT_MIN_PX = """() => {
+  const sizes = [...document.querySelectorAll('.st-key-slide .slide-kicker, .st-key-slide .slide-message, '
+    + '.st-key-slide .slide-bullets li, .st-key-slide table.slide-list td, .st-key-slide table.slide-list th')]
+    .map(e => parseFloat(getComputedStyle(e).fontSize));
+  return sizes.length ? Math.min(...sizes) : null;
+}"""
+
+
+def problems(page) -> dict[str, list[str]]:
+    """The three page checks at once, keyed by what they look for; only non-empty lists."""
+    found = {"wider than the screen": page.evaluate(WIDER_THAN_VIEWPORT),
+             "SVG text outside its chart": page.evaluate(SVG_TEXT_OUTSIDE),
+             "text cut with an ellipsis": page.evaluate(ELLIPSIS_CUT)}
+    return {k: v for k, v in found.items() if v}
+
+
+def settled(page, script: str, tries: int = 12) -> list[str]:
+    """A check's findings once the page has settled: charts resize to their box a moment after a slide is
+    drawn, so an empty answer is taken at once and a non-empty one only after it stays so."""
+    found = page.evaluate(script)
+    for _ in range(tries):
+        if not found:
+            return found
+        page.wait_for_timeout(250)
+        found = page.evaluate(script)
+    return found
