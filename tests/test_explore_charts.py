@@ -166,3 +166,14 @@ def test_full_completeness_is_drawn_in_the_adequate_blue_not_a_warning_yellow():
     fig = xc.completeness_heatmap(matrix, ES, "t")
     scale = [tuple(step) for step in fig.data[0].colorscale]
     assert scale[-1] == (1.0, SEVERITY_COLORS["adecuada"]) and scale[0] == (0.0, SEVERITY_COLORS["critica"])
+
+
+def test_a_protected_coverage_in_a_comparison_gets_no_bar_and_says_so(catalog):
+    from gapsmodel.i18n import Translator
+    changed = pd.DataFrame({"gap_code": ["atencion_trata", "cobertura_sis"], "coverage_before": [np.nan, 0.5],
+                            "coverage_after": [0.4, 0.6], "severity_before": ["adecuada", "alta"],
+                            "severity_after": ["alta", "moderada"]})
+    fig = xc.compare_bars(changed, catalog, Translator("es"), "antes", "después", "título")
+    before = fig.data[0]
+    assert np.isnan(before.x[0]) and before.text[0] == "✓ Adecuada · reservado"
+    assert before.x[1] == 0.5 and before.text[1] == "▲▲ Alta · 50 %"

@@ -269,9 +269,11 @@ def compare_bars(changed: pd.DataFrame, catalog: Catalog, t: Translator, label_b
     for side, label, color in (("before", label_before, "#56B4E9"), ("after", label_after, "#0072B2")):
         cov = pd.to_numeric(changed[f"coverage_{side}"], errors="coerce")
         sev = changed[f"severity_{side}"]
-        words[side] = [severity_label(t, s, None if _isnan(c) else c) for s, c in zip(sev, cov)]
+        # a coverage the view may not show (protected) gets no bar and says so: never a zero bar
+        words[side] = [severity_label(t, s, c) if not _isnan(c) or s == NO_DATA
+                       else f"{severity_label(t, s)} · {t('explore.withheld')}" for s, c in zip(sev, cov)]
         fig.add_trace(go.Bar(
-            x=cov.fillna(0).clip(upper=1.5), y=names, orientation="h", name=label, text=words[side],
+            x=cov.clip(upper=1.5), y=names, orientation="h", name=label, text=words[side],
             textposition="none",
             marker=dict(color=color, line=dict(color=[SEVERITY_COLORS[s] for s in sev], width=3)),
             hovertemplate="%{y}<br>" + label + ": %{text}<extra></extra>"))
