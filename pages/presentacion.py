@@ -87,3 +87,15 @@ with st.container(key="slide"):
                 st.caption(md_escape(caption))
                 st.dataframe(table, hide_index=True, width="stretch")
 st.caption(t("presentation.keys_help"))
+
+
+def _deck() -> bytes:
+    from gapsmodel.records.demo import is_demo
+    from gapsmodel.views.deck import render_pptx
+    return render_pptx(slides, data, t, territory_name=territory.region_name, demo=is_demo(cached.store()))
+
+
+# built only when clicked; the same public slides as on the screen
+st.download_button(t("deck.download"), _deck, f"sesion_{day.isoformat()}.pptx",
+                   "application/vnd.openxmlformats-officedocument.presentationml.presentation", key="dl_deck",
+                   icon=":material/slideshow:", on_click="ignore")
