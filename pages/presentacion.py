@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from app import cached, entry, viewer
+from gapsmodel.views.deck import PdfUnavailable, office_program, pdf_from_pptx, render_pptx
 from gapsmodel.views.presentation import md_escape
 
 entry.require_entry_point(__file__)
@@ -91,11 +92,22 @@ st.caption(t("presentation.keys_help"))
 
 def _deck() -> bytes:
     from gapsmodel.records.demo import is_demo
-    from gapsmodel.views.deck import render_pptx
     return render_pptx(slides, data, t, territory_name=territory.region_name, demo=is_demo(cached.store()))
 
 
+def _deck_pdf() -> bytes:
+    try:
+        return pdf_from_pptx(_deck())
+    except PdfUnavailable:      # LibreOffice failed after all: an empty file rather than a traceback
+        return b""
+
+
 # built only when clicked; the same public slides as on the screen
-st.download_button(t("deck.download"), _deck, f"sesion_{day.isoformat()}.pptx",
-                   "application/vnd.openxmlformats-officedocument.presentationml.presentation", key="dl_deck",
-                   icon=":material/slideshow:", on_click="ignore")
+downloads = st.columns(2)
+downloads[0].download_button(t("deck.download"), _deck, f"sesion_{day.isoformat()}.pptx",
+                             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                             key="dl_deck", icon=":material/slideshow:", on_click="ignore")
+if office_program() is not None:
+    downloads[1].download_button(t("deck.download_pdf"), _deck_pdf, f"sesion_{day.isoformat()}.pdf",
+                                 "application/pdf", key="dl_deck_pdf", icon=":material/picture_as_pdf:",
+                                 on_click="ignore")

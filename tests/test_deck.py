@@ -3,6 +3,8 @@ the footer on every slide, and a public deck that holds published figures only."
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from datetime import date, datetime
 
 import pandas as pd
@@ -15,7 +17,7 @@ from gapsmodel.i18n import Translator
 from gapsmodel.records.permissions import Actor
 from gapsmodel.records.sessions import add_agreement, add_session
 from gapsmodel.records.store import VALUE_COLUMNS
-from gapsmodel.views.deck import FOOTER, build_pptx
+from gapsmodel.views.deck import STAMP, build_pptx, office_program
 from gapsmodel.views.presentation import build_slides, session_data
 from tests.helpers import values
 
@@ -87,9 +89,9 @@ def test_deck_has_the_presentation_slides_in_order_with_native_charts(corrected,
     assert firsts == [f"{i}. {title}" for i, title in enumerate(expected, start=1)]
 
     for slide in deck.slides:   # session, period, as-of instant and version on every slide
-        footer = next(shape.text_frame.text for shape in slide.shapes if shape.name == FOOTER)
-        assert "Sesión del 20 jun. 2022" in footer and "periodo Mayo 2022" in footer
-        assert "datos al 2022-06-20 23:59 UTC" in footer and "versión pública" in footer
+        stamp = next(shape.text_frame.text for shape in slide.shapes if shape.name == STAMP)
+        assert "Sesión del 20 jun. 2022" in stamp and "periodo Mayo 2022" in stamp
+        assert "datos al 2022-06-20 23:59 UTC" in stamp and "versión pública" in stamp
 
     first = "\n".join(texts(deck.slides[0]))
     assert "Selección de esta presentación:" in first
@@ -143,3 +145,33 @@ def test_report_command_writes_pptx(corrected, tmp_path, monkeypatch, capsys):
     assert any("public version" in x for x in texts(deck.slides[0]))
     assert cli.main(["report", "--session", "2022-06-20", "--db", url]) == 0        # html stays the default
     assert (tmp_path / "sesion_2022-06-20.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.skipif(office_program() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (soffice) or pdftotext not installed: apt-get install "
+                           "libreoffice-impress-nogui poppler-utils")
+def test_pdf_has_the_same_slides_with_extractable_text(corrected, catalog, territory, tmp_path):
+    day = date(2022, 6, 20)
+    content = build_pptx(corrected, catalog, territory, day)
+    pdf = tmp_path / "deck.pdf"
+    url = corrected.engine.url.render_as_string(hide_password=False)
+    assert cli.main(["report", "--session", "2022-06-20", "--format", "pdf", "-o", str(pdf), "--db", url]) == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [" ".join(p.split()) for p in pages.split("\f") if p.strip()]
+    deck = read(content)
+    assert len(pages) == len(deck.slides)                       # one page per slide
+    for page, slide in zip(pages, deck.slides):
+        assert slide.shapes.title.text in page
+        assert "versión pública" in page and "Sesión del 20 jun. 2022" in page
+    text = "\n".join(pages)
+    assert "1,234" in text and "567" in text and "890" not in text
+
+
+def test_pdf_without_libreoffice_is_a_clear_error(corrected, tmp_path, monkeypatch, capsys):
+    from gapsmodel.views import deck
+    monkeypatch.setattr(deck, "office_program", lambda: None)
+    url = corrected.engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "deck.pdf"
+    assert cli.main(["report", "--session", "2022-06-20", "--format", "pdf", "-o", str(out), "--db", url]) == 2
+    assert "hace falta LibreOffice" in capsys.readouterr().err and not out.exists()

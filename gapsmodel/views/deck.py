@@ -8,7 +8,7 @@ the Plotly figure: horizontal bars stay bars, monthly lines stay lines, so they 
 PowerPoint and LibreOffice, not as pictures. A figure python-pptx cannot draw natively (the district map)
 is replaced by its table, which follows anyway.
 
-Every slide has a footer with the session, the period, the as-of instant of the data and whether the
+Every slide is stamped (above its title) with the session, the period, the as-of instant of the data and whether the
 figures are public (published) or exact; the first slide lists the selection the deck was built from.
 A public deck is built from public slides only (``data.public``): the figures are those of the
 publication step, exactly as on the public pages.
@@ -31,8 +31,8 @@ from .presentation import SessionData, Slide
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)          # 16:9
 MARGIN = Inches(0.5)
-FOOTER = "footer"                                    # shape name, so readers find it
-TABLE_ROWS = 12                                      # rows per table slide, so type stays readable
+STAMP = "stamp"                                      # shape name, so readers find it
+TABLE_ROWS = 10                                      # rows per table slide, so type stays readable
 DARK, GREY, BLUE = RGBColor(0x11, 0x11, 0x11), RGBColor(0x44, 0x44, 0x44), RGBColor(0x00, 0x72, 0xB2)
 
 
@@ -153,10 +153,10 @@ def _add_table(slide, frame: pd.DataFrame, left, top, width, height):
     return table
 
 
-def footer_text(data: SessionData, t: Translator) -> str:
+def stamp_text(data: SessionData, t: Translator) -> str:
     cur = data.current
     period = t.period(cur.period.code) if cur.period else "—"
-    return t("deck.footer", date=t.date(cur.day), period=period, as_of=cur.as_of.strftime("%Y-%m-%d %H:%M"),
+    return t("deck.stamp", date=t.date(cur.day), period=period, as_of=cur.as_of.strftime("%Y-%m-%d %H:%M"),
              version=t("deck.public") if data.public else t("deck.exact"))
 
 
@@ -178,13 +178,14 @@ def _new_slide(deck, title: str, data: SessionData, t: Translator):
     slide = deck.slides.add_slide(deck.slide_layouts[5])    # title only
     slide.shapes.title.text = title
     title_frame = slide.shapes.title
-    title_frame.left, title_frame.top, title_frame.width, title_frame.height = MARGIN, Inches(0.25), \
-        WIDTH - 2 * MARGIN, Inches(0.9)
+    title_frame.left, title_frame.top, title_frame.width, title_frame.height = MARGIN, Inches(0.35), \
+        WIDTH - 2 * MARGIN, Inches(0.8)
     for paragraph in title_frame.text_frame.paragraphs:
         paragraph.font.size, paragraph.font.bold, paragraph.font.color.rgb = Pt(30), True, DARK
-    footer = _text(slide, MARGIN, HEIGHT - Inches(0.45), WIDTH - 2 * MARGIN, Inches(0.35), [footer_text(data, t)],
-                   10, color=GREY)
-    footer.name = FOOTER
+    # the stamp sits above the title: a long table grows downwards and must not run over it
+    stamp = _text(slide, MARGIN, Inches(0.05), WIDTH - 2 * MARGIN, Inches(0.3), [stamp_text(data, t)], 10,
+                   color=GREY)
+    stamp.name = STAMP
     return slide
 
 
@@ -213,14 +214,14 @@ def render_pptx(slides: list[Slide], data: SessionData, t: Translator, *, territ
             _text(page, MARGIN, top, body_width, Inches(0.35) * len(lines), lines, 14, bullets=True)
             top += Inches(0.33) * len(lines) + Inches(0.1)
         kind = chart_kind(slide.figure)
-        bottom = HEIGHT - Inches(0.95 if slide.note else 0.6)
+        bottom = HEIGHT - Inches(0.85 if slide.note else 0.4)
         if kind is not None and bottom - top > Inches(1.5):
             _add_chart(page, slide.figure, kind, MARGIN, top, body_width, bottom - top)
         elif slide.figure is not None and kind is None:
             _text(page, MARGIN, top, body_width, Inches(0.4), [t("deck.figure_as_table")], 12, italic=True,
                   color=GREY)
         if slide.note:
-            _text(page, MARGIN, HEIGHT - Inches(0.9), body_width, Inches(0.4), [slide.note], 11, italic=True,
+            _text(page, MARGIN, HEIGHT - Inches(0.8), body_width, Inches(0.4), [slide.note], 11, italic=True,
                   color=GREY)
         for caption, table in slide.tables:
             if table is None or table.empty:
@@ -232,7 +233,7 @@ def render_pptx(slides: list[Slide], data: SessionData, t: Translator, *, territ
                 _text(page, MARGIN, Inches(1.15), body_width, Inches(0.5), [caption + more], 16, bold=True,
                       color=BLUE)
                 _add_table(page, table.iloc[start:start + TABLE_ROWS], MARGIN, Inches(1.7), body_width,
-                           HEIGHT - Inches(2.3))
+                           HEIGHT - Inches(2.0))
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
@@ -246,3 +247,49 @@ def build_pptx(store, catalog, territory, day, *, lang: str = "es", public: bool
     data = session_data(store, catalog, territory, day, public=public, now=now)
     return render_pptx(build_slides(data, catalog, territory, t), data, t, territory_name=territory.region_name,
                        demo=is_demo(store))
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------
+class PdfUnavailable(RuntimeError):
+    """LibreOffice is not installed, or it could not turn the deck into a PDF."""
+
+
+OFFICE_NAMES = ("soffice", "libreoffice")
+PDF_TIMEOUT_SECONDS = 240
+
+
+def office_program() -> str | None:
+    """The LibreOffice program that converts the deck to PDF, or None (Debian: libreoffice-impress-nogui)."""
+    import shutil
+    return next((path for name in OFFICE_NAMES if (path := shutil.which(name))), None)
+
+
+def pdf_from_pptx(content: bytes) -> bytes:
+    """The same slides as PDF, converted offline by LibreOffice in a private profile (so that two
+    conversions at once, or an office program the user has open, do not block each other)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+    program = office_program()
+    if program is None:
+        raise PdfUnavailable("LibreOffice (soffice) not found")
+    with tempfile.TemporaryDirectory(prefix="gapsmodel-pdf-") as folder:
+        work = Path(folder)
+        source = work / "deck.pptx"
+        source.write_bytes(content)
+        command = [program, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
+                   "--convert-to", "pdf", "--outdir", str(work), str(source)]
+        try:
+            subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=PDF_TIMEOUT_SECONDS, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PdfUnavailable(f"LibreOffice did not convert the deck: {type(exc).__name__}") from None
+        target = work / "deck.pdf"
+        if not target.is_file() or target.stat().st_size == 0:
+            raise PdfUnavailable("LibreOffice did not write the PDF")
+        return target.read_bytes()
+
+
+def build_pdf(store, catalog, territory, day, *, lang: str = "es", public: bool = True, now=None) -> bytes:
+    """The deck of the session on ``day`` as PDF (:func:`build_pptx`, then :func:`pdf_from_pptx`)."""
+    return pdf_from_pptx(build_pptx(store, catalog, territory, day, lang=lang, public=public, now=now))
