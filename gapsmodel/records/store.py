@@ -123,6 +123,35 @@ login_sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime, nullable=False),
     sa.Column("revoked_at", sa.DateTime, nullable=True),
 )
+# notes on the figures: a gap, a place, a month or a span of months; public or for members (DOMAIN.md §8)
+figure_notes = sa.Table(
+    "figure_notes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("gap_code", sa.String(80), nullable=False, index=True),
+    sa.Column("ubigeo", sa.String(6), nullable=False),
+    sa.Column("start_month", sa.String(7), nullable=False),
+    sa.Column("end_month", sa.String(7), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("public", sa.Boolean, nullable=False, default=False),
+    sa.Column("author", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False, default=False),
+)
+# every state a note has been in (edits and withdrawal), like agreement_versions
+figure_note_versions = sa.Table(
+    "figure_note_versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("note_id", sa.Integer, sa.ForeignKey("figure_notes.id"), nullable=False, index=True),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("recorded_by", sa.String(120), nullable=False),
+    sa.Column("gap_code", sa.String(80), nullable=False),
+    sa.Column("ubigeo", sa.String(6), nullable=False),
+    sa.Column("start_month", sa.String(7), nullable=False),
+    sa.Column("end_month", sa.String(7), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("public", sa.Boolean, nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False),
+)
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("version", sa.Integer, primary_key=True),
@@ -150,7 +179,12 @@ def _add_login_sessions(conn):
     login_sessions.create(conn, checkfirst=True)
 
 
-MIGRATIONS = {1: _create_all, 2: _add_agreement_versions, 3: _add_login_sessions}
+def _add_figure_notes(conn):
+    figure_notes.create(conn, checkfirst=True)
+    figure_note_versions.create(conn, checkfirst=True)
+
+
+MIGRATIONS = {1: _create_all, 2: _add_agreement_versions, 3: _add_login_sessions, 4: _add_figure_notes}
 
 
 class LockedPeriodError(ValueError):
