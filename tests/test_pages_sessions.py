@@ -135,3 +135,23 @@ def test_agreements_page_shows_an_agreements_history_and_who_recorded_it_only_to
     at = app(role="admin", page="pages/acuerdos.py")
     at.selectbox(key="agreement_history").set_value(done).run()
     assert "Por" in at.dataframe[-1].value.columns
+
+
+def test_an_analyst_writes_a_note_on_the_sessions_page_and_visitors_see_only_public_ones(app, demo_url):
+    at = app(role="analyst", page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert not at.exception
+    at.selectbox(key="note_gap").set_value("camas_albergue")
+    at.selectbox(key="note_place").set_value("240302")
+    at.selectbox(key="note_from").set_value("2023-05")
+    at.selectbox(key="note_to").set_value("2023-05")
+    at.text_area(key="note_text").set_value("Abrió el albergue de **Aguas Verdes** <b>x</b>")
+    at.button[[b.label for b in at.button].index("Guardar la nota")].click().run()
+    assert not at.exception and not at.error
+    shown = "\n".join(e.value for e in at.text)
+    assert "Camas de albergue, Aguas Verdes, may. 2023: Abrió el albergue de **Aguas Verdes** <b>x</b>" in shown
+    assert "(nota de test_analyst," in shown
+    from gapsmodel.records.notes import notes_frame
+    assert notes_frame(Store.open(demo_url))["public"].tolist() == [False]
+    visitor = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert "Aguas Verdes**" not in "\n".join(e.value for e in visitor.text)
+    assert "No hay notas sobre los meses de esta sesión." in [c.value for c in visitor.caption]
