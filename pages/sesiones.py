@@ -77,7 +77,7 @@ def _figure_notes(data, actor) -> None:
     listing = st.container()           # filled last, so that a note written below shows at once
     if actor.can("annotate") and not data.series.empty:
         _note_forms(data, actor)
-    notes, lines = _session_notes(data)
+    _, lines = _session_notes(data)
     if lines:
         listing.text("\n".join(lines))
     else:

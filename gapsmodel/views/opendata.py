@@ -269,7 +269,7 @@ def datapackage(period: Period, catalog: Catalog, frames: dict[str, pd.DataFrame
             "format": "csv", "mediatype": "text/csv", "encoding": ENCODING,
             "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True, "headerRows": [1],
                         "commentRows": [2]},
-            "rows": int(len(frames[name])),
+            "rows": len(frames[name]),
             "schema": {"fields": [{"name": f.name, "type": f.type, "description": f.description,
                                    "hxl": f.hxl, **({"unit": f.unit} if f.unit else {})}
                                   for f in fields]},
