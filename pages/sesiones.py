@@ -164,6 +164,8 @@ else:
     st.subheader(t("sessions.key_changes"))
     sentences = narrative.key_sentences(changes, catalog, territory, t, completeness=done,
                                         completeness_before=done_before)
+    # the notes (as they stood on the session day) that explain a change, escaped: the words are a user's
+    sentences += presentation.explained_changes(changes, data, catalog, territory, t)
     st.markdown("\n".join(f"- {presentation.md_escape(s)}" for s in sentences))
     if before is not None:
         tabs = st.tabs([t("sessions.became_critical"), t("sessions.worsened"), t("sessions.improved")])

@@ -155,3 +155,16 @@ def test_an_analyst_writes_a_note_on_the_sessions_page_and_visitors_see_only_pub
     visitor = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
     assert "Aguas Verdes**" not in "\n".join(e.value for e in visitor.text)
     assert "No hay notas sobre los meses de esta sesión." in [c.value for c in visitor.caption]
+
+
+def test_the_key_changes_cite_the_note_that_explains_one(app, demo_url):
+    from datetime import datetime
+
+    from gapsmodel.records.notes import add_note
+    from gapsmodel.records.permissions import Actor
+    add_note(Store.open(demo_url), "asistencia_alimentaria", "240103", "2023-05", "Cerró el comedor *popular*",
+             public=True, actor=Actor("luis", "analyst"), at=datetime(2023, 6, 1))
+    at = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert not at.exception
+    # escaped for markdown: the asterisks stay asterisks
+    assert "- Nota sobre Asistencia alimentaria en La Cruz\\: Cerró el comedor \\*popular\\*" in texts(at)
