@@ -137,3 +137,21 @@ def institution_picker(t: Translator, key: str) -> str:
                         format_func=lambda c: f"{c} — {cached.catalog().label('institutions', c, t.lang)}")
     st.query_params["institucion"] = code
     return code
+
+
+def figure_notes(first_month: str, last_month: str, gap_codes=None, ubigeos=None) -> pd.DataFrame:
+    """The notes on the figures a viewer may read (public ones only when signed out), for those months,
+    gaps and places, as they are now."""
+    from gapsmodel.records.notes import covering, notes_frame
+    notes = notes_frame(cached.store(), public_only=viewer.is_public())
+    return covering(notes, first_month, last_month, gap_codes, ubigeos).reset_index(drop=True)
+
+
+def show_notes(notes: pd.DataFrame, t: Translator) -> None:
+    """Notes listed as plain text (the user's words, never markup), numbered as their chart markers."""
+    if notes.empty:
+        return
+    from gapsmodel.views.presentation import note_lines
+    st.caption(t("notes.header"))
+    st.text("\n".join(note_lines(notes, cached.catalog(), cached.territory(), t,
+                                 with_author=not viewer.is_public())))

@@ -28,6 +28,21 @@ def values_display(values, catalog, territory, t, public: bool = False):
                                "note": t("explore.note"), "uploaded_at": t("explore.uploaded_at")})
 
 
+def _open_data(view, catalog, territory, t) -> None:
+    """The period's open data for everyone, visitors included: public figures only, whoever asks."""
+    from gapsmodel.records.store import utcnow
+    from gapsmodel.views import opendata
+    if not opendata.covers(view.snap, view.period):
+        return
+    st.subheader(t("opendata.title"))
+    st.caption(t("opendata.caption", period=t.period(view.period.code)))
+    st.download_button(
+        t("opendata.download"),
+        lambda: opendata.zip_bytes(opendata.files(view.snap, catalog, territory, view.period, utcnow())),
+        f"datos_abiertos_{view.period.code}.zip", "application/zip", key="dl_open_data",
+        icon=":material/folder_zip:", on_click="ignore")
+
+
 def main() -> None:
     t = viewer.translator()
     catalog, territory = cached.catalog(), cached.territory()
@@ -69,6 +84,7 @@ def main() -> None:
         st.dataframe(explore.gap_catalog(catalog, t.lang), hide_index=True, width="stretch")
         st.caption(t("explore.formula"))
 
+    _open_data(view, catalog, territory, t)
     if not may_download:
         st.caption(t("explore.login_to_download"))
         return

@@ -14,6 +14,7 @@ import streamlit as st
 
 from app import cached, entry, viewer
 from gapsmodel.records.demo import is_demo
+from gapsmodel.views.deck import PdfUnavailable, office_program, pdf_from_pptx, render_pptx
 from gapsmodel.views.presentation import md_escape, on_slide
 
 entry.require_entry_point(__file__)
@@ -121,6 +122,17 @@ if st.session_state.get("slide_day") != day:
 st.session_state["slide_no"] = max(1, min(total, int(st.session_state.get("slide_no", 1))))
 
 
+def _deck() -> bytes:
+    return render_pptx(slides, data, t, territory_name=cached.territory().region_name, demo=is_demo(cached.store()))
+
+
+def _deck_pdf() -> bytes:
+    try:
+        return pdf_from_pptx(_deck())
+    except PdfUnavailable:      # LibreOffice failed after all: an empty file rather than a traceback
+        return b""
+
+
 def _step(delta: int) -> None:
     st.session_state["slide_no"] = max(1, min(total, st.session_state["slide_no"] + delta))
 
@@ -162,6 +174,15 @@ with st.container(key="slidebar", horizontal=True, gap="small"):
     with st.popover(t("presentation.select"), icon=":material/event:"):
         st.selectbox(t("presentation.select"), dates, key="present_day",
                      format_func=lambda d: t("sessions.option", date=t.date(d), title=titles[d]))
+    with st.popover(t("deck.downloads"), icon=":material/download:"):
+        # built only when clicked; the same public slides as on the screen
+        st.download_button(t("deck.download"), _deck, f"sesion_{day.isoformat()}.pptx",
+                           "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                           key="dl_deck", icon=":material/slideshow:", on_click="ignore")
+        if office_program() is not None:
+            st.download_button(t("deck.download_pdf"), _deck_pdf, f"sesion_{day.isoformat()}.pdf",
+                               "application/pdf", key="dl_deck_pdf", icon=":material/picture_as_pdf:",
+                               on_click="ignore")
     st.button(t("presentation.leave"), icon=":material/close:", key="slide_exit", on_click=_leave, shortcut="Esc")
     if is_demo(cached.store()):
         with st.container(key="slide_demo_tag", width="content"):

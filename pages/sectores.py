@@ -23,6 +23,7 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
     here = table[table["gap_code"].eq(gap) & table["ubigeo"].eq(place)]
     row = here.iloc[0].to_dict() if not here.empty else {"severity": NO_DATA}
     st.subheader(f"{charts.SEVERITY_ICONS[row['severity']]} {label} — {territory.name(place)}")
+    widgets.show_notes(widgets.figure_notes(view.period.start, view.period.end, [gap], [place]), t)
     if row["severity"] == NO_DATA:
         st.info(t("explore.no_data_here"))
     else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from app import cached, entry, viewer, widgets
 from app import filters
-from gapsmodel.views import explore
+from gapsmodel.views import explore, presentation
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.i18n import Translator
 from gapsmodel.rules.periods import month_of, parse_period, period_of, periods_between
@@ -82,7 +83,13 @@ def main() -> None:
         st.caption(t("explore.units_differ"))
     fig, wide = _trend(default_url(), cached.version(), viewer.is_public(), place, tuple(gaps), kind, metric,
                        t.lang)
+    first, last = _months()
+    notes = widgets.figure_notes(first, last, gaps, [place])
+    if kind == "month" and not notes.empty:     # markers on monthly charts; the list below says what they are
+        months = sorted(rows["period"].astype(str).unique())
+        fig = presentation.mark_notes(go.Figure(fig), notes, months, t)
     widgets.show_figure(fig, wide, t, t("explore.trend_caption"), "trend")
+    widgets.show_notes(notes, t)
     sessions = cached.sessions()
     if any(catalog.gaps.at[g, "sector"] in ("trata", "vbg") for g in gaps):
         st.caption(t("overview.trata_vbg_note"))

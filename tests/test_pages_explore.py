@@ -97,7 +97,30 @@ def test_every_page_in_english_as_public(app, page):
     at = app(role="public", lang="en", page=page)
     ok(at)
     assert at.title[0].value in {"Gaps by sector", "Map of gaps by district", "Trends", "Data quality", "Data"}
-    assert not at.get("download_button")
+    # the only download a visitor gets is the open data of the Data page (public figures only)
+    assert [b.label for b in at.get("download_button")] == (["Download open data (.zip)"] if page == DATOS else [])
+
+
+def test_notes_show_on_the_sector_page_and_as_markers_on_the_trend(app, demo_url):
+    from gapsmodel.records.notes import add_note
+    from gapsmodel.records.permissions import Actor
+    from gapsmodel.records.store import Store
+    store = Store.open(demo_url)
+    add_note(store, "camas_albergue", "240302", "2024-03", "Abrió el albergue <i>nuevo</i>", public=True,
+             actor=Actor("luis", "analyst"))
+    add_note(store, "camas_albergue", "240302", "2024-02", "Solo para miembros", end="2024-03",
+             actor=Actor("luis", "analyst"))
+    query = {"period": "2024-03", "sector": "alojamiento", "dist": "240302"}
+    visitor = "\n".join(e.value for e in app(page=SECTORS, query=query).text)
+    assert "✎ 1 · Camas de albergue, Aguas Verdes, mar. 2024: Abrió el albergue <i>nuevo</i>" in visitor
+    assert "Solo para miembros" not in visitor and "luis" not in visitor
+    member = "\n".join(e.value for e in app(role="analyst", page=SECTORS, query=query).text)
+    assert "Solo para miembros (nota de luis," in member
+    at = app(page=TENDENCIAS, query={"sector": "alojamiento", "dist": "240302"})
+    ok(at)
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert '"text":"✎ 1","x":"mar. 2024"' in spec              # the marker over the note's month
+    assert "Abrió el albergue" not in spec                  # the text stays out of the figure
 
 
 def _numbers(cells):
@@ -111,7 +134,7 @@ def _numbers(cells):
 def test_public_views_suppress_small_counts_and_institutions_of_protected_sectors(app):
     at = app(role="public", page=DATOS, query={"sector": "trata", "period": "2024-05"})
     ok(at)
-    assert not at.get("download_button")
+    assert [b.label for b in at.get("download_button")] == ["Descargar datos abiertos (.zip)"]   # public figures
     gaps = frames(at)[0]
     assert len(gaps) > 0
     for col in ("Necesidad", "Oferta", "Necesidad no cubierta"):
@@ -146,7 +169,7 @@ def test_analyst_sees_exact_figures_and_downloads(app):
     at = app(role="analyst", page=DATOS, query={"sector": "trata", "period": "2024-05"})
     ok(at)
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Brechas (CSV)", "Valores (CSV)", "Todo (Excel .xlsx)"]
+    assert labels == ["Descargar datos abiertos (.zip)", "Brechas (CSV)", "Valores (CSV)", "Todo (Excel .xlsx)"]
     assert len(frames(at)[1]) > 0
     at = app(role="analyst", page=SECTORS, query={"sector": "vbg", "period": "2024-05"})
     ok(at)

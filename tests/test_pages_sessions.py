@@ -52,6 +52,14 @@ def test_presentation_slide_index_comes_from_the_url_and_is_validated(app):
     assert n == total
 
 
+def test_presentation_offers_the_deck_as_powerpoint_to_visitors(app):
+    at = app(role="public", page="pages/presentacion.py", query={"session": "2023-06-14"})
+    assert not at.exception
+    from gapsmodel.views.deck import office_program
+    expected = ["Descargar PowerPoint (.pptx)"] + (["Descargar PDF"] if office_program() else [])
+    assert [b.label for b in at.get("download_button")] == expected
+
+
 def test_sessions_page_shows_the_session_as_of_its_date_and_its_changes(app):
     at = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
     assert not at.exception and not at.error
@@ -140,3 +148,36 @@ def test_issue12_a_session_title_is_shown_as_text_not_markdown(app, demo_url):
     import re
     assert "pulse aquí" in shown and "evil" in shown     # the title is there, as text
     assert not re.search(r"(?<!\\)\]\(", shown) and not re.search(r"(?<!\\)\*(?<!\\)\*urgente", shown)
+
+
+def test_an_analyst_writes_a_note_on_the_sessions_page_and_visitors_see_only_public_ones(app, demo_url):
+    at = app(role="analyst", page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert not at.exception
+    at.selectbox(key="note_gap").set_value("camas_albergue")
+    at.selectbox(key="note_place").set_value("240302")
+    at.selectbox(key="note_from").set_value("2023-05")
+    at.selectbox(key="note_to").set_value("2023-05")
+    at.text_area(key="note_text").set_value("Abrió el albergue de **Aguas Verdes** <b>x</b>")
+    at.button[[b.label for b in at.button].index("Guardar la nota")].click().run()
+    assert not at.exception and not at.error
+    shown = "\n".join(e.value for e in at.text)
+    assert "Camas de albergue, Aguas Verdes, may. 2023: Abrió el albergue de **Aguas Verdes** <b>x</b>" in shown
+    assert "(nota de test_analyst," in shown
+    from gapsmodel.records.notes import notes_frame
+    assert notes_frame(Store.open(demo_url))["public"].tolist() == [False]
+    visitor = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert "Aguas Verdes**" not in "\n".join(e.value for e in visitor.text)
+    assert "No hay notas sobre los meses de esta sesión." in [c.value for c in visitor.caption]
+
+
+def test_the_key_changes_cite_the_note_that_explains_one(app, demo_url):
+    from datetime import datetime
+
+    from gapsmodel.records.notes import add_note
+    from gapsmodel.records.permissions import Actor
+    add_note(Store.open(demo_url), "asistencia_alimentaria", "240103", "2023-05", "Cerró el comedor *popular*",
+             public=True, actor=Actor("luis", "analyst"), at=datetime(2023, 6, 1))
+    at = app(page="pages/sesiones.py", query={"session": "2023-06-14"})
+    assert not at.exception
+    # escaped for markdown: the asterisks stay asterisks
+    assert "- Nota sobre Asistencia alimentaria en La Cruz\\: Cerró el comedor \\*popular\\*" in texts(at)

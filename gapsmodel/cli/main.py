@@ -52,6 +52,8 @@ EXTRA_COMMANDS.append("gapsmodel.cli.report")  # report, approve, reopen
 EXTRA_COMMANDS.append("gapsmodel.cli.records")  # sessions, agreements, batches, audit, values
 EXTRA_COMMANDS.append("gapsmodel.cli.catalog")  # catalog check, catalog replace (run before the catalog loads)
 EXTRA_COMMANDS.append("gapsmodel.cli.protection")  # protection audit
+EXTRA_COMMANDS.append("gapsmodel.cli.publish")  # publish (open data)
+EXTRA_COMMANDS.append("gapsmodel.cli.notes")  # notes on the figures
 
 
 class CliError(Exception):

@@ -16,6 +16,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "manage_sessions": ("admin",),
     "manage_catalog": ("admin",),
     "approve": ("admin",),
+    "annotate": ("analyst", "admin"),
 }
 OWN_INSTITUTION_ONLY = {"upload", "revert"}
 

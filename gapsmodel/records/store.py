@@ -142,6 +142,35 @@ approval_carried = sa.Table(
     sa.Column("note", sa.Text, nullable=False, default=""),
     sa.Column("carried_from", sa.String(7), nullable=False),
 )
+# notes on the figures: a gap, a place, a month or a span of months; public or for members (DOMAIN.md §8)
+figure_notes = sa.Table(
+    "figure_notes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("gap_code", sa.String(80), nullable=False, index=True),
+    sa.Column("ubigeo", sa.String(6), nullable=False),
+    sa.Column("start_month", sa.String(7), nullable=False),
+    sa.Column("end_month", sa.String(7), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("public", sa.Boolean, nullable=False, default=False),
+    sa.Column("author", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False, default=False),
+)
+# every state a note has been in (edits and withdrawal), like agreement_versions
+figure_note_versions = sa.Table(
+    "figure_note_versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("note_id", sa.Integer, sa.ForeignKey("figure_notes.id"), nullable=False, index=True),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("recorded_by", sa.String(120), nullable=False),
+    sa.Column("gap_code", sa.String(80), nullable=False),
+    sa.Column("ubigeo", sa.String(6), nullable=False),
+    sa.Column("start_month", sa.String(7), nullable=False),
+    sa.Column("end_month", sa.String(7), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("public", sa.Boolean, nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False),
+)
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("version", sa.Integer, primary_key=True),
@@ -173,10 +202,16 @@ def _add_approval_carried(conn):
     approval_carried.create(conn, checkfirst=True)
 
 
-MIGRATIONS = {1: _create_all, 2: _add_agreement_versions, 3: _add_login_sessions, 4: _add_approval_carried}
+def _add_figure_notes(conn):
+    figure_notes.create(conn, checkfirst=True)
+    figure_note_versions.create(conn, checkfirst=True)
+
+
+MIGRATIONS = {1: _create_all, 2: _add_agreement_versions, 3: _add_login_sessions, 4: _add_approval_carried,
+              5: _add_figure_notes}
 #: Every table whose rows make a store "not empty" for the demo loader (accounts and sessions count too).
 CONTENT_TABLES = ("batches", "observations", "audit_log", "sessions", "agreements", "agreement_versions",
-                  "approvals", "users", "login_sessions", "approval_carried")
+                  "approvals", "users", "login_sessions", "approval_carried", "figure_notes")
 STORE_FAILED = ("No se pudo guardar por un error de la base de datos; no se guardó nada y el error quedó "
                 "registrado para el operador. / The store refused the write; nothing was saved and the error "
                 "was logged for the operator.")

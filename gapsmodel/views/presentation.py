@@ -31,6 +31,7 @@ from ..rules.publication import count_text as published_count_text
 from ..i18n import Translator
 from ..rules.periods import Period, parse_period, periods_between
 from ..rules.quality import completeness, overall
+from ..records.notes import covering, notes_frame
 from ..records.sessions import agreements_frame, nearest_sessions, sessions_frame
 from ..records.store import Store, batches, naive_utc, utcnow
 from ..rules.territory import Territory
@@ -73,6 +74,7 @@ class SessionData:
     data_version: str              # batches in force at the moment, and a fingerprint of their ids
     generated_at: datetime         # naive UTC
     session_dates: list[date] = field(default_factory=list)
+    figure_notes: pd.DataFrame = field(default_factory=pd.DataFrame)   # notes on the figures, as of the session
 
 
 @dataclass
@@ -168,10 +170,16 @@ def session_data(store: Store, catalog: Catalog, territory: Territory, day: date
         series = gaps(periods_between(snap.first_month, current.period.end, "month"), current.as_of,
                       current.until, public)
     agreements = followed_agreements(agreements_frame(store, today=day, as_of=current.as_of), day, previous.day if previous else None)
+    figure_notes = pd.DataFrame()
+    if current.period is not None:
+        first = series["period"].min() if not series.empty else current.period.start
+        figure_notes = covering(notes_frame(store, as_of=current.as_of, public_only=public), str(first),
+                                current.period.end).reset_index(drop=True)
     return SessionData(current=current, previous=previous, notes=str(row.iloc[0]["notes"] or ""), series=series,
                        agreements=agreements.reset_index(drop=True), public=public,
                        data_version=data_fingerprint(store, current.as_of),
-                       generated_at=naive_utc(now) if now else utcnow(), session_dates=list(frame["date"]))
+                       generated_at=naive_utc(now) if now else utcnow(), session_dates=list(frame["date"]),
+                       figure_notes=figure_notes)
 
 
 # --- formatting cells -------------------------------------------------------------------------------------
@@ -313,6 +321,37 @@ def agreement_history_table(history: pd.DataFrame, t: Translator, *, with_author
     return table
 
 
+def note_months(t: Translator, start: str, end: str) -> str:
+    return t.month(start) if start == end else f"{t.month(start)} – {t.month(end)}"
+
+
+def note_lines(notes: pd.DataFrame, catalog: Catalog, territory: Territory, t: Translator, *,
+               with_author: bool, numbered: bool = True) -> list[str]:
+    """One line per note: '✎ 1 · gap, place, months: text' (author and date for members only). The text is
+    the user's own: callers show it as plain text."""
+    lines = []
+    for i, note in enumerate(notes.itertuples(index=False), start=1):
+        mark = f"✎ {i}" if numbered else "✎"
+        line = t("notes.line", mark=mark, gap=catalog.label("gaps", note.gap_code, t.lang),
+                 place=_place(territory, str(note.ubigeo), t), months=note_months(t, note.start_month, note.end_month),
+                 text=note.text)
+        if with_author:
+            line += " " + t("notes.by", author=note.author, date=t.date(pd.Timestamp(note.created_at).date()))
+        lines.append(line)
+    return lines
+
+
+def mark_notes(fig: go.Figure, notes: pd.DataFrame, months: list[str], t: Translator) -> go.Figure:
+    """A numbered marker '✎ n' over the first charted month of each note (numbers only: the text is in the
+    slide's list, never inside the figure, where Plotly would read it as markup)."""
+    for i, note in enumerate(notes.itertuples(index=False), start=1):
+        shown = [m for m in months if note.start_month <= m <= note.end_month]
+        if shown:
+            fig.add_annotation(x=t.month(shown[0]), y=1.0, xref="x", yref="paper", text=f"✎ {i}", showarrow=False,
+                               yanchor="bottom", font=dict(color="#CC79A7", size=16))
+    return fig
+
+
 # --- figures ---------------------------------------------------------------------------------------------
 def district_map(rows: pd.DataFrame, territory: Territory, t: Translator, title: str, *, value_label: str = "",
                  height: int = 620, threshold: int = 5) -> go.Figure:
@@ -436,6 +475,23 @@ def _critical_by_district(table: pd.DataFrame, territory: Territory) -> pd.DataF
     return out.fillna(0).astype(int)
 
 
+def explained_changes(changes: pd.DataFrame, data: SessionData, catalog: Catalog, territory: Territory,
+                      t: Translator) -> list[str]:
+    """For each notable change, the notes on that gap and place written for the months since the previous
+    session's period: 'A note explains it: …'."""
+    notes, cur, prev = data.figure_notes, data.current, data.previous
+    if notes.empty or changes.empty:
+        return []
+    since = prev.period.end if prev is not None and prev.period is not None else cur.period.start
+    moved = changes[changes["change"].isin(["became_critical", "worsened", "improved"])]
+    lines = []
+    for row in moved[["gap_code", "ubigeo"]].drop_duplicates().itertuples(index=False):
+        for note in covering(notes, since, cur.period.end, [row.gap_code], [row.ubigeo]).itertuples(index=False):
+            lines.append(t("notes.explains", gap=catalog.label("gaps", row.gap_code, t.lang),
+                           place=_place(territory, str(row.ubigeo), t), text=note.text))
+    return lines
+
+
 def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: Translator) -> list[Slide]:
     """The slides of one session, in the order they are shown (see the module docstring)."""
     cur, prev = data.current, data.previous
@@ -462,7 +518,8 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
     slides.append(Slide("title", cur.title, sentences[0] if sentences else "", info))
 
     slides.append(Slide("changes", t("presentation.changes"), sentences[1] if len(sentences) > 1 else "",
-                        sentences[2:], tables=[(t("presentation.changes_table"),
+                        sentences[2:] + explained_changes(changes, data, catalog, territory, t),
+                        tables=[(t("presentation.changes_table"),
                                                 changes_table(changes, catalog, territory, t))]))
 
     at_region = cur.gaps[cur.gaps["ubigeo"].eq(region)]
@@ -513,9 +570,11 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
             continue
         part = data.series[data.series["gap_code"].isin(gap_codes)] if not data.series.empty else data.series
         figure = None
+        notes = covering(data.figure_notes, "0000-00", "9999-99", gap_codes=gap_codes)
         if not part.empty:
             figure = projector(sector_trend(part, catalog, t, region, t("presentation.sector_trend", sector=label),
                                             [d for d in data.session_dates if d <= cur.day]))
+            mark_notes(figure, notes, sorted(part["period"].astype(str).unique()), t)
         rows = cur.gaps[cur.gaps["gap_code"].isin(gap_codes) & cur.gaps["level"].isin(["region", "district"])]
         rows = rows.assign(_r=rows["ubigeo"].ne(region)).sort_values(["gap_code", "_r", "ubigeo"])
         tables = [(t("presentation.sector_districts", sector=label, period=period_label),
@@ -524,7 +583,7 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
             tables.append((t("presentation.sector_trend_table"), trend_text_table(part, catalog, t, region)))
         slides.append(Slide(
             f"sector:{sector}", label, " ".join(narrative.sector_sentences(changes, sector, catalog, territory, t)),
-            figure=figure, tables=tables,
+            note_lines(notes, catalog, territory, t, with_author=not data.public), figure=figure, tables=tables,
             note=t("overview.trata_vbg_note") if sector in PROTECTED_NOTE_SECTORS else ""))
 
     status = cur.status

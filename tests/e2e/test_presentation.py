@@ -94,3 +94,25 @@ def test_escape_leaves_the_presentation_for_the_sessions_page(page, app, app_ser
     app.wait()
     page.wait_for_url(re.compile(r"/sesiones"))
     expect(page.locator(".st-key-slide")).to_have_count(0)
+
+
+def test_the_deck_downloads_as_powerpoint_with_native_charts(page, app, app_server, tmp_path):
+    import io
+
+    from pptx import Presentation
+
+    app.open(f"{app_server.url}/presentacion")
+    expect(counter(page)).to_have_text(re.compile(r"^\s*1\s*/\s*\d+\s*$"))
+    _, total = shown_number(page)
+    page.get_by_role("button", name=ES("deck.downloads")).click()     # the bar's download menu
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name=ES("deck.download")).click()
+    path = tmp_path / "deck.pptx"
+    download.value.save_as(path)
+    assert download.value.suggested_filename.endswith(".pptx")
+    deck = Presentation(io.BytesIO(path.read_bytes()))
+    firsts = list(dict.fromkeys(s.shapes.title.text for s in deck.slides))
+    assert len(firsts) == total and firsts[0].startswith("1. ")
+    assert any(shape.has_chart for s in deck.slides for shape in s.shapes)
+    stamps = {shape.text_frame.text for s in deck.slides for shape in s.shapes if shape.name == "stamp"}
+    assert stamps and all("versión pública" in text for text in stamps)
