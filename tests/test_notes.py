@@ -121,3 +121,15 @@ def test_notes_command(store, capsys):
                                         "Abrió el albergue de Aguas Verdes"]
     assert history["withdrawn"].tolist() == [False, False, True]
     assert run("list") == 0 and "Sin notas" in capsys.readouterr().out
+
+
+def test_a_public_note_carries_no_figure_but_a_year(store):
+    """A member who sees exact counts could type one into a public note: it would bypass the publication step."""
+    with pytest.raises(NoteError, match="no puede llevar cifras.*'3'"):
+        add_note(store, "atencion_trata", "240303", "2024-03", "3 víctimas en Matapalo", public=True, actor=ANALYST)
+    with pytest.raises(NoteError, match="no puede llevar cifras"):
+        add_note(store, "atencion_trata", "240303", "2024-03", "subió a 1.250 casos", public=True, actor=ANALYST)
+    ident = add_note(store, "atencion_trata", "240303", "2024-03", "3 víctimas en Matapalo", actor=ANALYST)
+    with pytest.raises(NoteError, match="no puede llevar cifras"):
+        update_note(store, ident, public=True, actor=ADMIN)      # made public later: checked then too
+    add_note(store, "atencion_trata", "240303", "2024-03", "El CEM abrió en marzo de 2024", public=True, actor=ANALYST)

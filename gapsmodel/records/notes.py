@@ -8,6 +8,7 @@ The text is the user's own: every caller shows it as plain text.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pandas as pd
@@ -45,6 +46,22 @@ def _clean(text: str) -> str:
     return text
 
 
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _public_text(text: str) -> str:
+    """A public note carries no figure but a year: a number typed by a member who sees exact counts
+    ("3 víctimas en Matapalo") would bypass the publication step (DOMAIN.md §7)."""
+    figures = [f for f in _FIGURE.findall(text) if not _YEAR.fullmatch(f)]
+    if figures:
+        raise NoteError("Una nota pública no puede llevar cifras (podrían revelar un conteo protegido): "
+                        f"quite {', '.join(repr(f) for f in figures[:3])} o márquela solo para miembros. / "
+                        "A public note cannot carry figures (they could reveal a protected count): remove them "
+                        "or make the note members-only.")
+    return text
+
+
 def _span(start: str, end: str | None) -> tuple[str, str]:
     start = _month(start)
     end = _month(end) if end else start
@@ -66,6 +83,8 @@ def add_note(store: Store, gap_code: str, ubigeo: str, start: str, text: str, *,
     actor.require("annotate")
     start, end = _span(start, end)
     text = _clean(text)
+    if public:
+        _public_text(text)
     at = naive_utc(at) or utcnow()
     with store.engine.begin() as conn:
         note_id = conn.execute(figure_notes.insert().values(
@@ -92,6 +111,8 @@ def update_note(store: Store, note_id: int, *, text: str | None = None, start: s
         changes = {k: v for k, v in wanted.items() if v is not None and v != row[k]}
         if not changes:
             return
+        if changes.get("public", row["public"]):
+            _public_text(changes.get("text", row["text"]))
         at = naive_utc(at) or utcnow()
         conn.execute(figure_notes.update().where(figure_notes.c.id == note_id).values(**changes))
         _record_version(conn, note_id, at, actor)
