@@ -48,7 +48,7 @@ def square(code, x0, y0, size=1.0):
 
 
 def test_choropleth_draws_offline_polygons_with_classes_labels_and_hover():
-    """The page's wrapper passes its units through to gapsmodel.views.maps (tested in full in test_maps.py)."""
+    """The page's wrapper passes its units through to gapsmodel.views.maps (tested in full in test_views_maps.py)."""
     frame = districts_frame()
     gj = {"type": "FeatureCollection", "features": [square(u, -80 - 2 * i, -3.5) for i, u in enumerate(frame["ubigeo"])]}
     fig = xc.choropleth(frame, gj, ES, "camas", "Mapa", "personas")
