@@ -155,3 +155,9 @@ def show_notes(notes: pd.DataFrame, t: Translator) -> None:
     st.caption(t("notes.header"))
     st.text("\n".join(note_lines(notes, cached.catalog(), cached.territory(), t,
                                  with_author=not viewer.is_public())))
+
+
+def in_language(message: str, lang: str) -> str:
+    """One language of a model message written "español / English" (the command line prints both)."""
+    spanish, sep, english = str(message).partition(" / ")
+    return (english if lang == "en" else spanish) if sep else str(message)

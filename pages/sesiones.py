@@ -14,7 +14,8 @@ from gapsmodel.rules.periods import month_range
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.rules.quality import overall
 from gapsmodel.views.report import build_report
-from gapsmodel.records.notes import MAX_NOTE_CHARS, NoteError, add_note, covering, notes_frame, withdraw_note
+from gapsmodel.records.notes import (MAX_NOTE_CHARS, NoteError, add_note, covering, notes_frame, update_note,
+                                     withdraw_note)
 from gapsmodel.records.sessions import SessionError, add_session, update_session
 from gapsmodel.records.store import Store, default_url
 
@@ -101,13 +102,29 @@ def _note_forms(data, actor) -> None:
             try:
                 add_note(cached.store(), gap, place, first, text, end=last, public=shown, actor=actor)
             except (NoteError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(widgets.in_language(str(exc), t.lang))
             else:
                 cached.sessions_changed()
                 st.success(t("notes.saved"))
     notes, lines = _session_notes(data)
     if notes.empty:
         return
+    with st.expander(t("notes.edit")), st.form("edit_note"):
+        numbered = dict(zip(notes["id"], lines))
+        chosen = st.selectbox(t("notes.which"), list(numbered), format_func=lambda i: numbered[i][:90],
+                              key="note_edit")
+        current = notes.set_index("id").loc[chosen]
+        text = st.text_area(t("notes.text"), value=str(current["text"]), max_chars=MAX_NOTE_CHARS,
+                            key="note_edit_text")
+        shown = st.checkbox(t("notes.public"), value=bool(current["public"]), key="note_edit_public")
+        if st.form_submit_button(t("notes.edit_button")):
+            try:
+                update_note(cached.store(), int(chosen), text=text, public=shown, actor=actor)
+            except (NoteError, PermissionDenied) as exc:
+                st.error(widgets.in_language(str(exc), t.lang))
+            else:
+                cached.sessions_changed()
+                st.success(t("notes.edited"))
     with st.expander(t("notes.withdraw")), st.form("withdraw_note"):
         numbered = dict(zip(notes["id"], lines))
         chosen = st.selectbox(t("notes.which"), list(numbered), format_func=lambda i: numbered[i][:90],
@@ -116,7 +133,7 @@ def _note_forms(data, actor) -> None:
             try:
                 withdraw_note(cached.store(), int(chosen), actor=actor)
             except (NoteError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(widgets.in_language(str(exc), t.lang))
             else:
                 cached.sessions_changed()
                 st.success(t("notes.withdrawn"))
@@ -239,7 +256,7 @@ if actor.can("approve"):
                 st.success(t("approvals.approved", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(widgets.in_language(str(exc), t.lang))
     with a2, st.form("reopen_month"):
         st.markdown(f"**{t('approvals.reopen')}**")
         if not locked:
@@ -252,7 +269,7 @@ if actor.can("approve"):
                 st.success(t("approvals.reopened", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(widgets.in_language(str(exc), t.lang))
 
 # --- managing sessions (administrators) ----------------------------------------------------------------------
 if is_admin:
@@ -267,4 +284,4 @@ if is_admin:
                 cached.sessions_changed()
                 st.success(t("sessions.saved"))
             except (SessionError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(widgets.in_language(str(exc), t.lang))

@@ -181,3 +181,23 @@ def test_the_key_changes_cite_the_note_that_explains_one(app, demo_url):
     assert not at.exception
     # escaped for markdown: the asterisks stay asterisks
     assert "- Nota sobre Asistencia alimentaria en La Cruz\\: Cerró el comedor \\*popular\\*" in texts(at)
+
+
+def test_an_analyst_corrects_a_note_on_the_sessions_page_and_a_figure_in_a_public_one_is_refused(app, demo_url):
+    from gapsmodel.records.notes import add_note, note_history, notes_frame
+    from gapsmodel.records.permissions import Actor
+    store = Store.open(demo_url)
+    ident = add_note(store, "camas_albergue", "240302", "2023-05", "Abrió el albergue", actor=Actor("luis", "analyst"))
+    at = app(role="analyst", page="pages/sesiones.py", query={"session": "2023-06-14"})
+    at.selectbox(key="note_edit").set_value(ident)
+    at.text_area(key="note_edit_text").set_value("Abrió el albergue de 40 camas")
+    at.checkbox(key="note_edit_public").check()
+    at.button[[b.label for b in at.button].index("Guardar la corrección (queda en el historial)")].click().run()
+    assert not at.exception
+    assert any("no puede llevar cifras" in e.value and "A public note" not in e.value for e in at.error)
+    assert notes_frame(store)["text"].tolist() == ["Abrió el albergue"]          # refused: nothing changed
+    at.text_area(key="note_edit_text").set_value("Abrió el albergue de Aguas Verdes")
+    at.button[[b.label for b in at.button].index("Guardar la corrección (queda en el historial)")].click().run()
+    assert not at.error and [s.value for s in at.success] == ["Nota corregida."]
+    assert notes_frame(store)[["text", "public"]].values.tolist() == [["Abrió el albergue de Aguas Verdes", True]]
+    assert len(note_history(store, ident)) == 2
