@@ -303,7 +303,7 @@ def test_history_page_is_for_signed_in_users_and_revert_only_for_the_owner(app):
 def test_problems_are_written_out_whole_in_the_page_language_only(app):
     at = upload(app(role="partner", institution="ACNUR", page=PAGE, lang="en"), "malo.csv", REFUSED)
     listed = [m.value for m in at.markdown if m.value.startswith("**error**")]
-    assert len(listed) == 5                                       # every problem, each in its own block
+    assert len(listed) == 3       # every problem, each in its own block: the DNI column once, the typo, the -3
     typo = next(m for m in listed if "indicador" in m)
     assert "pob\\_migrante" in typo and "Row 2" in typo           # whole, with where it is
     assert not any(" / " in m for m in listed)                    # no "castellano / English" pairs

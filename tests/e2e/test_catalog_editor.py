@@ -27,7 +27,8 @@ def edit_cell(page, app, row: int, column: str, text: str) -> None:
     for _ in range(columns.index(column)):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    page.wait_for_timeout(400)
+    # the grid's cell editor opens in an overlay: type only once it is there (a loaded machine is slow)
+    page.locator("textarea.gdg-input, input.gdg-input").first.wait_for(state="visible", timeout=10_000)
     page.keyboard.press("Control+A")
     page.keyboard.type(text, delay=50)
     page.wait_for_timeout(200)
