@@ -14,16 +14,21 @@ NEED, SUPPLY = "victimas_trata_identificadas", "victimas_trata_atendidas"
 EXACT = {"2024-01": (6, 5), "2024-02": (8, 6), "2024-03": (3, 2)}   # Aguas Verdes: need, supply
 
 
-@pytest.fixture
-def demo_url(tmp_path):
-    """Replaces the demo store of the ``app`` fixture with one of hand-made small counts."""
-    store = Store.open(f"sqlite:///{tmp_path / 'small.db'}")
+def _small_store(path) -> Store:
+    """Aguas Verdes with the small counts of EXACT, Zarumilla with large ones, uploaded on 5 April 2024."""
+    store = Store.open(f"sqlite:///{path}")
     rows = []
     for month, (need, supply) in EXACT.items():
         rows += [("MIMP", NEED, "240302", month, need), ("MIMP", SUPPLY, "240302", month, supply),
                  ("MIMP", NEED, "240301", month, 40), ("MIMP", SUPPLY, "240301", month, 12)]
     store.add_batch(values(*rows), institution="MIMP", uploaded_at=datetime(2024, 4, 5))
-    return store.url
+    return store
+
+
+@pytest.fixture
+def demo_url(tmp_path):
+    """Replaces the demo store of the ``app`` fixture with one of hand-made small counts."""
+    return _small_store(tmp_path / "small.db").url
 
 
 def _metrics(at) -> dict[str, str]:
@@ -62,14 +67,9 @@ def test_signed_in_members_keep_exact_figures(app):
 
 
 def _session_store(tmp_path):
-    """The small store with a session on 10 April 2024 (its slides show March, and Q1 in the trend)."""
+    """The small store with a session on 20 April 2024."""
     from gapsmodel.records.sessions import add_session
-    store = Store.open(f"sqlite:///{tmp_path / 'session.db'}")
-    rows = []
-    for month, (need, supply) in EXACT.items():
-        rows += [("MIMP", NEED, "240302", month, need), ("MIMP", SUPPLY, "240302", month, supply),
-                 ("MIMP", NEED, "240301", month, 40), ("MIMP", SUPPLY, "240301", month, 12)]
-    store.add_batch(values(*rows), institution="MIMP", uploaded_at=datetime(2024, 4, 5))
+    store = _small_store(tmp_path / "session.db")
     add_session(store, datetime(2024, 4, 20).date(), "Sesión ordinaria")
     return store
 
