@@ -7,15 +7,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app import cached, entry, viewer, widgets
+from app import cached, entry, notes_ui, viewer, widgets
 from gapsmodel.views import charts, narrative, presentation
 from gapsmodel.records.approvals import ApprovalError, approvals_frame, approve_month, reopen_month
 from gapsmodel.rules.periods import month_range
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.rules.quality import overall
 from gapsmodel.views.report import build_report
-from gapsmodel.records.notes import (MAX_NOTE_CHARS, NoteError, add_note, covering, notes_frame, update_note,
-                                     withdraw_note)
 from gapsmodel.records.sessions import SessionError, add_session, update_session
 from gapsmodel.records.store import Store, default_url
 
@@ -62,82 +60,6 @@ except ValueError:
 day = st.selectbox(t("sessions.select"), dates, index=dates.index(wanted) if wanted in titles else 0,
                    format_func=lambda d: t("sessions.option", date=t.date(d), title=titles[d]), key="sessions_day")
 st.query_params["session"] = day.isoformat()
-
-def _session_notes(data):
-    """The notes on the session's months as they are now (the slides keep them as on the session day)."""
-    first = data.series["period"].min() if not data.series.empty else data.current.period.start
-    notes = covering(notes_frame(cached.store(), public_only=data.public), str(first), data.current.period.end)
-    notes = notes.reset_index(drop=True)
-    return notes, presentation.note_lines(notes, catalog, territory, t, with_author=not data.public)
-
-
-def _figure_notes(data, actor) -> None:
-    """The notes on the figures of the months this session covers; analysts and administrators write or
-    withdraw one here. Notes are shown with st.text: the user's words, never markup."""
-    st.subheader(t("notes.header"))
-    listing = st.container()           # filled last, so that a note written below shows at once
-    if actor.can("annotate") and not data.series.empty:
-        _note_forms(data, actor)
-    _, lines = _session_notes(data)
-    if lines:
-        listing.text("\n".join(lines))
-    else:
-        listing.caption(t("notes.none"))
-
-
-def _note_forms(data, actor) -> None:
-    months = sorted(data.series["period"].astype(str).unique(), reverse=True)
-    places = [territory.region_ubigeo] + territory.district_codes
-    with st.expander(t("notes.write")), st.form("new_note", clear_on_submit=True):
-        c1, c2 = st.columns(2)
-        gap = c1.selectbox(t("columns.gap"), list(catalog.gaps.index),
-                           format_func=lambda g: catalog.label("gaps", g, t.lang), key="note_gap")
-        place = c2.selectbox(t("columns.place"), places, key="note_place",
-                             format_func=lambda u: presentation._place(territory, u, t))
-        first = c1.selectbox(t("notes.from"), months, format_func=t.month, key="note_from")
-        last = c2.selectbox(t("notes.to"), months, format_func=t.month, key="note_to")
-        text = st.text_area(t("notes.text"), max_chars=MAX_NOTE_CHARS, key="note_text")
-        shown = st.checkbox(t("notes.public"), value=False, key="note_public")
-        if st.form_submit_button(t("notes.save")):
-            try:
-                add_note(cached.store(), gap, place, first, text, end=last, public=shown, actor=actor)
-            except (NoteError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
-            else:
-                cached.sessions_changed()
-                st.success(t("notes.saved"))
-    notes, lines = _session_notes(data)
-    if notes.empty:
-        return
-    with st.expander(t("notes.edit")), st.form("edit_note"):
-        numbered = dict(zip(notes["id"], lines))
-        chosen = st.selectbox(t("notes.which"), list(numbered), format_func=lambda i: numbered[i][:90],
-                              key="note_edit")
-        current = notes.set_index("id").loc[chosen]
-        text = st.text_area(t("notes.text"), value=str(current["text"]), max_chars=MAX_NOTE_CHARS,
-                            key="note_edit_text")
-        shown = st.checkbox(t("notes.public"), value=bool(current["public"]), key="note_edit_public")
-        if st.form_submit_button(t("notes.edit_button")):
-            try:
-                update_note(cached.store(), int(chosen), text=text, public=shown, actor=actor)
-            except (NoteError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
-            else:
-                cached.sessions_changed()
-                st.success(t("notes.edited"))
-    with st.expander(t("notes.withdraw")), st.form("withdraw_note"):
-        numbered = dict(zip(notes["id"], lines))
-        chosen = st.selectbox(t("notes.which"), list(numbered), format_func=lambda i: numbered[i][:90],
-                              key="note_withdraw")
-        if st.form_submit_button(t("notes.withdraw_button")):
-            try:
-                withdraw_note(cached.store(), int(chosen), actor=actor)
-            except (NoteError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
-            else:
-                cached.sessions_changed()
-                st.success(t("notes.withdrawn"))
-
 
 public = viewer.is_public()
 data, slides = cached.session_bundle(day, public=public)
@@ -203,7 +125,7 @@ else:
         st.subheader(t("sessions.reporting_title", period=period_label))
         st.dataframe(presentation.reporting_table(cur.status, catalog, t), hide_index=True, width="stretch")
 
-    _figure_notes(data, actor)
+    notes_ui.figure_notes(data, actor, t)
 
 st.page_link("pages/presentacion.py", label=t("sessions.present"), icon=":material/slideshow:",
              query_params={"session": day.isoformat(), "slide": "1"})
