@@ -158,6 +158,8 @@ def show_notes(notes: pd.DataFrame, t: Translator) -> None:
 
 
 def in_language(message: str, lang: str) -> str:
-    """One language of a model message written "español / English" (the command line prints both)."""
-    spanish, sep, english = str(message).partition(" / ")
-    return (english if lang == "en" else spanish) if sep else str(message)
+    """One language of a model message written "castellano / English" (the command line prints both)."""
+    if " / " not in str(message):
+        return str(message)
+    spanish, english = str(message).rsplit(" / ", 1)
+    return english if lang == "en" else spanish

@@ -87,14 +87,6 @@ def _problems_table(result) -> pd.DataFrame:
                                  "nivel": t("upload.col_level")})
 
 
-def one_language(message: str, lang: str) -> str:
-    """Problem messages are written "castellano / English": on screen, the user's language only."""
-    if " / " not in message:
-        return message
-    spanish, english = message.rsplit(" / ", 1)
-    return spanish if lang == "es" else english
-
-
 PROBLEMS_LISTED = 60   # problems written out whole on the page; all of them are in the table and the CSV
 
 
@@ -103,7 +95,7 @@ def _show_problems(result, filename: str) -> None:
     st.markdown(f"**{t('upload.problems_title')}**")
     shown = table.copy()
     col = t("upload.col_problem")
-    shown[col] = shown[col].map(lambda m: one_language(str(m), t.lang))
+    shown[col] = shown[col].map(lambda m: widgets.in_language(str(m), t.lang))
     # each problem written out whole (a table cuts long fix texts, on a phone even more)
     with st.container(key="problem_list"):
         for _, row in shown.head(PROBLEMS_LISTED).iterrows():

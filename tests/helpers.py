@@ -17,3 +17,14 @@ def values(*rows, uploaded_at="2022-06-01") -> pd.DataFrame:
                             nationality="total", value=float(value), note="",
                             uploaded_at=pd.Timestamp(uploaded_at)))
     return pd.DataFrame(records, columns=KEY + ["value", "note", "uploaded_at"])
+
+
+def shelter_rows(period: str, need: float, beds: float, institution: str = "ACNUR",
+                 ubigeo: str = "240302") -> pd.DataFrame:
+    """One month of shelter (need and beds) in one district, as a batch of values."""
+    from gapsmodel.records.store import VALUE_COLUMNS
+    base = dict(institution=institution, ubigeo=ubigeo, period=period, sex="total", age="total",
+                nationality="total", note="")
+    return pd.DataFrame([dict(base, indicator="personas_requieren_alojamiento", value=need),
+                         dict(base, indicator="camas_albergue", value=beds)])[VALUE_COLUMNS]
+

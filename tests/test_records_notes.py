@@ -16,29 +16,24 @@ from gapsmodel.i18n import Translator
 from gapsmodel.records.notes import NoteError, add_note, note_history, notes_frame, update_note, withdraw_note
 from gapsmodel.records.permissions import Actor, PermissionDenied
 from gapsmodel.records.sessions import add_session
-from gapsmodel.records.store import VALUE_COLUMNS
 from gapsmodel.views.deck import build_pptx
 from gapsmodel.views.presentation import build_slides, session_data
 from gapsmodel.views.report import build_report
+from tests.helpers import shelter_rows
 
 ADMIN, ANALYST, PARTNER = Actor("ana", "admin"), Actor("luis", "analyst"), Actor("p", "partner", "ACNUR")
 PUBLIC_NOTE = "Abrió el albergue de <b>Aguas Verdes</b> **hoy**"
 MEMBERS_NOTE = "DIRESA cambió su método de conteo"
 
 
-def _rows(period, need, beds):
-    base = dict(institution="ACNUR", ubigeo="240302", period=period, sex="total", age="total",
-                nationality="total", note="")
-    return pd.DataFrame([dict(base, indicator="personas_requieren_alojamiento", value=need),
-                         dict(base, indicator="camas_albergue", value=beds)])[VALUE_COLUMNS]
 
 
 @pytest.fixture
 def noted(store):
     """April and May 2022 of shelter in Aguas Verdes, sessions in May and June, two notes on May."""
-    store.add_batch(_rows("2022-04", 1000, 900), institution="ACNUR", uploaded_at=datetime(2022, 5, 5))
+    store.add_batch(shelter_rows("2022-04", 1000, 900), institution="ACNUR", uploaded_at=datetime(2022, 5, 5))
     add_session(store, date(2022, 5, 20), "Sesión de mayo", actor=ADMIN)
-    store.add_batch(_rows("2022-05", 1000, 300), institution="ACNUR", uploaded_at=datetime(2022, 6, 5))
+    store.add_batch(shelter_rows("2022-05", 1000, 300), institution="ACNUR", uploaded_at=datetime(2022, 6, 5))
     add_session(store, date(2022, 6, 20), "Sesión de junio", actor=ADMIN)
     add_note(store, "camas_albergue", "240302", "2022-05", PUBLIC_NOTE, public=True, actor=ANALYST,
              at=datetime(2022, 6, 10))

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 from datetime import date, datetime
 
-import pandas as pd
 import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
@@ -16,30 +15,25 @@ from gapsmodel import cli
 from gapsmodel.i18n import Translator
 from gapsmodel.records.permissions import Actor
 from gapsmodel.records.sessions import add_agreement, add_session
-from gapsmodel.records.store import VALUE_COLUMNS
 from gapsmodel.views.deck import STAMP, build_pptx, office_program
 from gapsmodel.views.presentation import build_slides, session_data
 from tests.helpers import values
+from tests.helpers import shelter_rows
 
 ADMIN = Actor("ana", "admin")
 NEED, SUPPLY = "victimas_trata_identificadas", "victimas_trata_atendidas"
 EXACT = {"2024-01": (6, 5), "2024-02": (3, 2), "2024-03": (8, 6)}   # Aguas Verdes (240302): need, supply
 
 
-def _rows(period, need, beds):
-    base = dict(institution="ACNUR", ubigeo="240302", period=period, sex="total", age="total",
-                nationality="total", note="")
-    return pd.DataFrame([dict(base, indicator="personas_requieren_alojamiento", value=need),
-                         dict(base, indicator="camas_albergue", value=beds)])[VALUE_COLUMNS]
 
 
 @pytest.fixture
 def corrected(store):
     """May 2022 uploaded on 5 June, a session on 20 June, a correction of the beds uploaded on 1 July."""
-    store.add_batch(_rows("2022-05", 1234, 567), institution="ACNUR", uploaded_at=datetime(2022, 6, 5, 15))
+    store.add_batch(shelter_rows("2022-05", 1234, 567), institution="ACNUR", uploaded_at=datetime(2022, 6, 5, 15))
     add_session(store, date(2022, 6, 20), "Sesión de junio", notes="Acta: <b>uno</b>", actor=ADMIN)
     add_agreement(store, date(2022, 6, 20), "Abrir **albergue**", "ACNUR", date(2022, 7, 31), actor=ADMIN)
-    store.add_batch(_rows("2022-05", 1234, 890), institution="ACNUR", uploaded_at=datetime(2022, 7, 1, 9))
+    store.add_batch(shelter_rows("2022-05", 1234, 890), institution="ACNUR", uploaded_at=datetime(2022, 7, 1, 9))
     return store
 
 

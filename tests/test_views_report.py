@@ -11,27 +11,22 @@ from gapsmodel import cli
 from gapsmodel.records.permissions import Actor
 from gapsmodel.views.report import build_report, table_html
 from gapsmodel.records.sessions import add_agreement, add_session
-from gapsmodel.records.store import VALUE_COLUMNS
+from tests.helpers import shelter_rows
 
 ADMIN = Actor("ana", "admin")
 NASTY = "<script>alert('x')</script> & [enlace](http://example.org) **negrita**"
 
 
-def _rows(period, need, beds):
-    base = dict(institution="ACNUR", ubigeo="240302", period=period, sex="total", age="total",
-                nationality="total", note="")
-    return pd.DataFrame([dict(base, indicator="personas_requieren_alojamiento", value=need),
-                         dict(base, indicator="camas_albergue", value=beds)])[VALUE_COLUMNS]
 
 
 @pytest.fixture
 def corrected(store):
     """May 2022 uploaded on 5 June, a session on 20 June, a correction of the beds uploaded on 1 July."""
-    store.add_batch(_rows("2022-05", 1234, 567), institution="ACNUR", uploaded_at=datetime(2022, 6, 5, 15))
+    store.add_batch(shelter_rows("2022-05", 1234, 567), institution="ACNUR", uploaded_at=datetime(2022, 6, 5, 15))
     add_session(store, date(2022, 6, 20), "Sesión de junio", notes="Acta: " + NASTY, actor=ADMIN)
     add_agreement(store, date(2022, 6, 20), NASTY, "ACNUR", date(2022, 7, 31), gap_code="camas_albergue",
                   actor=ADMIN)
-    store.add_batch(_rows("2022-05", 1234, 890), institution="ACNUR", uploaded_at=datetime(2022, 7, 1, 9))
+    store.add_batch(shelter_rows("2022-05", 1234, 890), institution="ACNUR", uploaded_at=datetime(2022, 7, 1, 9))
     return store
 
 
