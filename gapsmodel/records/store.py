@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from . import columnar
 from .permissions import COMMAND_LINE, Actor
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "gapsmodel.db"
 ENV_VAR = "GAPSMODEL_DATABASE_URL"
 KEY = ["institution", "indicator", "ubigeo", "period", "sex", "age", "nationality"]
 VALUE_COLUMNS = KEY + ["value", "note"]
+OBSERVATION_COLUMNS = VALUE_COLUMNS + ["batch_id"]
 
 metadata = sa.MetaData()
 batches = sa.Table(
@@ -247,7 +249,7 @@ def checksum(data: bytes) -> str:
 @dataclass
 class Store:
     engine: sa.Engine
-    # (version, rows) of the last read of every stored value: see _rows
+    # (version, rows, observations, batch ids read) of the last read of every stored value: see _rows
     _rows_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
@@ -406,23 +408,54 @@ class Store:
         """Every stored value with its batch's upload and revert times, read once per store version.
 
         Values are only ever added (with a new batch) and batches only reverted, both of which change
-        :meth:`version`, so the rows read for a version stay exact until it changes. Reading a large store
-        is the slow part of a page's first run; this reads it once for all the instants it is asked about.
+        :meth:`version`. So when the version moves on, only the values of batches not read before are read
+        (observations of a known batch never change) and the batches' times are mapped again from their small
+        table: after an upload, a re-read costs the new batch, not the store.
         """
         version = self.version()
         cached = self._rows_cache
         if cached is not None and cached[0] == version:
             return cached[1]
-        o, b = observations, batches
-        query = sa.select(o.c.institution, o.c.indicator, o.c.ubigeo, o.c.period, o.c.sex, o.c.age,
-                          o.c.nationality, o.c.value, o.c.note, o.c.batch_id, b.c.uploaded_at, b.c.reverted_at
-                          ).join(b, b.c.id == o.c.batch_id)
-        with self.engine.connect() as conn:
-            rows = pd.read_sql(query, conn)
-        for col in ("uploaded_at", "reverted_at"):
-            rows[col] = pd.to_datetime(rows[col])
-        self._rows_cache = (version, rows)
+        times = self._batch_times()
+        known, read_ids = (cached[2], cached[3]) if cached is not None else (None, frozenset())
+        new_ids = sorted(set(times.index.tolist()) - read_ids)
+        if new_ids or known is None:
+            fresh = self._read_observations(new_ids)
+            known = fresh if known is None or not len(known) else pd.concat([known, fresh], ignore_index=True)
+            read_ids = read_ids | set(new_ids)
+        rows = _with_times(known, times)
+        self._rows_cache = (version, rows, known, frozenset(read_ids))
         return rows
+
+    def _batch_times(self) -> pd.DataFrame:
+        """uploaded_at and reverted_at of every batch, indexed by batch id (one row per batch: small)."""
+        with self.engine.connect() as conn:
+            got = conn.execute(sa.select(batches.c.id, batches.c.uploaded_at, batches.c.reverted_at)).all()
+        ids = [r[0] for r in got]
+        return pd.DataFrame({"uploaded_at": pd.to_datetime([r[1] for r in got]).astype("datetime64[us]"),
+                             "reverted_at": pd.to_datetime([r[2] for r in got]).astype("datetime64[us]")},
+                            index=pd.Index(ids, dtype="int64", name="id"))
+
+    def _read_observations(self, batch_ids: list[int]) -> pd.DataFrame:
+        """OBSERVATION_COLUMNS of the given batches, in the order they were stored.
+
+        Through Arrow (ADBC) when the store is an SQLite file or PostgreSQL: the values arrive as columns,
+        never as millions of Python objects; otherwise (an in-memory SQLite, another database) through
+        SQLAlchemy. Both give the same frame (tests/test_records_store_reads.py).
+        """
+        low = min(batch_ids, default=0)
+        wanted = set(batch_ids)
+        frame = columnar.read_observations(self.engine, low)
+        if frame is None:
+            o = observations
+            query = sa.select(*[o.c[c] for c in OBSERVATION_COLUMNS]).where(o.c.batch_id >= low).order_by(o.c.id)
+            with self.engine.connect() as conn:
+                frame = pd.read_sql(query, conn)
+        frame = columnar.normalised(frame)
+        if not set(frame["batch_id"].unique().tolist()) <= wanted:
+            # a batch committed after the batch times were read is left for the next version
+            frame = frame[frame["batch_id"].isin(wanted)].reset_index(drop=True)
+        return frame
 
     def _in_force(self, as_of: datetime | None) -> pd.DataFrame:
         """Rows of batches in force at ``as_of`` (default: now): uploaded by then and not reverted by then."""
@@ -509,3 +542,12 @@ class Store:
                  .rename("first_upload").reset_index())
         frame["first_upload"] = pd.to_datetime(frame["first_upload"])
         return frame
+
+
+def _with_times(known: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
+    """The observations with their batch's uploaded_at and reverted_at (mapped by position, no merge)."""
+    at = times.index.get_indexer(known["batch_id"].to_numpy())
+    rows = known.copy(deep=False)
+    rows["uploaded_at"] = times["uploaded_at"].to_numpy()[at]
+    rows["reverted_at"] = times["reverted_at"].to_numpy()[at]
+    return rows
