@@ -16,7 +16,6 @@ import sys
 
 from ..records import notes as records
 from ..rules.territory import load_territory
-from ..views.exports import neutralise_frame
 from .users import command_line_actor
 
 OK, REFUSED, UNREADABLE = 0, 1, 2
@@ -61,6 +60,7 @@ def add_parser(subparsers) -> None:
 
 def _print(frame, fmt: str) -> None:
     if fmt == "csv":
+        from ..views.exports import neutralise_frame
         neutralise_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     elif frame.empty:
         print("Sin notas. / No notes.")

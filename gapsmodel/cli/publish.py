@@ -16,7 +16,6 @@ from .. import model
 from ..records.store import utcnow
 from ..rules.periods import PeriodError, parse_period
 from ..rules.territory import load_territory
-from ..views import opendata
 
 OK, UNREADABLE = 0, 2
 DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
@@ -30,6 +29,7 @@ def add_parser(sub) -> None:
 
 
 def run(args, store, catalog) -> int:
+    from ..views import opendata  # here, not at the top: its spreadsheet writer costs every other command
     try:
         period = parse_period(args.period.strip())
     except PeriodError:

@@ -27,8 +27,6 @@ import pandas as pd
 from ..records import sessions as records
 from ..rules.catalog import Catalog
 from .users import command_line_actor
-from ..spreadsheet import to_csv_text
-from ..views.exports import audit_frame_for_export, download_values
 from ..rules.periods import PeriodError, parse_as_of, parse_period
 from ..records.permissions import PermissionDenied
 from ..records.store import LockedPeriodError, Store, StoreError
@@ -121,6 +119,7 @@ def _code(catalog: Catalog, table: str, code: str | None) -> str | None:
 
 def _print(frame: pd.DataFrame, fmt: str, empty: str) -> None:
     if fmt == "csv":
+        from ..spreadsheet import to_csv_text  # openpyxl: only for the commands that write tables
         sys.stdout.write(to_csv_text(frame, lineterminator="\n"))
     elif frame.empty:
         print(empty)
@@ -199,6 +198,7 @@ def _batches(args, store: Store, catalog: Catalog, actor) -> None:
 
 
 def _audit(args, store: Store, actor) -> None:
+    from ..views.exports import audit_frame_for_export
     frame = audit_frame_for_export(store, actor=actor)
     if args.since:
         frame = frame[frame["at"] >= pd.Timestamp(_date(args.since, "--since"))]
@@ -207,6 +207,7 @@ def _audit(args, store: Store, actor) -> None:
 
 
 def _values(args, store: Store, catalog: Catalog, actor) -> None:
+    from ..views.exports import download_values
     frame = download_values(store, actor=actor, as_of=parse_as_of(args.as_of) if args.as_of else None)
     institution = _code(catalog, "institutions", args.institution)
     if institution:

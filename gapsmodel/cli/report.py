@@ -20,13 +20,10 @@ from pathlib import Path
 
 from ..records.approvals import ApprovalError, approve_month, reopen_month
 from .users import command_line_actor
-from ..views.presentation import UnknownSession
-from ..views.deck import PdfUnavailable, build_pdf, build_pptx
-from ..views.report import build_report
 from ..rules.territory import load_territory
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
-FORMATS = {"html": build_report, "pptx": build_pptx, "pdf": build_pdf}
+FORMATS = ("html", "pptx", "pdf")
 DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
 
 
@@ -65,8 +62,13 @@ def _report(args, store, catalog) -> int:
         print(f"No se puede escribir '{out}': la carpeta no existe o es una carpeta. / "
               f"Cannot write the output file: no such folder, or it is a folder.", file=sys.stderr)
         return UNREADABLE
+    # imported here: the deck's libraries cost a command that does not make a report a few tenths of a second
+    from ..views.deck import PdfUnavailable, build_pdf, build_pptx
+    from ..views.presentation import UnknownSession
+    from ..views.report import build_report
+    build = {"html": build_report, "pptx": build_pptx, "pdf": build_pdf}[args.format]
     try:
-        content = FORMATS[args.format](store, catalog, load_territory(), day, lang=args.lang, public=not args.exact)
+        content = build(store, catalog, load_territory(), day, lang=args.lang, public=not args.exact)
     except UnknownSession as exc:
         print(exc, file=sys.stderr)
         return UNREADABLE

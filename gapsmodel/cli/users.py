@@ -20,7 +20,6 @@ from ..records import accounts
 from ..rules.catalog import Catalog
 from ..records.permissions import Actor, PermissionDenied
 from ..records.store import Store
-from ..spreadsheet import to_csv_text
 
 OK, REFUSED = 0, 1
 DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
@@ -91,6 +90,7 @@ def _read_password(args) -> str:
 def _list(store: Store, actor: Actor, fmt: str) -> None:
     frame = accounts.list_users(store, actor=actor)
     if fmt == "csv":
+        from ..spreadsheet import to_csv_text  # openpyxl: only for the commands that write tables
         sys.stdout.write(to_csv_text(frame, lineterminator="\n"))
         return
     if frame.empty:
