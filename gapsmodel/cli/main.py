@@ -117,7 +117,8 @@ def _check(args, catalog, territory, store: Store | None):
             raise CliError(f"Institución desconocida: '{args.institution}'. Códigos: "
                            f"{', '.join(catalog.institutions.index)}. / Unknown institution.", UNREADABLE)
     locked = store.locked_months() if store else set()
-    history = store.values() if store else None
+    # only the history the checks need (the file's keys and months), not the whole store
+    history = (lambda scope: store.values(within=scope)) if store else None
     try:
         result = read_upload(data, Path(args.file).name, catalog, territory, institution=institution,
                              locked_months=locked, history=history)

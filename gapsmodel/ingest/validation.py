@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..rules.catalog import fold
-from ..rules.periods import month_index, month_of
-from ..records.store import KEY, VALUE_COLUMNS
+from ..rules.periods import add_months, month_index, month_of
+from ..records.store import KEY, VALUE_COLUMNS, Scope
 from .columns import (HEADER_NAMES, PAIR_POSITION, YEAR_HEADERS, ColumnMap, header_role, indicator_lookup,
                       map_columns, norm_header)
 from .personal_data import find_personal_data, mask
@@ -137,9 +137,14 @@ def _map_unique(raw: pd.Series, func) -> tuple[pd.Series, pd.Series]:
 
 
 def read_upload(data: bytes, filename: str, catalog, territory, *, institution: str | None = None,
-                locked_months: set[str] | frozenset = frozenset(), history: pd.DataFrame | None = None,
+                locked_months: set[str] | frozenset = frozenset(), history=None,
                 today: date | None = None) -> UploadResult:
     """Read and check one partner upload (CSV or ``.xlsx``) without storing anything.
+
+    ``history``: the values stored now (as :meth:`Store.values`), or a function that returns them for a
+    :class:`~gapsmodel.records.store.Scope` (``lambda scope: store.values(within=scope)``): then only the
+    history the checks need is read, the upload's institutions and indicators in its months and the
+    ``OUTLIER_WINDOW`` months before each, not the whole store.
 
     Raises :class:`UnreadableFile` when the bytes cannot be read as a table at all; every other issue is a
     :class:`Problem` in the result (errors refuse the file, warnings do not).
@@ -307,6 +312,8 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         elif seen:
             result_institution = seen[0]
     if found:
+        if callable(history):
+            history = history(history_scope(valid))
         problems += _history_warnings(valid, history)
         problems += _total_warnings(valid, cmap)
 
@@ -699,6 +706,17 @@ def _check_duplicates(rows: _Rows, out, key_ok, cmap) -> None:
         f"nacionalidad. Deje una sola. / Rows {f} and {r} repeat the same key."
         for f, r in zip(later, keyed.loc[later.index, "row"])]
     rows.flag(mask, rows.frame["value_column"], rows.frame["value"], message)
+
+
+def history_scope(values: pd.DataFrame) -> Scope:
+    """What the history checks of ``values`` (KEY columns) look at: their institutions and indicators, in their
+    own months (the preview's baseline) and the ``OUTLIER_WINDOW`` months before each (the outlier check)."""
+    own = {str(m) for m in values["period"].unique() if re.fullmatch(r"\d{4}-\d{2}", str(m))}
+    months = set(own)
+    for month in own:
+        months.update(add_months(month, -k) for k in range(1, OUTLIER_WINDOW + 1))
+    return Scope(frozenset(months), frozenset(values["institution"].astype(str).unique()),
+                 frozenset(values["indicator"].astype(str).unique()))
 
 
 def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None) -> list[Problem]:

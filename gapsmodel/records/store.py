@@ -246,6 +246,23 @@ def checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Some months (and, optionally, institutions and indicators) of the store: what an upload's checks read."""
+    months: frozenset[str]
+    institutions: frozenset[str] | None = None
+    indicators: frozenset[str] | None = None
+
+    def of(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` inside the scope."""
+        inside = frame["period"].isin(self.months)
+        if self.institutions is not None:
+            inside &= frame["institution"].isin(self.institutions)
+        if self.indicators is not None:
+            inside &= frame["indicator"].isin(self.indicators)
+        return frame[inside].reset_index(drop=True)
+
+
 @dataclass
 class Store:
     engine: sa.Engine
@@ -457,9 +474,9 @@ class Store:
             frame = frame[frame["batch_id"].isin(wanted)].reset_index(drop=True)
         return frame
 
-    def _in_force(self, as_of: datetime | None) -> pd.DataFrame:
+    def _in_force(self, as_of: datetime | None, rows: pd.DataFrame | None = None) -> pd.DataFrame:
         """Rows of batches in force at ``as_of`` (default: now): uploaded by then and not reverted by then."""
-        rows = self._rows()
+        rows = self._rows() if rows is None else rows
         as_of = naive_utc(as_of)
         if as_of is None:
             return rows[rows["reverted_at"].isna()]
@@ -475,7 +492,7 @@ class Store:
                 rows["reverted_at"].isna() | rows["reverted_at"].gt(moment))]
             frame = rows.drop(columns="reverted_at")
         else:
-            frame = self._in_force(as_of).drop(columns="reverted_at")
+            frame = self._in_force(as_of, rows).drop(columns="reverted_at")
         if frame.empty:
             return frame.reset_index(drop=True)
         frame = frame.sort_values(["uploaded_at", "batch_id"], kind="stable")
@@ -497,7 +514,27 @@ class Store:
             live = frame["approved_at"].le(moment) & (frame["reopened_at"].isna() | frame["reopened_at"].gt(moment))
         return frame[live].drop(columns="reopened_at").reset_index(drop=True)
 
-    def values(self, as_of: datetime | None = None) -> pd.DataFrame:
+    def _rows_within(self, scope: "Scope") -> pd.DataFrame:
+        """The rows of :meth:`_rows` inside ``scope``: from the rows already read for this version if there are
+        any, else straight from the database (a small read: an upload's history, not the store)."""
+        cached = self._rows_cache
+        if cached is not None and cached[0] == self.version():
+            return scope.of(cached[1])
+        o, b = observations, batches
+        query = sa.select(*[o.c[c] for c in OBSERVATION_COLUMNS], b.c.uploaded_at, b.c.reverted_at).join(
+            b, b.c.id == o.c.batch_id).where(o.c.period.in_(sorted(scope.months))).order_by(o.c.id)
+        if scope.institutions is not None:
+            query = query.where(o.c.institution.in_(sorted(scope.institutions)))
+        if scope.indicators is not None:
+            query = query.where(o.c.indicator.in_(sorted(scope.indicators)))
+        with self.engine.connect() as conn:
+            rows = pd.read_sql(query, conn)
+        rows = columnar.normalised(rows) if len(rows) else rows.astype({"value": "float64", "batch_id": "int64"})
+        for col in ("uploaded_at", "reverted_at"):
+            rows[col] = pd.to_datetime(rows[col]).astype("datetime64[us]")
+        return rows
+
+    def values(self, as_of: datetime | None = None, *, within: "Scope | None" = None) -> pd.DataFrame:
         """The values in force at ``as_of`` (default: now), one per key, with their batch's upload time:
         among batches in force, the latest upload of a key supersedes the earlier ones.
 
@@ -506,19 +543,26 @@ class Store:
         ``approval_carried``, batch_id 0), until an administrator reopens it. No later upload or revert, of
         that month or of an earlier one, moves its figures.
 
+        ``within``: only the values inside a :class:`Scope` (some institutions, indicators and months), the same
+        rows the whole result holds there; read without reading the rest of the store.
+
         Columns: KEY, value, note, batch_id, uploaded_at.
         """
-        frame = self._latest(as_of)
+        all_rows = self._rows() if within is None else self._rows_within(within)
+        frame = self._latest(as_of, rows=all_rows)
         frozen = self.frozen_months(as_of)
+        if within is not None:
+            frozen = frozen[frozen["period"].isin(within.months)].reset_index(drop=True)
         if frozen.empty:
             return frame
         with self.engine.connect() as conn:
             carried = pd.read_sql(sa.select(approval_carried).where(
                 approval_carried.c.approval_id.in_([int(i) for i in frozen["id"]])), conn)
+        if within is not None:
+            carried = within.of(carried)
         periods = set(frozen["period"])
         parts = [frame[~frame["period"].isin(periods)]] if not frame.empty else []
-        rows = self._rows()
-        rows = rows[rows["period"].isin(periods)]   # read once; each approval looks at its month only
+        rows = all_rows[all_rows["period"].isin(periods)]   # read once; each approval looks at its month only
         for approval_id, period, approved_at in frozen.itertuples(index=False):
             own = self._latest(approved_at.to_pydatetime(), period, rows)
             parts.append(own)
