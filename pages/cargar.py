@@ -18,9 +18,10 @@ from gapsmodel.ingest import preview as preview
 from gapsmodel.views.exports import to_csv_bytes
 from gapsmodel.ingest import UnreadableFile, make_template_csv, make_template_xlsx, read_upload
 from gapsmodel.ingest.columns import TEMPLATE_HEADER
+from gapsmodel.ingest.validation import history_scope
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.views.presentation import md_escape
-from gapsmodel.records.store import LockedPeriodError, StoreError, checksum, default_url
+from gapsmodel.records.store import LockedPeriodError, Scope, StoreError, checksum, default_url
 
 entry.require_entry_point(__file__)
 
@@ -34,12 +35,9 @@ store = cached.store()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _stored(url: str, data_version: tuple, institution: str) -> pd.DataFrame:
-    """The institution's values in force now (history for the outlier check, and the preview's baseline)."""
-    values = cached.store().values()
-    if values.empty:
-        return values
-    return values[values["institution"].eq(institution)].reset_index(drop=True)
+def _stored(url: str, data_version: tuple, scope: Scope) -> pd.DataFrame:
+    """The values in force now that an upload's checks and preview look at (history_scope), not the store."""
+    return cached.store().values(within=scope)
 
 
 def _size(n_bytes: float) -> str:
@@ -140,7 +138,7 @@ def _parse(data: bytes, filename: str, inst: str, digest: str) -> dict:
     cache = st.session_state.setdefault("upload_parsed", {})
     key = f"{digest}:{inst}"
     if key not in cache:
-        history = _stored(default_url(), cached.version(), inst)
+        history = lambda scope: _stored(default_url(), cached.version(), scope)  # noqa: E731
         with st.status(t("upload.reading"), expanded=False) as status:
             try:
                 result = read_upload(data, filename, catalog, territory, institution=inst,
@@ -159,7 +157,7 @@ def _parse(data: bytes, filename: str, inst: str, digest: str) -> dict:
 
 def _preview(result, inst: str, filename: str, digest: str) -> None:
     st.subheader(t("upload.preview_header"))
-    compared = preview.compare(result.values, _stored(default_url(), cached.version(), inst))
+    compared = preview.compare(result.values, _stored(default_url(), cached.version(), history_scope(result.values)))
     n = preview.counts(compared)
     months = sorted(compared["period"].unique())
     st.write(t("upload.months", months=", ".join(t.period(m) for m in months)))
