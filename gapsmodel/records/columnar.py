@@ -54,6 +54,9 @@ def read_observations(engine: sa.Engine, low: int) -> pd.DataFrame | None:
         with conn.cursor() as cursor:
             cursor.execute(SELECT.format(real=real, low=int(low)))
             table = cursor.fetch_arrow_table()
+    except Exception:  # noqa: BLE001 - e.g. a column of mixed types in a hand-edited SQLite file
+        log.warning("columnar read failed; reading through SQLAlchemy", exc_info=True)
+        return None
     finally:
         conn.close()
     if table.num_rows == 0:
