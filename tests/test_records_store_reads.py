@@ -107,3 +107,36 @@ def test_values_within_a_scope_are_the_whole_values_there(db, catalog, moment): 
         key = ["period", "ubigeo", "institution", "indicator"]
         pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True)[list(expected.columns)],
                                       expected.sort_values(key).reset_index(drop=True), check_dtype=False)
+
+
+def test_a_new_latest_batch_is_applied_to_the_values_in_force(db, catalog, monkeypatch):  # noqa: F811
+    fill(db, catalog)
+    reader = Store(db.engine)
+    reader.values()
+    db.add_batch(rows(("ACNUR", "camas_albergue", "240302", "2022-06", 50),     # supersedes the 44
+                      ("ACNUR", "camas_albergue", "240303", "2022-06", 3)),     # a new key
+                 institution="ACNUR", uploaded_at=datetime(2022, 9, 1))
+    whole_pass = Store._latest
+
+    def only_frozen_months(self, as_of, period=None, rows=None):   # an approved month is still read alone
+        assert period is not None, "the values in force were computed again"
+        return whole_pass(self, as_of, period, rows)
+    with monkeypatch.context() as patch:   # the values are updated, not computed again
+        patch.setattr(Store, "_latest", only_frozen_months)
+        applied = reader.values()
+    pd.testing.assert_frame_equal(applied, Store(db.engine).values())
+    june = applied.query("period == '2022-06' and institution == 'ACNUR'")
+    assert dict(zip(june["ubigeo"], june["value"])) == {"240302": 50, "240303": 3}
+
+
+def test_a_backdated_or_reverting_change_is_computed_again(db, catalog):  # noqa: F811
+    ids = fill(db, catalog)
+    reader = Store(db.engine)
+    reader.values()
+    db.add_batch(rows(("OIM", "camas_albergue", "240302", "2022-05", 1)),     # older than the fix of July
+                 institution="OIM", uploaded_at=datetime(2022, 6, 25))
+    pd.testing.assert_frame_equal(reader.values(), Store(db.engine).values())
+    db.revert_batch(ids["fix"], actor=ADMIN, reason="otra vez")
+    pd.testing.assert_frame_equal(reader.values(), Store(db.engine).values())
+    may = reader.values().query("period == '2022-05' and ubigeo == '240302' and indicator == 'camas_albergue'")
+    assert dict(zip(may["institution"], may["value"])) == {"ACNUR": 30, "OIM": 1}

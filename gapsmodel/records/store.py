@@ -268,6 +268,8 @@ class Store:
     engine: sa.Engine
     # (version, rows, observations, batch ids read) of the last read of every stored value: see _rows
     _rows_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    # (version, batch ids read, reverted batch ids, values in force now before approvals): see _current
+    _current_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str | None = None) -> "Store":
@@ -498,6 +500,23 @@ class Store:
         frame = frame.sort_values(["uploaded_at", "batch_id"], kind="stable")
         return frame.drop_duplicates(KEY, keep="last").reset_index(drop=True)
 
+    def _current(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """``_latest(None)`` of the rows just read, by applying only the new batches to the last result when
+        that is exact: no batch reverted since, and every new batch uploaded after every value it had (so
+        each new value supersedes or joins; none is superseded). Otherwise computed again."""
+        version, _, _, read_ids = self._rows_cache
+        reverted = frozenset(rows.loc[rows["reverted_at"].notna(), "batch_id"].unique().tolist())
+        cached = self._current_cache
+        if cached is not None and cached[0] == version:
+            return cached[3]
+        frame = None
+        if cached is not None and cached[2] == reverted & cached[1] and cached[1] <= read_ids:
+            frame = _applied(cached[3], rows[rows["batch_id"].isin(read_ids - cached[1])])
+        if frame is None:
+            frame = self._latest(None, rows=rows)
+        self._current_cache = (version, read_ids, reverted, frame)
+        return frame
+
     def frozen_months(self, as_of: datetime | None = None) -> pd.DataFrame:
         """Approvals in force at ``as_of`` (default: now): id, period, approved_at."""
         moment = naive_utc(as_of) or utcnow()
@@ -549,7 +568,7 @@ class Store:
         Columns: KEY, value, note, batch_id, uploaded_at.
         """
         all_rows = self._rows() if within is None else self._rows_within(within)
-        frame = self._latest(as_of, rows=all_rows)
+        frame = self._current(all_rows) if within is None and as_of is None else self._latest(as_of, rows=all_rows)
         frozen = self.frozen_months(as_of)
         if within is not None:
             frozen = frozen[frozen["period"].isin(within.months)].reset_index(drop=True)
@@ -595,3 +614,26 @@ def _with_times(known: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
     rows["uploaded_at"] = times["uploaded_at"].to_numpy()[at]
     rows["reverted_at"] = times["reverted_at"].to_numpy()[at]
     return rows
+
+
+def _applied(current: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame | None:
+    """``current`` (one value per key, in upload order) with the rows of newer batches applied, or None when
+    a new batch is reverted or not later than every value of ``current`` (then only a full pass is exact)."""
+    if new.empty:
+        return current
+    if new["reverted_at"].notna().any():
+        return None
+    new = new.drop(columns="reverted_at").sort_values(["uploaded_at", "batch_id"], kind="stable")
+    if len(current):
+        last = current.iloc[-1]   # the latest (uploaded_at, batch_id): the last row of a sorted pass
+        first = new.iloc[0]
+        if (first["uploaded_at"], first["batch_id"]) <= (last["uploaded_at"], last["batch_id"]):
+            return None
+    new = new.drop_duplicates(KEY, keep="last")
+    if len(current):
+        near = current["period"].isin(new["period"].unique()) & current["indicator"].isin(new["indicator"].unique())
+        candidates = current[near]   # keys are compared only where they can match (an upload is small)
+        superseded = pd.MultiIndex.from_frame(candidates[KEY]).isin(pd.MultiIndex.from_frame(new[KEY]))
+        current = current.drop(index=candidates.index[superseded])
+    return pd.concat([current, new[list(current.columns)]], ignore_index=True) if len(current) else \
+        new.reset_index(drop=True)
