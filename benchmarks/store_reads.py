@@ -106,8 +106,10 @@ def values_csv(url: str, path: Path) -> Path:
     """The values in force, as the DuckDB process reads them."""
     from gapsmodel.records.store import Store
     if not path.exists():
-        Store.open(url).values()[["institution", "indicator", "ubigeo", "period", "sex", "age", "nationality",
-                                  "value"]].to_csv(path, index=False)
+        store = Store.open(url)
+        store.values()[["institution", "indicator", "ubigeo", "period", "sex", "age", "nationality",
+                        "value"]].to_csv(path, index=False)
+        store.engine.dispose()   # PostgreSQL copies the store with CREATE DATABASE … TEMPLATE: no one connected
     return path
 
 
