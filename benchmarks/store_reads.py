@@ -57,7 +57,17 @@ def _create_postgres_database(url: str, template: str | None = None) -> None:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}"'))
         clause = f' TEMPLATE "{template}"' if template else ""
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"{clause}'))
+        for attempt in range(10):
+            if template:   # a template must have no session (autovacuum may be visiting the benchmark's store)
+                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": template})
+            try:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"{clause}'))
+                break
+            except sa.exc.OperationalError:
+                if attempt == 9:
+                    raise
+                time.sleep(1)
     admin.dispose()
 
 
