@@ -101,8 +101,9 @@ def compose(missing: pd.DataFrame, catalog: Catalog, month: str, *, base_url: st
                  region=catalog.settings.get("region", {}).get("name", ""),
                  status=t.plural("reminders.late_count", late) if late else t("reminders.before_deadline",
                                                                                 deadline=deadline))
+        # the code, not the name: a short subject is not folded (some readers show a folded one badly)
         subject = t("reminders.subject_late" if late else "reminders.subject", month=t.period(month),
-                    institution=name)
+                    institution=institution)
         reminders.append(Reminder(institution, tuple(recipients), subject, body, len(rows), late))
     return reminders, unreachable
 
