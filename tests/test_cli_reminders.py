@@ -249,3 +249,22 @@ def test_institution_without_address_is_a_warning(capsys, june_url, tmp_path, mo
     assert code == 0
     assert "PNP: 2 pendiente(s)" in out and "sin correo de contacto" in out
     assert set(inbox.by_institution()) == WITH_SOMETHING_MISSING - {"PNP"}
+
+
+def test_public_outputs_carry_no_contact_address(capsys, demo_url, tmp_path, catalog):
+    """Open data, public gap tables and the visitors' session report never carry a contact address."""
+    addresses = [a for found in catalog.contacts.values() for a in found]
+    assert addresses
+    folder = tmp_path / "abiertos"
+    assert run(capsys, "publish", "--period", "2024", "-o", str(folder), "--db", demo_url)[0] == 0
+    code, gaps_csv, _ = run(capsys, "gaps", "--public", "--format", "csv", "--period", "2024-06", "--db", demo_url)
+    assert code == 0
+    report = tmp_path / "sesion.html"
+    assert run(capsys, "report", "--session", "2024-07-10", "-o", str(report), "--db", demo_url)[0] == 0
+    outputs = {p.name: p.read_bytes().decode("utf-8", "replace") for p in folder.iterdir()}
+    outputs["gaps.csv"] = gaps_csv
+    outputs["sesion.html"] = report.read_text("utf-8")
+    assert len(outputs) >= 5 and all(outputs.values())
+    for name, text in outputs.items():
+        assert not [a for a in addresses if a in text], name
+        assert "example.org" not in text, name
