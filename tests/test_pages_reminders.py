@@ -68,3 +68,29 @@ def test_no_page_a_visitor_opens_shows_a_contact_address(app, demo_url):
         assert shown.strip() and not at.exception, page
         assert not [a for a in addresses if a in shown], page
         assert "example.org" not in shown, page
+
+
+def test_contact_addresses_are_edited_on_the_catalog_page_and_checked(app, tmp_path, monkeypatch):
+    import shutil
+
+    from gapsmodel.records.catalog_edit import read_table
+    from gapsmodel.rules.catalog import DEFAULT_DIR, DIR_ENV_VAR
+    folder = tmp_path / "catalog"
+    shutil.copytree(DEFAULT_DIR, folder, ignore=shutil.ignore_patterns(".history"))
+    monkeypatch.setenv(DIR_ENV_VAR, str(folder))
+    at = app(role="admin", page="pages/catalogo.py")
+    at.selectbox(key="catalog_table").set_value("institutions.csv").run()
+    assert any("contact_emails" in c.value for c in at.caption)
+    table = read_table("institutions.csv", folder)
+    table.loc[table["code"].eq("CARE"), "contact_emails"] = "care@example.org;sin arroba"
+    original = (folder / "institutions.csv").read_bytes()
+    at.file_uploader[0].set_value(("instituciones.csv", table.to_csv(index=False).encode(), "text/csv")).run()
+    at.button(key="catalog_upload_save").click().run()
+    [error] = at.error
+    assert "'sin arroba'" in error.value and "CARE" in error.value
+    assert (folder / "institutions.csv").read_bytes() == original
+    table.loc[table["code"].eq("CARE"), "contact_emails"] = "care@example.org;monitoreo.care@example.org"
+    at.file_uploader[0].set_value(("instituciones.csv", table.to_csv(index=False).encode(), "text/csv")).run()
+    at.button(key="catalog_upload_save").click().run()
+    assert not at.error
+    assert load_catalog(folder).contacts["CARE"] == ("care@example.org", "monitoreo.care@example.org")
