@@ -3,6 +3,7 @@ has not reported this period, values far from the institution's own history, tot
 their parts."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app import cached, entry, viewer, widgets
@@ -12,8 +13,28 @@ from gapsmodel.views import explore_charts as xc
 from gapsmodel.rules.periods import Period, add_months
 from gapsmodel.rules.protection import is_protected_indicator
 from gapsmodel.rules.quality import completeness, overall
+from gapsmodel.views.reminders import last_reminded
 
 entry.require_entry_point(__file__)
+
+
+def last_reminders_block(t, catalog) -> None:
+    """Signed-in only: when each institution with obligations was last reminded by e-mail (audit log's
+    ``reminder`` entries: date, month and number of recipients; never the addresses)."""
+    st.subheader(t("reminders.last_header"))
+    st.caption(t("reminders.last_caption"))
+    last = last_reminded(cached.store().audit_frame()).set_index("institution")
+    if last.empty:
+        st.caption(t("reminders.last_none"))
+        return
+    codes = sorted(set(catalog.obligations["institution"]) | set(last.index))
+    st.dataframe(pd.DataFrame({
+        t("columns.institution"): codes,
+        t("reminders.col_at"): [t.time(last.at[c, "at"]) if c in last.index else "—" for c in codes],
+        t("reminders.col_month"): [t.period(last.at[c, "month"]) if c in last.index else "—" for c in codes],
+        t("reminders.col_recipients"): [t.number(last.at[c, "recipients"]) if c in last.index else "—"
+                                        for c in codes],
+    }), hide_index=True, width="stretch")
 
 
 def main() -> None:
@@ -94,6 +115,9 @@ def main() -> None:
                           "breakdown": t("explore.breakdown"), "total": t("explore.total"),
                           "parts_sum": t("explore.parts_sum")}), hide_index=True, width="stretch")
         st.caption(t("explore.disagreements_caption"))
+
+    if not public:
+        last_reminders_block(t, catalog)
 
 
 main()

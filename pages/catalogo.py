@@ -73,6 +73,8 @@ def main() -> None:
     name = st.selectbox(t("catalog_admin.table"), list(TABLE_KEYS), key="catalog_table",
                         format_func=lambda n: f"{t(table_key(n, 'table'))} ({n})")
     st.caption(t(table_key(name, "help")))
+    if name == "institutions.csv":
+        st.caption(t("reminders.catalog_contacts_note"))
     table = read_table(name)
     editor_key = f"catalog_editor_{name}"
     edited = st.data_editor(table, num_rows="dynamic", hide_index=True, width="stretch", key=editor_key)

@@ -1,6 +1,7 @@
 """The catalog and territory are data: loading checks every cross-reference and names each problem."""
 import shutil
 
+import pandas as pd
 import pytest
 
 from gapsmodel.rules.catalog import CatalogError, DEFAULT_DIR, load_catalog
@@ -83,3 +84,39 @@ def test_territory_with_unknown_province_is_refused(tmp_path):
     path.write_text(path.read_text("utf-8").replace("240304,Papayal,2403", "240304,Papayal,2409"), "utf-8")
     with pytest.raises(CatalogError, match="2409"):
         load_territory(target)
+
+
+def _set_contacts(folder, contacts: dict[str, str]) -> None:
+    table = pd.read_csv(folder / "institutions.csv", dtype=str, keep_default_na=False)
+    for code, cell in contacts.items():
+        table.loc[table["code"].eq(code), "contact_emails"] = cell
+    table.to_csv(folder / "institutions.csv", index=False)
+
+
+def test_contact_emails_split_on_semicolons_and_kept_apart_from_the_table(catalog):
+    assert catalog.contacts["ACNUR"] == ("datos.acnur@example.org", "tumbes.acnur@example.org")
+    # the institutions table (labels, pages, exports) has no address column at all
+    assert "contact_emails" not in catalog.institutions.columns
+    assert "@" not in catalog.institutions.to_csv()
+    assert all(a.endswith("@example.org") for found in catalog.contacts.values() for a in found)  # reserved domain
+
+
+def test_every_bad_contact_address_is_listed(catalog_copy):
+    _set_contacts(catalog_copy, {"ACNUR": "datos.acnur@example.org; acnur at example.org",
+                                 "CARE": "care@example", "OIM": "oim@@example.org;  ;datos.oim@example.org",
+                                 "PNP": "pnp.@example.org"})
+    with pytest.raises(CatalogError) as err:
+        load_catalog(catalog_copy)
+    text = "\n".join(err.value.problems)
+    assert len(err.value.problems) == 4
+    for bad in ("'acnur at example.org'", "'care@example'", "'oim@@example.org'", "'pnp.@example.org'"):
+        assert bad in text
+    assert "datos.oim@example.org'" not in text
+
+
+def test_contacts_are_optional(catalog_copy):
+    table = pd.read_csv(catalog_copy / "institutions.csv", dtype=str, keep_default_na=False)
+    table.drop(columns=["contact_emails"]).to_csv(catalog_copy / "institutions.csv", index=False)
+    assert load_catalog(catalog_copy).contacts == {}
+    _set_contacts(catalog_copy, {"CARE": "care@example.org"})
+    assert load_catalog(catalog_copy).contacts == {"CARE": ("care@example.org",)}

@@ -54,6 +54,7 @@ EXTRA_COMMANDS.append("gapsmodel.cli.catalog")  # catalog check, catalog replace
 EXTRA_COMMANDS.append("gapsmodel.cli.protection")  # protection audit
 EXTRA_COMMANDS.append("gapsmodel.cli.publish")  # publish (open data)
 EXTRA_COMMANDS.append("gapsmodel.cli.notes")  # notes on the figures
+EXTRA_COMMANDS.append("gapsmodel.cli.reminders")  # reminders of missing reports, by e-mail
 
 
 class CliError(Exception):

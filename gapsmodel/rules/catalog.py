@@ -6,6 +6,7 @@ Loading checks every cross-reference and raises :class:`CatalogError` listing al
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,6 +25,11 @@ SEVERITIES = ("adecuada", "moderada", "alta", "critica")
 NO_DATA = "sin_datos"
 # DOMAIN.md §7: counts of these sectors are always protected in public views, whatever settings.toml says
 ALWAYS_PROTECTED = ("trata", "vbg", "ninez")
+CONTACT_COLUMN = "contact_emails"   # institutions.csv, optional: addresses separated by ';' (never public)
+CONTACT_SEPARATOR = ";"
+# one address as people write them in a catalog cell: local@domain.tld, no spaces, no display name
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}")
 
 
 class CatalogError(ValueError):
@@ -50,6 +56,9 @@ class Catalog:
     aliases: dict[str, str]        # folded alias -> institution code
     obligations: pd.DataFrame      # institution, indicator, frequency
     settings: dict = field(default_factory=dict)
+    # institution code -> its contact addresses; kept apart from ``institutions`` so that no view that
+    # shows the institutions table can carry them (DOMAIN.md §7: contacts never reach a public view)
+    contacts: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     # --- settings with their meaning -------------------------------------------------
     @property
@@ -113,6 +122,25 @@ def valid_rule(rule: str, institutions) -> bool:
     if rule in BASIC_RULES:
         return True
     return rule.startswith("source:") and rule.split(":", 1)[1] in institutions
+
+
+def contact_addresses(cell: object) -> list[str]:
+    """The addresses of one ``contact_emails`` cell: split on ';', trimmed, empty parts dropped."""
+    return [part.strip() for part in str(cell or "").split(CONTACT_SEPARATOR) if part.strip()]
+
+
+def _contact_problems(institutions: pd.DataFrame) -> list[str]:
+    """Every address of ``contact_emails`` that is not one plain e-mail address, named with its row."""
+    if CONTACT_COLUMN not in institutions.columns:
+        return []
+    problems = []
+    for code, cell in zip(institutions["code"], institutions[CONTACT_COLUMN]):
+        for address in contact_addresses(cell):
+            local = address.partition("@")[0]
+            if not _EMAIL.fullmatch(address) or ".." in address or local.startswith(".") or local.endswith("."):
+                problems.append(f"institutions.csv, {code}: '{address}' no es una dirección de correo válida "
+                                f"(separe varias con ';') / not a valid e-mail address (separate several with ';')")
+    return problems
 
 
 def catalog_dir() -> Path:
@@ -252,6 +280,7 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
             problems.append(f"obligations.csv: indicador desconocido / unknown indicator '{row.indicator}'")
         if row.frequency not in FREQUENCIES:
             problems.append(f"obligations.csv: frecuencia '{row.frequency}' no es {FREQUENCIES}")
+    problems.extend(_contact_problems(institutions))
     problems.extend(_protection_problems(settings, set(sectors["code"])))
     if problems:
         raise CatalogError(problems)
@@ -271,6 +300,10 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
     if "order" in sectors.columns:
         sectors["order"] = pd.to_numeric(sectors["order"])
         sectors = sectors.sort_values("order")
+    contacts = {code: tuple(contact_addresses(cell))
+                for code, cell in zip(institutions["code"], institutions.get(CONTACT_COLUMN, ""))}
+    institutions = institutions.drop(columns=[CONTACT_COLUMN], errors="ignore")
     return Catalog(sectors=sectors, indicators=indicators, gaps=gaps,
                    institutions=institutions.set_index("code"), aliases=alias_map,
-                   obligations=obligations.reset_index(drop=True), settings=settings)
+                   obligations=obligations.reset_index(drop=True), settings=settings,
+                   contacts={code: found for code, found in contacts.items() if found})
