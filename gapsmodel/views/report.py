@@ -9,7 +9,7 @@ ships. The styles are inline, and no script, font or style sheet is loaded from 
 URL. Every text that is not markup is escaped with :func:`html.escape` (agreement texts and session notes
 are written by users). ``@media print`` gives a clean layout with one section per page, so the browser
 prints it to PDF; below 600 px (a phone) the margins shrink, the contents list is one column and wide
-tables scroll inside themselves, while charts keep the full width.
+tables and charts (drawn for a projector, at least 960 px wide) scroll sideways inside themselves.
 
 Suppression: a report is made to be shared, so by default it is built from the public (suppressed)
 tables; ``exact=True`` (``--exact`` on the command line, an administrator's choice on the page) gives the
@@ -70,7 +70,10 @@ nav ol{columns:2}
   .message{font-size:1.1rem}
   nav ol{columns:1;padding-left:1.2em}
   table{display:block;overflow-x:auto;width:auto;max-width:100%}
-  .figure{margin:.4em -6px}
+  /* slide charts are drawn for a projector: on a phone each keeps a readable width and scrolls sideways
+     inside its own box instead of cutting its title and labels */
+  .figure{overflow-x:auto;-webkit-overflow-scrolling:touch}
+  .figure>div{min-width:960px}
 }
 """
 
