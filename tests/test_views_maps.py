@@ -204,16 +204,15 @@ def test_on_a_phone_the_key_goes_below_the_map_and_every_label_stays_in_the_draw
     # every label box is inside the axes' range (nothing sticks out of the chart)
     trace = next(d for d in fig.data if d.meta and d.meta.get("labels"))
     (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    # degrees of longitude per pixel once Plotly fits both ranges into the plot (equal scale kept)
+    ratio = fig.layout.yaxis.scaleratio
+    width_px = xc.PHONE_WIDTH - fig.layout.margin.l - fig.layout.margin.r
     height_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
-    per_px = max((x1 - x0) / ratio_px(fig, xc.PHONE_WIDTH), (y1 - y0) / height_px)
-    scale = (per_px * fig.layout.yaxis.scaleratio, per_px) if False else (per_px, per_px / fig.layout.yaxis.scaleratio)
+    lon_per_px = max((x1 - x0) / width_px, (y1 - y0) * ratio / height_px)
+    scale = (lon_per_px, lon_per_px / ratio)
     boxes = [maps._box(x, y, text, scale, 10) for x, y, text in zip(trace.x, trace.y, trace.text)]
     assert not any(maps._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert all(x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1 for b in boxes)
-
-
-def ratio_px(fig, width: int) -> float:
-    return width - fig.layout.margin.l - fig.layout.margin.r
 
 
 def test_the_computer_map_keeps_its_key_beside_the_map(territory):

@@ -50,3 +50,36 @@ def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
     report = ARTIFACTS / f"layout_{lang}_{width}x{height}.json"
     report.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
     assert found == {}, f"see {report.name}: " + "; ".join(f"{p}: {sorted(v)}" for p, v in found.items())
+
+
+# what an administrator sees beyond the public pages (the public ones with their signed-in extras too:
+# the upload form, editable agreements, exact figures); one server, one sign-in kept across reloads
+SIGNED_IN_PAGES = ["", "sesiones", "acuerdos", "calidad", "datos", "cargar", "historial", "usuarios", "auditoria",
+                   "catalogo", "ingresar"]
+
+
+def test_every_signed_in_page_keeps_its_text_whole(browser, admin_server, admin_account):
+    from test_login import sign_in
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="es-PE")
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    found = {}
+    try:
+        app = AppDriver(page)
+        sign_in(page, app, admin_server.url, admin_account, remember=True)
+        for size, (width, height) in SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            for lang in ("es", "en"):
+                for name in SIGNED_IN_PAGES:
+                    app.open(f"{admin_server.url}/{name}?lang={lang}")
+                    page.wait_for_timeout(300)
+                    assert page.locator(app.errors).count() == 0, f"{name} {lang}: an error is shown"
+                    problems = layout.problems(page)
+                    if problems:
+                        found[f"{name or 'resumen'} {lang} {size}"] = problems
+                    full_length_screenshot(page, ARTIFACTS / f"admin_{name or 'resumen'}_{lang}_{width}x{height}.png")
+    finally:
+        context.close()
+    report = ARTIFACTS / "layout_admin.json"
+    report.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
+    assert found == {}, f"see {report.name}: " + "; ".join(f"{p}: {sorted(v)}" for p, v in found.items())
