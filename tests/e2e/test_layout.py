@@ -27,59 +27,33 @@ def full_length_screenshot(page, path) -> None:
     page.set_viewport_size(size)
 
 
-@pytest.mark.parametrize("lang", ["es", "en"])
-@pytest.mark.parametrize("size", list(SIZES))
-def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
+def check_pages(browser, base_url: str, pages: list[str], size: str, lang: str, tag: str = "",
+                storage_state: dict | None = None) -> None:
+    """Open each page at one size and language, run the layout checks, take its screenshot, and fail
+    naming every page with a problem (the findings also go to a JSON file beside the screenshots)."""
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height}, locale="es-PE",
-                                  is_mobile=size == "phone", has_touch=size == "phone")
+                                  is_mobile=size == "phone", has_touch=size == "phone", storage_state=storage_state)
     page = context.new_page()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     found = {}
     try:
         app = AppDriver(page)
-        for name in PAGES:
-            app.open(f"{app_server.url}/{name}?lang={lang}")     # "" is the overview, the main page
+        for name in pages:
+            app.open(f"{base_url}/{name}?lang={lang}")     # "" is the overview, the main page
             page.wait_for_timeout(500)     # charts size themselves to their box after the run
             problems = layout.problems(page)
             if problems:
                 found[name or "resumen"] = problems
-            full_length_screenshot(page, ARTIFACTS / f"page_{name or 'resumen'}_{lang}_{width}x{height}.png")
+            full_length_screenshot(page, ARTIFACTS / f"page{tag}_{name or 'resumen'}_{lang}_{width}x{height}.png")
     finally:
         context.close()
-    report = ARTIFACTS / f"layout_{lang}_{width}x{height}.json"
+    report = ARTIFACTS / f"layout{tag}_{lang}_{width}x{height}.json"
     report.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
     assert found == {}, f"see {report.name}: " + "; ".join(f"{p}: {sorted(v)}" for p, v in found.items())
 
 
-# what an administrator sees beyond the public pages (the public ones with their signed-in extras too:
-# the upload form, editable agreements, exact figures); one server, one sign-in kept across reloads
-SIGNED_IN_PAGES = ["", "sesiones", "acuerdos", "calidad", "datos", "cargar", "historial", "usuarios", "auditoria",
-                   "catalogo", "ingresar"]
-
-
-def test_every_signed_in_page_keeps_its_text_whole(browser, admin_server, admin_account):
-    from test_login import sign_in
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="es-PE")
-    page = context.new_page()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    found = {}
-    try:
-        app = AppDriver(page)
-        sign_in(page, app, admin_server.url, admin_account, remember=True)
-        for size, (width, height) in SIZES.items():
-            page.set_viewport_size({"width": width, "height": height})
-            for lang in ("es", "en"):
-                for name in SIGNED_IN_PAGES:
-                    app.open(f"{admin_server.url}/{name}?lang={lang}")
-                    page.wait_for_timeout(300)
-                    assert page.locator(app.errors).count() == 0, f"{name} {lang}: an error is shown"
-                    problems = layout.problems(page)
-                    if problems:
-                        found[f"{name or 'resumen'} {lang} {size}"] = problems
-                    full_length_screenshot(page, ARTIFACTS / f"admin_{name or 'resumen'}_{lang}_{width}x{height}.png")
-    finally:
-        context.close()
-    report = ARTIFACTS / "layout_admin.json"
-    report.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
-    assert found == {}, f"see {report.name}: " + "; ".join(f"{p}: {sorted(v)}" for p, v in found.items())
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_page_keeps_its_text_whole(browser, app_server, size, lang):
+    check_pages(browser, app_server.url, PAGES, size, lang)
