@@ -48,6 +48,13 @@ GLOBAL_STYLE = """<style>
   white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
   overflow-wrap: anywhere;}
 [data-testid="stMetricValue"] {line-height: 1.15;}
+/* phones (Streamlit stacks columns below 640 px): Plotly's mode bar would sit over chart titles, and a
+   page drawing a chart twice (.st-key-wide_only / .st-key-narrow_only) shows the one for the screen */
+@media (max-width: 640px) {
+  .js-plotly-plot .modebar-container {display: none !important;}
+  .st-key-wide_only {display: none !important;}
+}
+@media (min-width: 641px) {.st-key-narrow_only {display: none !important;}}
 </style>"""
 
 
@@ -103,6 +110,11 @@ def change_args(change: float | None, text: str, t: Translator, since: str, *, w
 def show_figure(fig, data: pd.DataFrame, t: Translator, caption: str, key: str) -> None:
     """A chart, its one-line caption, and the numbers behind it one click away."""
     st.plotly_chart(fig, width="stretch", theme=None, key=key)
+    show_data(data, t, caption)
+
+
+def show_data(data: pd.DataFrame, t: Translator, caption: str) -> None:
+    """A chart's one-line caption and the numbers behind it one click away."""
     st.caption(caption)
     with st.expander(t("overview.show_data")):
         st.dataframe(data, hide_index=True, width="stretch")

@@ -44,11 +44,17 @@ def main() -> None:
                value=xc._count(t, top, "unmet", threshold), unit=unit)
              if top is not None else t("explore.title_no_district", gap=label))
     fig = xc.choropleth(rows, territory.geojson("district"), t, unit, title, need_unit, threshold)
+    phone_fig = xc.choropleth(rows, territory.geojson("district"), t, unit, title, need_unit, threshold, phone=True)
     left, right = st.columns([3, 2])
     with left:
+        # two drawings of one map, the page's style shows the one that fits the screen (a phone's column
+        # is too narrow for the key beside the map and for labels spaced for a computer)
+        with st.container(key="wide_only"):
+            st.plotly_chart(fig, width="stretch", theme=None, key="map")
+        with st.container(key="narrow_only"):
+            st.plotly_chart(phone_fig, width="stretch", theme=None, key="map_phone")
         shown = rows.assign(sector=catalog.gaps.at[gap, "sector"], period=view.period.code, level="district")
-        widgets.show_figure(fig, xc.gap_display(shown, catalog, t, territory, threshold), t,
-                             t("explore.map_caption"), "map")
+        widgets.show_data(xc.gap_display(shown, catalog, t, territory, threshold), t, t("explore.map_caption"))
     with right:
         st.subheader(t("explore.totals"))
         totals = table[table["gap_code"].eq(gap) & table["level"].isin(["province", "region"])]

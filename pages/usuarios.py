@@ -157,7 +157,7 @@ def main() -> None:
     if flash:
         st.success(flash)
     frame = accounts.list_users(store, actor=actor)
-    st.caption(t("accounts.users_caption", n=len(frame)))
+    st.caption(t.plural("accounts.users_caption", len(frame)))
     st.dataframe(users_display(frame, t), hide_index=True, width="stretch")
     add_form(t, store, actor)
     if not frame.empty:

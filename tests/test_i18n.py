@@ -61,6 +61,9 @@ def test_plurals_follow_the_language():
     assert [es.plural("agreements.n_done", n) for n in (1, 1000)] == ["1 cumplido", "1,000 cumplidos"]
     assert en.plural("presentation.agreements_message", 1, done="0", total="1",
                      overdue=en.plural("agreements.n_overdue", 1)) == "0 of 1 agreement done; 1 overdue."
+    # the users page counts its accounts ("1 cuentas" before)
+    assert es.plural("accounts.users_caption", 1).startswith("1 cuenta. ")
+    assert en.plural("accounts.users_caption", 3).startswith("3 accounts. ")
 
 
 def test_times_read_in_peru_time():

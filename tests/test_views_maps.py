@@ -189,3 +189,34 @@ def test_presentation_map_rows_use_peoples_units_and_the_worst_gap(catalog, terr
     assert "Necesidad no cubierta: 9 " in areas(fig)["240302"].text
     assert presentation.map_gap(table, pd.DataFrame(), catalog) == "camas_albergue"
     assert presentation.map_gap(table, pd.DataFrame({"gap_code": ["cobertura_sis"]}), catalog) == "cobertura_sis"
+
+
+def test_on_a_phone_the_key_goes_below_the_map_and_every_label_stays_in_the_drawn_range(territory):
+    from gapsmodel.views import explore_charts as xc
+    fig = xc.choropleth(rows_frame(), territory, ES, "camas", "Mayor brecha", "personas", value_label="Camas",
+                        phone=True)
+    shapes = maps.district_shapes(territory)
+    bottom_of_map = min(np.nanmin(sh.y) for sh in shapes.values())
+    key = [d for d in fig.data if d.meta and d.meta.get("legend")]
+    assert all(max(d.y) < bottom_of_map for d in key)                    # below the outlines, not beside
+    assert max(max(d.x) for d in key) < max(np.nanmax(sh.x) for sh in shapes.values())
+    # the labels were placed for the width the figure draws them at: at that scale none overlap, and
+    # every label box is inside the axes' range (nothing sticks out of the chart)
+    trace = next(d for d in fig.data if d.meta and d.meta.get("labels"))
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    # degrees of longitude per pixel once Plotly fits both ranges into the plot (equal scale kept)
+    ratio = fig.layout.yaxis.scaleratio
+    width_px = xc.PHONE_WIDTH - fig.layout.margin.l - fig.layout.margin.r
+    height_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    lon_per_px = max((x1 - x0) / width_px, (y1 - y0) * ratio / height_px)
+    scale = (lon_per_px, lon_per_px / ratio)
+    boxes = [maps._box(x, y, text, scale, 10) for x, y, text in zip(trace.x, trace.y, trace.text)]
+    assert not any(maps._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert all(x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1 for b in boxes)
+
+
+def test_the_computer_map_keeps_its_key_beside_the_map(territory):
+    fig = maps.district_map(rows_frame(), territory, ES, "t", value_label="g")
+    shapes = maps.district_shapes(territory)
+    key = [d for d in fig.data if d.meta and d.meta.get("legend")]
+    assert all(min(d.x) > max(np.nanmax(sh.x) for sh in shapes.values()) for d in key)

@@ -50,7 +50,8 @@ def test_report_is_self_contained_and_shows_the_figures_known_at_the_session(cor
     assert ">1,234</td>" in body and ">567</td>" in body and ">667</td>" in body
     assert ">890</td>" not in body and ">344</td>" not in body    # the later correction is not in it
     assert "Generado el 2024-01-01 22:04 (hora de Lima)" in body      # 03:04 UTC is 22:04 the day before in Lima
-    assert "2022-06-20 23:59:59" in body and "meses hasta 2022-06" in body
+    # the as-of moment (end of the session day, UTC) as read in Lima, five hours behind
+    assert "cargas conocidas al 2022-06-20 18:59:59 (hora de Lima)" in body and "meses hasta 2022-06" in body
     # the store's URL (host, database name, file path) is never printed
     path = corrected.engine.url.database
     assert "sqlite" not in text and path not in text and path.rsplit("/", 1)[-1] not in text
@@ -110,3 +111,34 @@ def test_a_past_report_keeps_the_agreement_status_the_room_saw(corrected, catalo
     update_agreement(corrected, ident, status="cumplido", actor=ADMIN)    # followed up today
     body = without_scripts(build_report(corrected, catalog, territory, date(2022, 6, 20)))
     assert "Pendiente" in body and "Cumplido" not in body
+
+
+def test_the_report_embeds_the_smallest_plotly_that_draws_its_charts(corrected, catalog, territory):
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
+    from gapsmodel.views.report import BASIC_BUNDLE, plotly_bundle
+    full = get_plotlyjs()
+    basic = BASIC_BUNDLE.read_text("utf-8")
+    # the basic bundle is the same plotly.js release the Python package draws with
+    version = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", full).group(1)
+    assert f"plotly.js (basic - minified) v{version}" in basic[:200]
+    assert len(basic) < len(full) / 3
+
+    text = build_report(corrected, catalog, territory, date(2022, 6, 20))
+    assert text.count("plotly.js (basic - minified)") == 1 and "* plotly.js v" not in text
+    assert len(text) < 1_600_000                       # was 5.1 MB with the full bundle
+    # a chart the basic bundle cannot draw gets the full bundle
+    bars = go.Figure(go.Bar(x=[1], y=[2]))
+    heat = go.Figure(go.Heatmap(z=[[1, 2]]))
+    assert "(basic - minified)" in plotly_bundle([bars]) and "(basic - minified)" not in plotly_bundle([bars, heat])
+    assert "* plotly.js v" in plotly_bundle([bars, heat])
+
+
+def test_the_report_reads_on_a_phone_and_prints_no_internal_path(corrected, catalog, territory):
+    text = build_report(corrected, catalog, territory, date(2022, 6, 20))
+    css = re.search(r"@media screen and \(max-width:600px\)\{(.*?)\n\}", text, flags=re.S).group(1)
+    assert "table{display:block;overflow-x:auto" in css and ".figure{overflow-x:auto" in css
+    assert 'name="viewport" content="width=device-width' in text
+    body = without_scripts(text)
+    for internal in ("gapsmodel", "/work", "/tmp", "assets", ".py", "Traceback", "sqlite"):
+        assert internal not in body

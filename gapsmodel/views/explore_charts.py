@@ -128,9 +128,12 @@ def district_bars(frame: pd.DataFrame, t: Translator, unit: str, title: str, thr
     return _layout(fig, title, height=max(360, row_height * len(rows) + 110))
 
 
+PHONE_WIDTH = 350   # px a chart gets on a 390 px phone (Streamlit's page padding taken off)
+
+
 def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: str,
                need_unit: str | None = None, threshold: int = 5, height: int = 620, *,
-               value_label: str = "", width_hint: int | None = 560) -> go.Figure:
+               value_label: str = "", width_hint: int | None = 560, phone: bool = False) -> go.Figure:
     """Districts coloured and patterned by severity (four classes plus grey hatched 'Sin datos'), with
     names and severity words written on the map, drawn offline: a thin wrapper of
     :func:`gapsmodel.views.maps.district_map` (see there).
@@ -138,8 +141,13 @@ def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: st
     ``frame``: one row per district with ubigeo, place, severity, need, supply, unmet, coverage and
     optionally ``reporters`` (institution codes); ``geojson``: the districts' GeoJSON or the Territory.
     ``width_hint``: the map page draws it in a column about 560 px wide, so labels are spaced for that.
+    ``phone``: drawn for a phone's 350 px instead: the key below the map, smaller labels spaced for that
+    width, so nothing sticks out of the chart or runs into another label.
     """
     rows = frame.assign(unit=unit, need_unit=need_unit or unit)
+    if phone:
+        return district_map(rows, geojson, t, title, value_label=value_label, height=height, threshold=threshold,
+                            width_hint=PHONE_WIDTH, key_below=True, label_size=10)
     return district_map(rows, geojson, t, title, value_label=value_label, height=height, threshold=threshold,
                         width_hint=width_hint)
 

@@ -350,27 +350,36 @@ def place_labels(shapes: dict[str, DistrictShape], texts: dict[str, str], scale:
 
 
 KEY_PX = 200   # room the key takes beside the map, in pixels
+KEY_ROW_PX = 32   # one row of the key (swatch and word) when it is drawn below the map
+
+
+def key_below_px(rows: int, value_label: str = "") -> int:
+    """Height in pixels the key takes below the map: its rows plus the gap's name above them."""
+    return rows * KEY_ROW_PX + (18 * (1 + _wrap(value_label).count("<br>")) if value_label else 0) + 24
 
 
 def _extent(shapes: dict[str, DistrictShape], height: int,
-            width: int | None = None) -> tuple[list, list, float, tuple[float, float]]:
+            width: int | None = None, below: int = 0) -> tuple[list, list, float, tuple[float, float]]:
     """[xmin, xmax], [ymin, ymax] of the outlines, the y:x scale ratio at their mid latitude (1° of
     latitude is longer than 1° of longitude), and the degrees (lon, lat) per pixel expected when the map
     fills a plot ``height`` pixels high, or ``width`` pixels wide when that is the tighter bound (margins,
-    the key and room for callouts included)."""
+    the key and room for callouts included). ``below``: pixels the key takes under the map (0: the key
+    is beside it)."""
     both = np.concatenate([sh.x for sh in shapes.values()]), np.concatenate([sh.y for sh in shapes.values()])
     xs = [float(np.nanmin(both[0])), float(np.nanmax(both[0]))]
     ys = [float(np.nanmin(both[1])), float(np.nanmax(both[1]))]
     ratio = 1 / math.cos(math.radians((ys[0] + ys[1]) / 2))
-    per_px = (ys[1] - ys[0]) * 1.2 / max(height - 80, 100)
+    per_px = (ys[1] - ys[0]) * 1.2 / max(height - 80 - below, 100)
     if width:
-        per_px = max(per_px, (xs[1] - xs[0]) * 1.2 / max(width - KEY_PX - 20, 100) / ratio)
+        beside = 0 if below else KEY_PX
+        per_px = max(per_px, (xs[1] - xs[0]) * 1.2 / max(width - beside - 20, 100) / ratio)
     return xs, ys, ratio, (per_px * ratio, per_px)
 
 
-def label_scale(shapes: dict[str, DistrictShape], height: int, width: int | None = None) -> tuple[float, float]:
+def label_scale(shapes: dict[str, DistrictShape], height: int, width: int | None = None,
+                below: int = 0) -> tuple[float, float]:
     """Degrees of (lon, lat) per pixel the labels are placed with (see :func:`place_labels`)."""
-    return _extent(shapes, height, width)[3]
+    return _extent(shapes, height, width, below)[3]
 
 
 # --- the figure -----------------------------------------------------------------------------------------
@@ -397,7 +406,7 @@ def _wrap(text: str, width: int = 24) -> str:
 
 def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, value_label: str = "",
                  height: int = 560, threshold: int = 5, label_size: int = 12,
-                 width_hint: int | None = None) -> go.Figure:
+                 width_hint: int | None = None, key_below: bool = False) -> go.Figure:
     """Districts coloured and patterned by the severity of one gap, each with its name and severity word
     written on it, drawn offline as cartesian polygons (no map subplot, nothing fetched), with a key of
     the four classes plus *Sin datos* (swatch, icon and word) beside the map.
@@ -412,7 +421,8 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
     GeoJSON FeatureCollection of the districts. ``value_label``: the gap's name, written above the key
     and in every hover. ``threshold``: the small-cell threshold written as ``<5``. ``width_hint``: the
     width in pixels the figure will likely get (a narrow page column), so that labels are spaced for it;
-    without it the map is assumed to fill the height.
+    without it the map is assumed to fill the height. ``key_below``: the key goes under the map instead of
+    beside it, so the map keeps the whole width of a narrow column (a phone) and nothing sticks out.
     """
     shapes = shapes_from_geojson(territory) if isinstance(territory, dict) else district_shapes(territory)
     codes = list(shapes)
@@ -420,7 +430,11 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
     if not codes:
         return go.Figure(layout=dict(title=dict(text=title, x=0, xanchor="left"), font=FONT, height=height))
 
-    xs, ys, ratio, scale = _extent(shapes, height, width_hint)
+    # "no determinable" appears only in public views, and in the key only where a district has it
+    classes = [s for s in SEVERITY_CLASSES
+               if s != UNDETERMINED or any(r.get("severity") == UNDETERMINED for r in records.values())]
+    below = key_below_px(len(classes), value_label) if key_below else 0
+    xs, ys, ratio, scale = _extent(shapes, height, width_hint, below)
 
     traces: list[dict] = []
     names, texts, hovers = {}, {}, {}
@@ -430,7 +444,10 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
         severity = row["severity"]
         place = row.get("place")
         names[code] = str(place) if isinstance(place, str) and place else shape.name
-        texts[code] = f"<b>{names[code]}</b><br>{severity_word(t, severity)}"
+        # below the map (a phone) the label is the name and the icon on one line: two lines per district
+        # do not fit a 350 px map; the word is in the key beside the same colour, pattern and icon
+        texts[code] = (f"<b>{names[code]}</b> {SEVERITY_ICONS[severity]}" if key_below
+                       else f"<b>{names[code]}</b><br>{severity_word(t, severity)}")
         hovers[code] = hover_text(t, row, names[code], value_label, threshold)
         traces.append(dict(
             type="scatter", x=shape.x, y=shape.y, mode="lines", fill="toself", connectgaps=False,
@@ -440,6 +457,19 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
 
     labels = place_labels(shapes, texts, scale, label_size)
     boxes = [_box(labels[c].x, labels[c].y, texts[c], scale, label_size) for c in codes]
+    if key_below and width_hint:
+        # labels moved out of the map widen what is drawn, and the figure then shrinks it to fit: place
+        # them again at the scale that leaves room for them, so that at the hinted width they keep apart
+        room = (width_hint - 40, height - max(70, title_margin(title)) - 20 - below)
+        for _ in range(6):
+            need = ((max([max(xs)] + [b[2] for b in boxes]) - min([min(xs)] + [b[0] for b in boxes])) / scale[0],
+                    (max([max(ys)] + [b[3] for b in boxes]) - min([min(ys)] + [b[1] for b in boxes])) / scale[1])
+            grow = max(need[0] / room[0], need[1] / max(room[1], 100))
+            if grow <= 1.02:
+                break
+            scale = (scale[0] * grow, scale[1] * grow)
+            labels = place_labels(shapes, texts, scale, label_size)
+            boxes = [_box(labels[c].x, labels[c].y, texts[c], scale, label_size) for c in codes]
     leader_x: list = []
     leader_y: list = []
     for code in codes:
@@ -458,16 +488,22 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
         hovertemplate="%{hovertext}<extra></extra>", showlegend=False, name="labels", cliponaxis=False,
         meta=dict(labels=True, ubigeo=codes)))
 
-    # the key, drawn beside the map so that its swatches are large enough to show the patterns in print
+    # the key, drawn beside the map (or below it) so that its swatches are large enough to show the
+    # patterns in print
     right = max([max(xs)] + [b[2] for b in boxes])
     top = max([max(ys)] + [b[3] for b in boxes])
-    side_x, side_y, row_h = 26 * scale[0], 26 * scale[1], 36 * scale[1]
-    kx = right + 24 * scale[0]
-    ky = top - (10 + 18 * (1 + _wrap(value_label).count("<br>")) if value_label else 0) * scale[1] - side_y / 2
+    bottom = min([min(ys)] + [b[1] for b in boxes])
+    side_x, side_y, row_h = 26 * scale[0], 26 * scale[1], KEY_ROW_PX * scale[1] if key_below else 36 * scale[1]
+    title_px = (10 + 18 * (1 + _wrap(value_label).count("<br>")) if value_label else 0)
+    if key_below:
+        kx = min([min(xs)] + [b[0] for b in boxes]) + 4 * scale[0]
+        key_top = bottom - 16 * scale[1]
+        ky = key_top - title_px * scale[1] - side_y / 2
+    else:
+        kx = right + 24 * scale[0]
+        key_top = top
+        ky = top - title_px * scale[1] - side_y / 2
     key_text_x, key_text_y, key_text = [], [], []
-    # "no determinable" appears only in public views, and in the key only where a district has it
-    classes = [s for s in SEVERITY_CLASSES
-               if s != UNDETERMINED or any(r.get("severity") == UNDETERMINED for r in records.values())]
     for i, severity in enumerate(classes):
         yc = ky - i * row_h
         sq_x = [kx, kx + side_x, kx + side_x, kx, kx]
@@ -481,7 +517,7 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
         key_text.append(severity_word(t, severity))
     if value_label:
         key_text_x.append(kx)
-        key_text_y.append(top)
+        key_text_y.append(key_top)
         key_text.append(f"<b>{_wrap(value_label)}</b>")
     traces.append(dict(type="scatter", x=key_text_x, y=key_text_y, mode="text", text=key_text,
                        textposition=["middle right"] * len(classes) + (["bottom right"] if value_label else []),
@@ -491,9 +527,9 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
                     for k in [severity_word(t, s) for s in classes] + _plain(_wrap(value_label)))
 
     x0 = min([min(xs)] + [b[0] for b in boxes]) - 10 * scale[0]
-    x1 = key_right + 10 * scale[0]
-    y0 = min([min(ys)] + [b[1] for b in boxes]) - 10 * scale[1]
-    y1 = max(top, ky + side_y) + 24 * scale[1]
+    x1 = max(key_right, right) + 10 * scale[0]
+    y0 = (ky - (len(classes) - 1) * row_h - side_y if key_below else bottom) - 10 * scale[1]
+    y1 = (top if key_below else max(top, ky + side_y)) + 24 * scale[1]
     layout = dict(
         title=dict(text=wrap(title, TITLE_WRAP), x=0, xanchor="left", **TITLE_AT_TOP), font=FONT, height=height,
         margin=dict(l=10, r=10, t=max(70, title_margin(title)), b=10), paper_bgcolor="white", plot_bgcolor="white",

@@ -2,11 +2,14 @@
 
 Pure: :func:`render` takes the slides of :func:`gapsmodel.views.presentation.build_slides` and the
 :class:`~gapsmodel.views.presentation.SessionData` they came from and returns the HTML text. The file needs no
-network: the Plotly library is embedded once (the first figure is written with ``include_plotlyjs=True``,
-later ones with ``False``), the styles are inline, and no script, font or style sheet is loaded from a
+network: the Plotly library is embedded once, before the first figure; when every chart is a bar, pie or
+scatter trace (all the slides draw today) it is plotly.js's own "basic" bundle of the same version
+(``assets/plotly-basic.min.js``, MIT, about 1.2 MB instead of 4.8 MB), else the full one the Python package
+ships. The styles are inline, and no script, font or style sheet is loaded from a
 URL. Every text that is not markup is escaped with :func:`html.escape` (agreement texts and session notes
 are written by users). ``@media print`` gives a clean layout with one section per page, so the browser
-prints it to PDF.
+prints it to PDF; below 600 px (a phone) the margins shrink, the contents list is one column and wide
+tables and charts (drawn for a projector, at least 960 px wide) scroll sideways inside themselves.
 
 Suppression: a report is made to be shared, so by default it is built from the public (suppressed)
 tables; ``exact=True`` (``--exact`` on the command line, an administrator's choice on the page) gives the
@@ -22,6 +25,8 @@ printed: a report travels.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -57,7 +62,25 @@ nav ol{columns:2}
   .figure{page-break-inside:avoid;break-inside:avoid}
   a{color:inherit;text-decoration:none}
 }
+@media screen and (max-width:600px){
+  body{font-size:15px}
+  header,section,nav{padding:14px 12px}
+  h1{font-size:1.45rem}
+  h2{font-size:1.25rem}
+  .message{font-size:1.1rem}
+  nav ol{columns:1;padding-left:1.2em}
+  table{display:block;overflow-x:auto;width:auto;max-width:100%}
+  /* slide charts are drawn for a projector: on a phone each keeps a readable width and scrolls sideways
+     inside its own box instead of cutting its title and labels */
+  .figure{overflow-x:auto;-webkit-overflow-scrolling:touch}
+  .figure>div{min-width:960px}
+}
 """
+
+# plotly.js's "basic" bundle (npm plotly.js-basic-dist-min, the same version as the Python package's
+# full bundle) and the trace types it draws
+BASIC_BUNDLE = Path(__file__).with_name("assets") / "plotly-basic.min.js"
+BASIC_TRACES = frozenset({"bar", "pie", "scatter"})
 
 
 def _e(text: object) -> str:
@@ -85,8 +108,25 @@ def table_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _figure_html(fig, first: bool) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=bool(first), include_mathjax=False,
+@lru_cache(maxsize=2)
+def _bundle_text(basic: bool) -> str:
+    if basic:
+        return BASIC_BUNDLE.read_text("utf-8")
+    from plotly.offline import get_plotlyjs
+    return get_plotlyjs()
+
+
+def plotly_bundle(figures) -> str:
+    """The smallest plotly.js that draws every figure, as one inline script: the basic bundle when all
+    their traces are bar, pie or scatter and it is at hand, else the full bundle."""
+    kinds = {trace.type for fig in figures for trace in fig.data}
+    basic = kinds <= BASIC_TRACES and BASIC_BUNDLE.is_file()
+    # "</script" cannot occur inside a script element; plotly.js writes it only as "<\/script"
+    return f"<script type=\"text/javascript\">{_bundle_text(basic)}</script>"
+
+
+def _figure_html(fig) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
                        default_width="100%", config={"displaylogo": False, "responsive": True})
 
 
@@ -98,7 +138,7 @@ def render(slides: list[Slide], data: SessionData, t: Translator, demo: bool = F
     parts.append(f"<p class=\"meta\">{_e(t('app.table'))}</p>")
     parts.append(f"<h1>{_e(t('report.heading', date=t.date(cur.day, 'long')))}: {_e(cur.title)}</h1>")
     parts.append(f"<p class=\"meta\">{_e(t('report.generated', when=t.time(data.generated_at)))}</p>")
-    parts.append(f"<p class=\"meta\">{_e(t('report.source', as_of=cur.as_of.strftime('%Y-%m-%d %H:%M:%S'), month=cur.until, version=data.data_version))}</p>")
+    parts.append(f"<p class=\"meta\">{_e(t('report.source', as_of=t.time(cur.as_of, seconds=True), month=cur.until, version=data.data_version))}</p>")
     parts.append(f"<p class=\"meta\">{_e(t('report.reproducible'))}</p>")
     parts.append(f"<p class=\"warning\">{_e(t('report.public') if data.public else t('report.exact'))}</p>")
     if demo:
@@ -110,7 +150,9 @@ def render(slides: list[Slide], data: SessionData, t: Translator, demo: bool = F
     for i, slide in enumerate(slides, start=1):
         parts.append(f"<li><a href=\"#s{i}\">{_e(slide.title)}</a></li>")
     parts.append("</ol></nav>")
-    first = True
+    figures = [slide.figure for slide in slides if slide.figure is not None]
+    if figures:
+        parts.append(plotly_bundle(figures))
     for i, slide in enumerate(slides, start=1):
         parts.append(f"<section id=\"s{i}\">")
         parts.append(f"<h2>{i}. {_e(slide.title)}</h2>")
@@ -119,8 +161,7 @@ def render(slides: list[Slide], data: SessionData, t: Translator, demo: bool = F
         if slide.bullets:
             parts.append("<ul>" + "".join(f"<li>{_e(b)}</li>" for b in slide.bullets) + "</ul>")
         if slide.figure is not None:
-            parts.append(f"<div class=\"figure\">{_figure_html(slide.figure, first)}</div>")
-            first = False
+            parts.append(f"<div class=\"figure\">{_figure_html(slide.figure)}</div>")
         if slide.note:
             parts.append(f"<p class=\"note\">{_e(slide.note)}</p>")
         for caption, table in slide.tables:

@@ -57,6 +57,19 @@ ELLIPSIS_CUT = "() => {" + _HELPERS + """
   return out.slice(0, 20);
 }"""
 
+# Plotly's mode bar (zoom, download…) drawn over a chart's title: shown on hover, so checked by its box
+MODEBAR_OVER_TITLE = "() => {" + _HELPERS + """
+  const out = [];
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const bar = plot.querySelector('.modebar-container'); const title = plot.querySelector('.gtitle');
+    if (!bar || !title || !visible(plot) || getComputedStyle(bar).display === 'none') continue;
+    const b = bar.querySelector('.modebar') || bar; const r = b.getBoundingClientRect(), t = title.getBoundingClientRect();
+    if (r.width > 0 && r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom)
+      out.push('"' + (title.textContent || '').trim().slice(0, 50) + '"');
+  }
+  return out;
+}"""
+
 SLIDE_FITS = """() => {
   const slide = document.querySelector('.st-key-slide'); const bar = document.querySelector('.st-key-slidebar');
   const out = [];
@@ -88,10 +101,11 @@ SLIDE_TEXT_MIN_PX = """() => {
 
 
 def problems(page) -> dict[str, list[str]]:
-    """The three page checks at once, keyed by what they look for; only non-empty lists."""
+    """The page checks at once, keyed by what they look for; only non-empty lists."""
     found = {"wider than the screen": page.evaluate(WIDER_THAN_VIEWPORT),
              "SVG text outside its chart": page.evaluate(SVG_TEXT_OUTSIDE),
-             "text cut with an ellipsis": page.evaluate(ELLIPSIS_CUT)}
+             "text cut with an ellipsis": page.evaluate(ELLIPSIS_CUT),
+             "mode bar over a chart title": page.evaluate(MODEBAR_OVER_TITLE)}
     return {k: v for k, v in found.items() if v}
 
 
