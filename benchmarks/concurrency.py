@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 COUNT_FILE_ENV = "GAPSMODEL_BENCH_SNAPSHOT_COUNT"
+PROFILE_ENV = "GAPSMODEL_BENCH_PROFILE"  # cProfile of every script run, to <this path>.<run number>
 SERVER_PORT = 8623
 RUN_TIMEOUT_S = 300
 TARGET_P95_S = 3.0
@@ -59,14 +60,35 @@ def serve(argv: list[str]) -> None:
         return take(*args, **kwargs)
 
     model.take_snapshot = counted  # app/cached.py calls model.take_snapshot through the module
+    if os.environ.get(PROFILE_ENV):
+        _profile_script_runs(os.environ[PROFILE_ENV])
     from streamlit.web import cli
     sys.argv = ["streamlit", "run", "dashboard.py", *argv]
     cli.main()
 
 
+def _profile_script_runs(path: str) -> None:
+    """cProfile every whole script run (dashboard.py and its page) in the script thread, where it runs."""
+    import cProfile
+
+    from streamlit.runtime.scriptrunner import script_runner
+    original = script_runner.ScriptRunner._run_script
+    runs = iter(range(1, 1_000_000))
+
+    def run(self, rerun_data):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            return original(self, rerun_data)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(f"{path}.{next(runs)}")
+    script_runner.ScriptRunner._run_script = run
+
+
 class Server:
-    def __init__(self, url: str, port: int, folder: Path):
-        self.url, self.port, self.folder = url, port, folder
+    def __init__(self, url: str, port: int, folder: Path, profile: Path | None = None):
+        self.url, self.port, self.folder, self.profile = url, port, folder, profile
         self.count_file = folder / "snapshots.count"
         self.log_path = folder / "streamlit.log"
         self.http = f"http://127.0.0.1:{port}"
@@ -75,6 +97,8 @@ class Server:
         self.count_file.write_text("")
         env = dict(os.environ, GAPSMODEL_DATABASE_URL=self.url, GAPSMODEL_DEMO="1", PYTHONUNBUFFERED="1",
                    **{COUNT_FILE_ENV: str(self.count_file)})
+        if self.profile:
+            env[PROFILE_ENV] = str(self.profile)
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve", "--server.headless", "true",
