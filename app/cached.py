@@ -1,5 +1,10 @@
 """Cached calls shared by the pages: the catalog, territory and store, and the model's snapshots,
-gap tables and views, each cached per data version (the store's and the catalog's)."""
+gap tables and views, each cached per data version (the store's and the catalog's).
+
+Every key that depends on stored data holds a version read from the database on each run, never a flag
+kept in this process: several app processes may serve one PostgreSQL, and a change made through one must
+show through the others on their next rerun. Snapshots follow :func:`version` only, so a new session or
+note never rebuilds them; views that also draw sessions or notes follow :func:`view_version`."""
 from __future__ import annotations
 
 import threading
@@ -16,6 +21,7 @@ from gapsmodel.i18n import Translator
 from gapsmodel.rules.periods import Period, parse_as_of, parse_period, periods_between
 from gapsmodel.records.sessions import sessions_frame
 from gapsmodel.records.store import Store, default_url
+from gapsmodel.records.versions import records_version, sessions_version
 from gapsmodel.rules.territory import load_territory
 
 from app import viewer
@@ -70,6 +76,11 @@ def _forget_older_versions(current: tuple) -> None:
             cache.clear()
 
 
+def view_version() -> tuple:
+    """:func:`version` plus the sessions, agreements and notes stored: the key of views that draw them."""
+    return version() + records_version(store())
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _snapshot(url: str, data_version: tuple, as_of: str | None, until: str | None) -> model.Snapshot:
     return model.take_snapshot(store(), catalog(), territory(), as_of=as_of, until_month=until)
@@ -104,7 +115,7 @@ def series(kind: str = "month", as_of=None, until: str | None = None, public: bo
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _overview_view(url: str, data_version: tuple, period_code: str, public: bool, lang: str):
     from gapsmodel.views import overview_view
-    return overview_view.build(_snapshot(url, data_version, None, None), parse_period(period_code),
+    return overview_view.build(snapshot(), parse_period(period_code),
                                lambda periods: gaps(periods, public=public), series("month", public=public),
                                list(sessions()["date"]), catalog(), territory(), Translator(lang))
 
@@ -112,16 +123,16 @@ def _overview_view(url: str, data_version: tuple, period_code: str, public: bool
 def overview_view(period: Period):
     """What the overview page draws for ``period`` (gapsmodel.views.overview_view), cached whole per data version,
     period, public or exact view, and language."""
-    return _overview_view(default_url(), version(), period.code, viewer.is_public(), viewer.language())
+    return _overview_view(default_url(), view_version(), period.code, viewer.is_public(), viewer.language())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _sessions(url: str, data_version: tuple) -> pd.DataFrame:
+def _sessions(url: str, stored_sessions: tuple) -> pd.DataFrame:
     return sessions_frame(store())
 
 
 def sessions() -> pd.DataFrame:
-    return _sessions(default_url(), version())
+    return _sessions(default_url(), sessions_version(store()))
 
 
 def previous_session(before: date | None = None):
@@ -143,10 +154,13 @@ def _session_bundle(url: str, data_version: tuple, day: date, lang: str, public:
 
 def session_bundle(day: date, public: bool = True):
     """(SessionData, slides) of the session on ``day`` as known that day; cached per data version."""
-    return _session_bundle(default_url(), version(), day, viewer.language(), public)
+    return _session_bundle(default_url(), view_version(), day, viewer.language(), public)
 
 
 def sessions_changed() -> None:
-    """Forget cached sessions and session slides after a session or agreement was written."""
+    """Free the cached sessions and session slides after a session or agreement was written here.
+
+    Not needed for correctness (their keys follow the stored versions, in every process); it only frees
+    memory at once instead of when the entries age out."""
     _sessions.clear()
     _session_bundle.clear()

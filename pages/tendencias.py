@@ -81,7 +81,7 @@ def main() -> None:
     rows = rows[rows["ubigeo"].eq(place) & rows["gap_code"].isin(gaps)]
     if metric == "unmet" and rows["gap_code"].map(catalog.gaps["unit"]).nunique() > 1:
         st.caption(t("explore.units_differ"))
-    fig, wide = _trend(default_url(), cached.version(), viewer.is_public(), place, tuple(gaps), kind, metric,
+    fig, wide = _trend(default_url(), cached.view_version(), viewer.is_public(), place, tuple(gaps), kind, metric,
                        t.lang)
     first, last = _months()
     notes = widgets.figure_notes(first, last, gaps, [place])

@@ -70,8 +70,10 @@ def _healthy(base_url: str) -> bool:
 class StreamlitServer:
     """``streamlit run dashboard.py`` in a subprocess on a free port with its own database."""
 
-    def __init__(self, db_path: Path, log_path: Path, extra_env: dict[str, str] | None = None):
+    def __init__(self, db_path: Path, log_path: Path, extra_env: dict[str, str] | None = None,
+                 database_url: str | None = None):
         self.db_path, self.log_path = db_path, log_path
+        self.database_url = database_url or f"sqlite:///{db_path}"   # e.g. a PostgreSQL shared by two servers
         self.extra_env = extra_env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -79,7 +81,7 @@ class StreamlitServer:
 
     def start(self) -> "StreamlitServer":
         # a configured store gets the demo only when the operator asks (GAPSMODEL_DEMO=1), as these tests do
-        env = dict(os.environ, GAPSMODEL_DATABASE_URL=f"sqlite:///{self.db_path}", GAPSMODEL_DEMO="1",
+        env = dict(os.environ, GAPSMODEL_DATABASE_URL=self.database_url, GAPSMODEL_DEMO="1",
                    PYTHONUNBUFFERED="1",
                    **self.extra_env)
         self._log = open(self.log_path, "wb")
