@@ -97,7 +97,8 @@ def _seconds_until_listed(page, url: str, day: date, title: str) -> float:
     started = time.monotonic()
     page.goto(f"{url}/sesiones?session={day.isoformat()}", wait_until="domcontentloaded")
     option = ES("sessions.option", date=ES.date(day), title=title)
-    expect(page.locator('[data-testid="stSelectbox"]').first).to_contain_text(option, timeout=60_000)
+    # the selector's chosen option is the value of its input
+    expect(page.locator('[data-testid="stSelectbox"] input').first).to_have_value(option, timeout=60_000)
     return time.monotonic() - started
 
 
