@@ -1,4 +1,5 @@
-"""The catalog: sectors, indicators, gaps, institutions, aliases, reporting obligations and settings.
+"""The catalog: sectors, indicators, gaps, institutions, aliases, reporting obligations, checks between
+indicators (rules.csv) and settings.
 
 Everything here is data read from ``data/catalog/``; nothing about Tumbes is written in code.
 Loading checks every cross-reference and raises :class:`CatalogError` listing all problems at once.
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from .validation_rules import RULE_COLUMNS, check_rules
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
 DIR_ENV_VAR = "GAPSMODEL_CATALOG_DIR"   # a deployment may keep its own catalog outside the checkout
@@ -50,6 +53,7 @@ class Catalog:
     aliases: dict[str, str]        # folded alias -> institution code
     obligations: pd.DataFrame      # institution, indicator, frequency
     settings: dict = field(default_factory=dict)
+    rules: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))   # validation_rules
 
     # --- settings with their meaning -------------------------------------------------
     @property
@@ -253,6 +257,10 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
         if row.frequency not in FREQUENCIES:
             problems.append(f"obligations.csv: frecuencia '{row.frequency}' no es {FREQUENCIES}")
     problems.extend(_protection_problems(settings, set(sectors["code"])))
+    # rules.csv is optional: a catalog without it simply has no checks between indicators
+    rules = _read(directory, "rules.csv", []) if (directory / "rules.csv").exists() else \
+        pd.DataFrame(columns=RULE_COLUMNS)
+    problems.extend(check_rules(rules, ind_codes))
     if problems:
         raise CatalogError(problems)
 
@@ -273,4 +281,5 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
         sectors = sectors.sort_values("order")
     return Catalog(sectors=sectors, indicators=indicators, gaps=gaps,
                    institutions=institutions.set_index("code"), aliases=alias_map,
-                   obligations=obligations.reset_index(drop=True), settings=settings)
+                   obligations=obligations.reset_index(drop=True), settings=settings,
+                   rules=rules.reset_index(drop=True))
