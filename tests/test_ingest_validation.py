@@ -632,3 +632,28 @@ def test_ordinary_columns_are_not_taken_for_personal_data(read):
 def test_header_names_and_hashtags(header, role):
     from gapsmodel.ingest.columns import header_role
     assert header_role(header) == role
+
+
+# --- checks between indicators (rules.csv) -------------------------------------------------------------
+def test_attended_above_identified_is_refused_with_its_row_and_fix(read):
+    text = ("periodo,institucion,indicador,ubigeo,valor\n"
+            "2022-05,MIMP,victimas_trata_identificadas,240101,4\n"
+            "2022-05,MIMP,victimas_trata_atendidas,240101,7\n"
+            "2022-05,MIMP,victimas_trata_identificadas,240102,4\n"
+            "2022-05,MIMP,victimas_trata_atendidas,240102,4\n")
+    result = read(text)
+    assert not result.ok
+    [error] = result.errors
+    assert (error.row, error.value) == (3, "7 / 4")
+    assert "no pueden superar a las identificadas" in error.message and "240101" in error.message
+    assert "correct the wrong figure" in error.message
+
+
+def test_a_warning_rule_shows_and_the_upload_goes_on(read):
+    text = ("periodo,institucion,indicador,ubigeo,valor\n"
+            "2022-05,MIMP,nna_no_acompanados,240101,3\n"
+            "2022-05,MIMP,nna_con_medida_proteccion,240101,5\n")
+    result = read(text)
+    assert result.ok and len(result.values) == 2
+    assert [(p.row, p.value) for p in result.warnings] == [(3, "5 / 3")]
+    assert "nna_medida_no_acompanados" in result.warnings[0].message

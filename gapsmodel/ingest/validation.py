@@ -27,6 +27,7 @@ import pandas as pd
 from ..rules.catalog import fold
 from ..rules.periods import month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS
+from ..rules.validation_rules import evaluate as evaluate_rules
 from .columns import (HEADER_NAMES, PAIR_POSITION, YEAR_HEADERS, ColumnMap, header_role, indicator_lookup,
                       map_columns, norm_header)
 from .personal_data import find_personal_data, mask
@@ -309,12 +310,39 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     if found:
         problems += _history_warnings(valid, history)
         problems += _total_warnings(valid, cmap)
+        problems += _rule_problems(valid, catalog)
 
     values = valid[VALUE_COLUMNS].reset_index(drop=True)
     values["value"] = values["value"].astype(float)
     if personal:
         values = _EMPTY_VALUES.copy()   # personal data is never passed on, not even for a preview
     return UploadResult(values, _sorted(problems), result_institution, detected)
+
+
+def _rule_problems(valid: pd.DataFrame, catalog) -> list[Problem]:
+    """The catalog's checks between indicators (rules.csv) over this one institution's rows.
+
+    Rules across institutions need the other institutions' figures: they are checked on *Calidad de datos*.
+    A failure points at the first row of the figures it compares, with both sums, so the fix is plain.
+    """
+    rules = getattr(catalog, "rules", None)
+    if rules is None or rules.empty:
+        return []
+    within = rules[rules["scope"].eq("institucion")]
+    failures = evaluate_rules(within, valid)
+    problems = []
+    for f in failures.itertuples():
+        where = valid["ubigeo"].astype(str).eq(f.ubigeo) & valid["period"].astype(str).eq(f.period) & \
+            valid["institution"].astype(str).eq(f.institution)
+        if f.indicator in set(valid["indicator"]):
+            where &= valid["indicator"].eq(f.indicator)
+        row = int(valid.loc[where, "row"].min()) if where.any() else None
+        problems.append(Problem(row, "", f"{f.left_value:g} / {f.right_value:g}", (
+            f"{f.message_es} Distrito {f.ubigeo}, {f.period}: {f.left_value:g} frente a {f.right_value:g}; "
+            f"corrija la cifra que esté mal (regla {f.rule}). / {f.message_en} District {f.ubigeo}, {f.period}: "
+            f"{f.left_value:g} against {f.right_value:g}; correct the wrong figure (rule {f.rule})."),
+            level=f.level))
+    return problems
 
 
 FOOTER_WORDS = {"total", "totales", "total general", "suma", "suma total", "grand total", "sum", "total:"}

@@ -113,10 +113,12 @@ def evaluate(rules: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         figures = figures[figures["nationality"].fillna("total").eq("total")]
     figures["value"] = pd.to_numeric(figures["value"], errors="coerce")
     figures = figures.dropna(subset=["value"])
+    if figures.empty:
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
     for rule in rules.itertuples():
         keys = ["institution", "ubigeo", "period"] if rule.scope == "institucion" else ["ubigeo", "period"]
         left_terms, right_terms = parse_side(rule.left), parse_side(rule.right)
-        grouped = figures.set_index(figures[keys].astype(str).agg("|".join, axis=1))
+        grouped = figures.set_index(pd.Index(["|".join(k) for k in figures[keys].astype(str).itertuples(index=False)]))
         indicators = sorted(figures["indicator"].unique()) if left_terms[0].indicator == WILDCARD else [None]
         for indicator in indicators:
             left = _side_value(grouped, left_terms, indicator)
