@@ -3,6 +3,7 @@ has not reported this period, values far from the institution's own history, tot
 their parts."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app import cached, entry, viewer, widgets
@@ -14,6 +15,24 @@ from gapsmodel.rules.protection import is_protected_indicator
 from gapsmodel.rules.quality import completeness, overall
 
 entry.require_entry_point(__file__)
+
+
+def rule_failures(t, view, territory) -> None:
+    """Which checks between indicators (rules.csv) fail in the period, where, and since when."""
+    st.subheader(t("quality_rules.title"))
+    failing = filters.failing_rules(view, view.period.months)
+    if failing.empty:
+        st.caption(t("quality_rules.none"))
+        return
+    st.dataframe(pd.DataFrame({
+        t("quality_rules.col_level"): [t(f"quality_rules.level_{lv}") for lv in failing["level"]],
+        t("quality_rules.col_rule"): failing[f"message_{t.lang}"],
+        t("columns.institution"): failing["institution"].replace("", t("quality_rules.all_institutions")),
+        t("columns.place"): [territory.name(u) for u in failing["ubigeo"]],
+        t("quality_rules.col_since"): [t.month(m) for m in failing["since"]],
+        t("quality_rules.col_months"): failing["months"],
+    }), hide_index=True, width="stretch")
+    st.caption(t("quality_rules.caption"))
 
 
 def main() -> None:
@@ -76,6 +95,9 @@ def main() -> None:
             "ubigeo": t("columns.place"), "period": t("columns.period"), "value": t("columns.value"),
             "median": t("explore.median"), "ratio": t("explore.ratio")}), hide_index=True, width="stretch")
         st.caption(t("explore.outliers_caption"))
+
+    if not public:      # the checks compare exact protected counts: signed-in users only
+        rule_failures(t, view, territory)
 
     st.subheader(t("explore.disagreements"))
     dis = filters.disagreements(view)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules.catalog import NO_DATA, Catalog
+from ..rules.validation_rules import evaluate as evaluate_rules
 from ..rules.combine import REPORT, carry_forward, region_wide, report_figures
 from ..rules.gaps import SEVERITY_ORDER
 from ..rules.periods import KINDS, Period, PeriodError, parse_period
@@ -495,6 +496,26 @@ def flagged_outliers(values: pd.DataFrame, months: Sequence[str], indicators: Se
     if places is not None:
         keep &= flagged["ubigeo"].isin(list(places))
     return flagged[keep].reset_index(drop=True)
+
+
+def failing_rules(values: pd.DataFrame, rules: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
+    """The catalog's checks between indicators over the stored figures: which rule fails where, since when.
+
+    One row per rule × institution ('' across institutions) × place that fails in one of ``months``, with
+    the first month it failed (over the whole history) and how many months it has failed.
+    """
+    columns = ["rule", "level", "institution", "ubigeo", "since", "last", "months", "message_es", "message_en"]
+    if values.empty or rules.empty:
+        return pd.DataFrame(columns=columns)
+    failures = evaluate_rules(rules, values)
+    if failures.empty:
+        return pd.DataFrame(columns=columns)
+    out = failures.groupby(["rule", "level", "institution", "ubigeo", "message_es", "message_en"],
+                           as_index=False).agg(since=("period", "min"), last=("period", "max"),
+                                               months=("period", "nunique"))
+    current = failures[failures["period"].isin(list(months))][["rule", "institution", "ubigeo"]].drop_duplicates()
+    return out.merge(current, on=["rule", "institution", "ubigeo"])[columns].sort_values(
+        ["level", "since", "rule"]).reset_index(drop=True)
 
 
 # --- catalog ------------------------------------------------------------------------------------------
