@@ -231,7 +231,7 @@ def reporting(view: View, period: Period | None = None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _outliers(url: str, data_version: tuple, as_of: str | None, until: str | None,
               months: tuple[str, ...]) -> pd.DataFrame:
-    return explore.flagged_outliers(_snap(as_of, until).values, months)
+    return explore.flagged_outliers(_snap(as_of, until).values, months, settings=cached.catalog().outlier_settings)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

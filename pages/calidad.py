@@ -79,6 +79,8 @@ def main() -> None:
         st.caption(t("explore.late", n=len(late), institutions=", ".join(sorted(set(late["institution"])))))
 
     st.subheader(t("explore.outliers"))
+    method = catalog.outlier_settings
+    st.caption(t("quality_rules.outlier_method", **{**method, "factor": f"{method['factor']:g}"}))
     flagged = filters.outliers(view, view.period.months)
     if public and not flagged.empty:
         flagged = flagged[[not is_protected_indicator(i, catalog) for i in flagged["indicator"]]]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import dataclasses
 import io
 from datetime import date, datetime
 
@@ -657,3 +658,14 @@ def test_a_warning_rule_shows_and_the_upload_goes_on(read):
     assert result.ok and len(result.values) == 2
     assert [(p.row, p.value) for p in result.warnings] == [(3, "5 / 3")]
     assert "nna_medida_no_acompanados" in result.warnings[0].message
+
+
+def test_the_outlier_threshold_comes_from_the_settings(read, catalog, territory):
+    history = pd.DataFrame([
+        {"institution": "OIM", "indicator": "camas_albergue", "ubigeo": "240302", "period": f"2022-0{m}",
+         "sex": "total", "age": "total", "nationality": "total", "value": 40, "note": ""} for m in (1, 2, 3, 4)])
+    text = "periodo,institucion,indicador,ubigeo,valor\n2022-05,OIM,camas_albergue,240302,100\n"
+    assert read(text, history=history).warnings == []            # 100 / 40 = 2.5 < 3 (shipped factor)
+    strict = dataclasses.replace(catalog, settings={**catalog.settings, "quality": {"outlier_factor": 2.0}})
+    result = read_upload(text.encode(), "datos.csv", strict, territory, history=history, today=TODAY)
+    assert [p.value for p in result.warnings] == ["100"]            # 2.5 > 2

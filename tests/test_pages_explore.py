@@ -195,3 +195,9 @@ def test_quality_lists_failing_validation_rules_for_analysts_only(app):
     public = app(role=None, page=CALIDAD)
     ok(public)
     assert "Reglas de validación que fallan" not in texts(public)
+
+
+def test_quality_shows_the_outlier_method_and_its_threshold(app):
+    at = app(role="analyst", page=CALIDAD)
+    ok(at)
+    assert "mayor que 3 veces la mediana de los 12 meses anteriores" in texts(at)

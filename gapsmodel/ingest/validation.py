@@ -7,7 +7,8 @@ problem, to describe it.
 Errors refuse the file; warnings do not:
 - a value far from the institution's own history: above ``OUTLIER_FACTOR`` times or below
   1/``OUTLIER_FACTOR`` of the median of the same key (indicator, place, sex, age, nationality) over the
-  ``OUTLIER_WINDOW`` months before, when at least ``OUTLIER_MIN_MONTHS`` of them were reported and the
+  ``OUTLIER_WINDOW`` months before, when at least ``OUTLIER_MIN_MONTHS`` of them were reported (defaults:
+  settings.toml ``[quality]`` sets them) and the
   median is above 0;
 - a total row that disagrees with the sum of its parts in the same file, one dimension at a time (sex
   with age and nationality at ``total``; age with sex and nationality at ``total``; nationality with sex
@@ -308,7 +309,7 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         elif seen:
             result_institution = seen[0]
     if found:
-        problems += _history_warnings(valid, history)
+        problems += _history_warnings(valid, history, **catalog.outlier_settings)
         problems += _total_warnings(valid, cmap)
         problems += _rule_problems(valid, catalog)
 
@@ -729,7 +730,8 @@ def _check_duplicates(rows: _Rows, out, key_ok, cmap) -> None:
     rows.flag(mask, rows.frame["value_column"], rows.frame["value"], message)
 
 
-def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None) -> list[Problem]:
+def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None, *, factor: float = OUTLIER_FACTOR,
+                      history_months: int = OUTLIER_WINDOW, min_months: int = OUTLIER_MIN_MONTHS) -> list[Problem]:
     if history is None or len(history) == 0 or not set(KEY + ["value"]) <= set(history.columns):
         return []
     group = [k for k in KEY if k != "period"]
@@ -743,19 +745,19 @@ def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None) -> list
     h = h.drop(columns=["period", "value"])
     v = valid[group + ["period", "value", "row"]].assign(m=month_index(valid["period"]))
     joined = v.merge(h, on=group, how="inner")
-    joined = joined[(joined["m_h"] < joined["m"]) & (joined["m_h"] >= joined["m"] - OUTLIER_WINDOW)]
+    joined = joined[(joined["m_h"] < joined["m"]) & (joined["m_h"] >= joined["m"] - history_months)]
     if joined.empty:
         return []
     stats = joined.groupby("row").agg(median=("value_h", "median"), months=("m_h", "nunique"),
                                       value=("value", "first"))
-    stats = stats[(stats["months"] >= OUTLIER_MIN_MONTHS) & (stats["median"] > 0)]
-    odd = stats[(stats["value"] > OUTLIER_FACTOR * stats["median"])
-                | (stats["value"] < stats["median"] / OUTLIER_FACTOR)]
+    stats = stats[(stats["months"] >= min_months) & (stats["median"] > 0)]
+    odd = stats[(stats["value"] > factor * stats["median"])
+                | (stats["value"] < stats["median"] / factor)]
     names = valid.set_index("row")["value_column"]
     out = []
     for row, s in odd.iterrows():
         out.append(Problem(int(row), str(names.get(row, "")), f"{s['value']:g}", (
-            f"Valor muy distinto de lo habitual: la mediana de sus últimos {OUTLIER_WINDOW} meses para este "
+            f"Valor muy distinto de lo habitual: la mediana de sus últimos {history_months} meses para este "
             f"indicador y lugar es {s['median']:g}. Revíselo; si es correcto, puede subirlo igual. / Far from "
             f"your own history (median {s['median']:g})."), "warning"))
     return out

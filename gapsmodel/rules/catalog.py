@@ -75,6 +75,15 @@ class Catalog:
         """Day of the following month by which a month's report is on time."""
         return int(self.settings["reporting"]["deadline_day"])
 
+    @property
+    def outlier_settings(self) -> dict:
+        """Outlier check (a warning): value above ``factor`` × the median of up to ``history_months``
+        earlier months, or below median / factor, with at least ``min_months`` of them reported."""
+        quality = self.settings.get("quality", {})
+        return {"factor": float(quality.get("outlier_factor", 3.0)),
+                "history_months": int(quality.get("outlier_history_months", 12)),
+                "min_months": int(quality.get("outlier_min_months", 4))}
+
     def label(self, table: str, code: str, lang: str = "es") -> str:
         return self.labels(table, lang).get(code, code)
 

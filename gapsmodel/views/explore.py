@@ -483,13 +483,15 @@ def late_reports(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def flagged_outliers(values: pd.DataFrame, months: Sequence[str], indicators: Sequence[str] | None = None,
-                     places: Sequence[str] | None = None) -> pd.DataFrame:
+                     places: Sequence[str] | None = None, settings: dict | None = None) -> pd.DataFrame:
     """Values far from the institution's own history (``quality.outliers`` on the per-report figures),
-    kept for ``months`` (and optionally some indicators and places)."""
+    kept for ``months`` (and optionally some indicators and places); ``settings``: Catalog.outlier_settings."""
     figures, _ = report_figures(values)
     if figures.empty:
         return figures.assign(median=[], ratio=[])
-    flagged = outliers(figures)
+    settings = settings or {}
+    flagged = outliers(figures, min_history=settings.get("min_months", 4), factor=settings.get("factor", 3.0),
+                       history_months=settings.get("history_months", 12))
     keep = flagged["period"].isin(list(months))
     if indicators is not None:
         keep &= flagged["indicator"].isin(list(indicators))
