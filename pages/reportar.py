@@ -43,9 +43,9 @@ def _form(inst: str, month: str, history: pd.DataFrame) -> pd.DataFrame:
     if key not in st.session_state:
         st.session_state[key] = form_grid(catalog, inst, month, history)
     grid = st.session_state[key].copy()
+    places = territory.area_names()
     shown = grid.assign(indicator=grid["indicator"].map(lambda c: catalog.label("indicators", c, t.lang)),
-                        ubigeo=grid["ubigeo"].map(lambda u: territory.area_names.get(u, u)
-                                                  if isinstance(territory.area_names, dict) else u))
+                        ubigeo=grid["ubigeo"].map(lambda u: places.get(u, u)))
     edited = st.data_editor(
         shown, hide_index=True, width="stretch", key=f"{key}::editor", disabled=FORM_LOCKED,
         column_config={"indicator": t("report_form.col_indicator"), "ubigeo": t("report_form.col_place"),
