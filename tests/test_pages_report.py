@@ -37,3 +37,10 @@ def test_partner_fills_the_month_confirms_and_the_batch_is_stored(app, demo_url,
 def test_public_visitor_sees_how_to_get_in(app):
     at = app(page=PAGE)
     assert not at.exception and at.info
+
+
+def test_admin_picks_the_institution_and_a_partner_cannot(app):
+    admin = app(role="admin", page=PAGE)
+    assert not admin.exception and "report_institution" in [s.key for s in admin.selectbox]
+    partner = app(role="partner", institution="ACNUR", page=PAGE)
+    assert "report_institution" not in [s.key for s in partner.selectbox]
