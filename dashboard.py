@@ -17,6 +17,7 @@ PAGES = [
     ("pages/calidad.py", "explore_nav.quality", ":material/fact_check:", "explore_nav.section_analysis", "calidad"),
     ("pages/datos.py", "explore_nav.data", ":material/table_view:", "explore_nav.section_analysis", "datos"),
     ("pages/cargar.py", "upload_nav.upload", ":material/upload_file:", "upload_nav.section_partners", "cargar"),
+    ("pages/reportar.py", "upload_nav.report", ":material/edit_note:", "upload_nav.section_partners", "reportar"),
     ("pages/historial.py", "upload_history.nav", ":material/history:", "upload_nav.section_partners", "historial"),
 ]
 # the login page for everyone ("Mi cuenta" once signed in); the administration pages only for administrators

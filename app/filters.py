@@ -21,6 +21,7 @@ from gapsmodel.views.explore import PARAMS, SESSION, Filters
 from gapsmodel.i18n import Translator
 from gapsmodel.rules.periods import Period, parse_as_of, parse_period, period_of, periods_between
 from gapsmodel.records.store import default_url
+from gapsmodel.records.catalog_edit import catalog_signature
 
 STATE = "explore_filters"
 FIELDS = ("kind", "period", "session", "sector", "gap", "province", "district", "sex", "age")
@@ -230,7 +231,19 @@ def reporting(view: View, period: Period | None = None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _outliers(url: str, data_version: tuple, as_of: str | None, until: str | None,
               months: tuple[str, ...]) -> pd.DataFrame:
-    return explore.flagged_outliers(_snap(as_of, until).values, months)
+    return explore.flagged_outliers(_snap(as_of, until).values, months, settings=cached.catalog().outlier_settings)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _failing_rules(url: str, data_version: tuple, catalog_key: tuple, as_of: str | None, until: str | None,
+                   months: tuple[str, ...]) -> pd.DataFrame:
+    return explore.failing_rules(_snap(as_of, until).values, cached.catalog().rules, months)
+
+
+def failing_rules(view: View, months: list[str]) -> pd.DataFrame:
+    """Checks between indicators that fail in ``months`` (rules.csv over the stored figures)."""
+    return _failing_rules(default_url(), cached.version(), catalog_signature(), view.as_of_key, view.until,
+                          tuple(months))
 
 
 def outliers(view: View, months: list[str]) -> pd.DataFrame:

@@ -37,6 +37,24 @@ def last_reminders_block(t, catalog) -> None:
     }), hide_index=True, width="stretch")
 
 
+def rule_failures(t, view, territory) -> None:
+    """Which checks between indicators (rules.csv) fail in the period, where, and since when."""
+    st.subheader(t("quality_rules.title"))
+    failing = filters.failing_rules(view, view.period.months)
+    if failing.empty:
+        st.caption(t("quality_rules.none"))
+        return
+    st.dataframe(pd.DataFrame({
+        t("quality_rules.col_level"): [t(f"quality_rules.level_{lv}") for lv in failing["level"]],
+        t("quality_rules.col_rule"): failing[f"message_{t.lang}"],
+        t("columns.institution"): failing["institution"].replace("", t("quality_rules.all_institutions")),
+        t("columns.place"): [territory.name(u) for u in failing["ubigeo"]],
+        t("quality_rules.col_since"): [t.month(m) for m in failing["since"]],
+        t("quality_rules.col_months"): failing["months"],
+    }), hide_index=True, width="stretch")
+    st.caption(t("quality_rules.caption"))
+
+
 def main() -> None:
     t = viewer.translator()
     catalog, territory = cached.catalog(), cached.territory()
@@ -81,6 +99,8 @@ def main() -> None:
         st.caption(t("explore.late", n=len(late), institutions=", ".join(sorted(set(late["institution"])))))
 
     st.subheader(t("explore.outliers"))
+    method = catalog.outlier_settings
+    st.caption(t("quality_rules.outlier_method", **{**method, "factor": f"{method['factor']:g}"}))
     flagged = filters.outliers(view, view.period.months)
     if public and not flagged.empty:
         flagged = flagged[[not is_protected_indicator(i, catalog) for i in flagged["indicator"]]]
@@ -97,6 +117,9 @@ def main() -> None:
             "ubigeo": t("columns.place"), "period": t("columns.period"), "value": t("columns.value"),
             "median": t("explore.median"), "ratio": t("explore.ratio")}), hide_index=True, width="stretch")
         st.caption(t("explore.outliers_caption"))
+
+    if not public:      # the checks compare exact protected counts: signed-in users only
+        rule_failures(t, view, territory)
 
     st.subheader(t("explore.disagreements"))
     dis = filters.disagreements(view)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import dataclasses
 import io
 from datetime import date, datetime
 
@@ -632,3 +633,39 @@ def test_ordinary_columns_are_not_taken_for_personal_data(read):
 def test_header_names_and_hashtags(header, role):
     from gapsmodel.ingest.columns import header_role
     assert header_role(header) == role
+
+
+# --- checks between indicators (rules.csv) -------------------------------------------------------------
+def test_attended_above_identified_is_refused_with_its_row_and_fix(read):
+    text = ("periodo,institucion,indicador,ubigeo,valor\n"
+            "2022-05,MIMP,victimas_trata_identificadas,240101,4\n"
+            "2022-05,MIMP,victimas_trata_atendidas,240101,7\n"
+            "2022-05,MIMP,victimas_trata_identificadas,240102,4\n"
+            "2022-05,MIMP,victimas_trata_atendidas,240102,4\n")
+    result = read(text)
+    assert not result.ok
+    [error] = result.errors
+    assert (error.row, error.value) == (3, "7 / 4")
+    assert "no pueden superar a las identificadas" in error.message and "240101" in error.message
+    assert "correct the wrong figure" in error.message
+
+
+def test_a_warning_rule_shows_and_the_upload_goes_on(read):
+    text = ("periodo,institucion,indicador,ubigeo,valor\n"
+            "2022-05,MIMP,nna_no_acompanados,240101,3\n"
+            "2022-05,MIMP,nna_con_medida_proteccion,240101,5\n")
+    result = read(text)
+    assert result.ok and len(result.values) == 2
+    assert [(p.row, p.value) for p in result.warnings] == [(3, "5 / 3")]
+    assert "nna_medida_no_acompanados" in result.warnings[0].message
+
+
+def test_the_outlier_threshold_comes_from_the_settings(read, catalog, territory):
+    history = pd.DataFrame([
+        {"institution": "OIM", "indicator": "camas_albergue", "ubigeo": "240302", "period": f"2022-0{m}",
+         "sex": "total", "age": "total", "nationality": "total", "value": 40, "note": ""} for m in (1, 2, 3, 4)])
+    text = "periodo,institucion,indicador,ubigeo,valor\n2022-05,OIM,camas_albergue,240302,100\n"
+    assert read(text, history=history).warnings == []            # 100 / 40 = 2.5 < 3 (shipped factor)
+    strict = dataclasses.replace(catalog, settings={**catalog.settings, "quality": {"outlier_factor": 2.0}})
+    result = read_upload(text.encode(), "datos.csv", strict, territory, history=history, today=TODAY)
+    assert [p.value for p in result.warnings] == ["100"]            # 2.5 > 2

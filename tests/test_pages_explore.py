@@ -186,3 +186,18 @@ def test_map_and_quality_pages_show_their_findings(app):
     ok(at)
     missing = next(f for f in frames(at) if "Plazo" in f.columns)
     assert "DRE" in set(missing["Institución"])            # DRE skipped July 2022 in the demo
+
+
+def test_quality_lists_failing_validation_rules_for_analysts_only(app):
+    at = app(role="analyst", page=CALIDAD)
+    ok(at)
+    assert "Reglas de validación que fallan" in texts(at)
+    public = app(role=None, page=CALIDAD)
+    ok(public)
+    assert "Reglas de validación que fallan" not in texts(public)
+
+
+def test_quality_shows_the_outlier_method_and_its_threshold(app):
+    at = app(role="analyst", page=CALIDAD)
+    ok(at)
+    assert "mayor que 3 veces la mediana de los 12 meses anteriores" in texts(at)

@@ -111,3 +111,18 @@ def test_the_settings_cannot_switch_off_public_rounding(folder):
     with pytest.raises(CatalogError) as info:
         load_catalog(folder)
     assert info.value.problems == ["settings.toml: rounding_base debe ser 1 o más / must be 1 or more"]
+
+
+def test_a_rules_table_naming_an_unknown_indicator_is_refused_and_a_good_one_saved(store, folder):
+    rules = read_table("rules.csv", folder)
+    bad = rules.copy()
+    bad.loc[0, "right"] = "victimas_identificadas"
+    bad.loc[1, "operator"] = "≤"
+    with pytest.raises(CatalogError) as info:
+        replace_table(store, "rules.csv", bad, actor=ADMIN, directory=folder)
+    assert len(info.value.problems) == 2
+    assert read_table("rules.csv", folder).equals(rules)            # nothing written
+    good = rules.copy()
+    good.loc[2, "level"] = "error"
+    change = replace_table(store, "rules.csv", good, actor=ADMIN, directory=folder)
+    assert change.changed == [("nna_medida_no_acompanados", "level", "warning", "error")]

@@ -272,3 +272,20 @@ def test_contributions_combined_matches_the_gap_table(shelter, catalog, territor
     c = explore.contributions(figs, monthly, catalog, territory, "camas_albergue", AV, period)
     assert c.loc[c["role"].eq("need"), "combined"].iloc[0] == row["need"] == 120
     assert c.loc[c["role"].eq("supply"), "combined"].iloc[0] == row["supply"] == 60
+
+
+def test_failing_rules_say_where_and_since_when():
+    from gapsmodel.views.explore import failing_rules
+    from gapsmodel.rules.validation_rules import RULE_COLUMNS
+    rules = pd.DataFrame([dict(zip(RULE_COLUMNS, ("r", "atendidas", "<=", "identificadas", "error", "institucion",
+                                                  "es", "en")))])
+    rows = [("A", ind, "240101", month, "total", "total", "total", value)
+            for month, ident, att in (("2024-04", 5, 6), ("2024-05", 5, 5), ("2024-06", 5, 9))
+            for ind, value in (("identificadas", ident), ("atendidas", att))]
+    rows += [("B", "identificadas", "240102", "2024-04", "total", "total", "total", 1),
+             ("B", "atendidas", "240102", "2024-04", "total", "total", "total", 2)]   # fails, but not in June
+    values = pd.DataFrame(rows, columns=["institution", "indicator", "ubigeo", "period", "sex", "age",
+                                         "nationality", "value"])
+    found = failing_rules(values, rules, ["2024-06"])
+    assert found[["institution", "ubigeo", "since", "last", "months"]].values.tolist() == \
+        [["A", "240101", "2024-04", "2024-06", 2]]

@@ -7,7 +7,8 @@ problem, to describe it.
 Errors refuse the file; warnings do not:
 - a value far from the institution's own history: above ``OUTLIER_FACTOR`` times or below
   1/``OUTLIER_FACTOR`` of the median of the same key (indicator, place, sex, age, nationality) over the
-  ``OUTLIER_WINDOW`` months before, when at least ``OUTLIER_MIN_MONTHS`` of them were reported and the
+  ``OUTLIER_WINDOW`` months before, when at least ``OUTLIER_MIN_MONTHS`` of them were reported (defaults:
+  settings.toml ``[quality]`` sets them) and the
   median is above 0;
 - a total row that disagrees with the sum of its parts in the same file, one dimension at a time (sex
   with age and nationality at ``total``; age with sex and nationality at ``total``; nationality with sex
@@ -27,6 +28,7 @@ import pandas as pd
 from ..rules.catalog import fold
 from ..rules.periods import add_months, month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS, Scope
+from ..rules.validation_rules import evaluate as evaluate_rules
 from .columns import (HEADER_NAMES, PAIR_POSITION, YEAR_HEADERS, ColumnMap, header_role, indicator_lookup,
                       map_columns, norm_header)
 from .personal_data import find_personal_data, mask
@@ -313,15 +315,42 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
             result_institution = seen[0]
     if found:
         if callable(history):
-            history = history(history_scope(valid))
-        problems += _history_warnings(valid, history)
+            history = history(history_scope(valid, catalog.outlier_settings["history_months"]))
+        problems += _history_warnings(valid, history, **catalog.outlier_settings)
         problems += _total_warnings(valid, cmap)
+        problems += _rule_problems(valid, catalog)
 
     values = valid[VALUE_COLUMNS].reset_index(drop=True)
     values["value"] = values["value"].astype(float)
     if personal:
         values = _EMPTY_VALUES.copy()   # personal data is never passed on, not even for a preview
     return UploadResult(values, _sorted(problems), result_institution, detected)
+
+
+def _rule_problems(valid: pd.DataFrame, catalog) -> list[Problem]:
+    """The catalog's checks between indicators (rules.csv) over this one institution's rows.
+
+    Rules across institutions need the other institutions' figures: they are checked on *Calidad de datos*.
+    A failure points at the first row of the figures it compares, with both sums, so the fix is plain.
+    """
+    rules = getattr(catalog, "rules", None)
+    if rules is None or rules.empty:
+        return []
+    within = rules[rules["scope"].eq("institucion")]
+    failures = evaluate_rules(within, valid)
+    problems = []
+    for f in failures.itertuples():
+        where = valid["ubigeo"].astype(str).eq(f.ubigeo) & valid["period"].astype(str).eq(f.period) & \
+            valid["institution"].astype(str).eq(f.institution)
+        if f.indicator in set(valid["indicator"]):
+            where &= valid["indicator"].eq(f.indicator)
+        row = int(valid.loc[where, "row"].min()) if where.any() else None
+        problems.append(Problem(row, "", f"{f.left_value:g} / {f.right_value:g}", (
+            f"{f.message_es} Distrito {f.ubigeo}, {f.period}: {f.left_value:g} frente a {f.right_value:g}; "
+            f"corrija la cifra que esté mal (regla {f.rule}). / {f.message_en} District {f.ubigeo}, {f.period}: "
+            f"{f.left_value:g} against {f.right_value:g}; correct the wrong figure (rule {f.rule})."),
+            level=f.level))
+    return problems
 
 
 FOOTER_WORDS = {"total", "totales", "total general", "suma", "suma total", "grand total", "sum", "total:"}
@@ -708,18 +737,20 @@ def _check_duplicates(rows: _Rows, out, key_ok, cmap) -> None:
     rows.flag(mask, rows.frame["value_column"], rows.frame["value"], message)
 
 
-def history_scope(values: pd.DataFrame) -> Scope:
+def history_scope(values: pd.DataFrame, months_before: int = OUTLIER_WINDOW) -> Scope:
     """What the history checks of ``values`` (KEY columns) look at: their institutions and indicators, in their
-    own months (the preview's baseline) and the ``OUTLIER_WINDOW`` months before each (the outlier check)."""
+    own months (the preview's baseline) and the ``months_before`` months before each (the outlier check's
+    window, catalog setting ``outlier_history_months``)."""
     own = {str(m) for m in values["period"].unique() if re.fullmatch(r"\d{4}-\d{2}", str(m))}
     months = set(own)
     for month in own:
-        months.update(add_months(month, -k) for k in range(1, OUTLIER_WINDOW + 1))
+        months.update(add_months(month, -k) for k in range(1, months_before + 1))
     return Scope(frozenset(months), frozenset(values["institution"].astype(str).unique()),
                  frozenset(values["indicator"].astype(str).unique()))
 
 
-def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None) -> list[Problem]:
+def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None, *, factor: float = OUTLIER_FACTOR,
+                      history_months: int = OUTLIER_WINDOW, min_months: int = OUTLIER_MIN_MONTHS) -> list[Problem]:
     if history is None or len(history) == 0 or not set(KEY + ["value"]) <= set(history.columns):
         return []
     group = [k for k in KEY if k != "period"]
@@ -733,19 +764,19 @@ def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None) -> list
     h = h.drop(columns=["period", "value"])
     v = valid[group + ["period", "value", "row"]].assign(m=month_index(valid["period"]))
     joined = v.merge(h, on=group, how="inner")
-    joined = joined[(joined["m_h"] < joined["m"]) & (joined["m_h"] >= joined["m"] - OUTLIER_WINDOW)]
+    joined = joined[(joined["m_h"] < joined["m"]) & (joined["m_h"] >= joined["m"] - history_months)]
     if joined.empty:
         return []
     stats = joined.groupby("row").agg(median=("value_h", "median"), months=("m_h", "nunique"),
                                       value=("value", "first"))
-    stats = stats[(stats["months"] >= OUTLIER_MIN_MONTHS) & (stats["median"] > 0)]
-    odd = stats[(stats["value"] > OUTLIER_FACTOR * stats["median"])
-                | (stats["value"] < stats["median"] / OUTLIER_FACTOR)]
+    stats = stats[(stats["months"] >= min_months) & (stats["median"] > 0)]
+    odd = stats[(stats["value"] > factor * stats["median"])
+                | (stats["value"] < stats["median"] / factor)]
     names = valid.set_index("row")["value_column"]
     out = []
     for row, s in odd.iterrows():
         out.append(Problem(int(row), str(names.get(row, "")), f"{s['value']:g}", (
-            f"Valor muy distinto de lo habitual: la mediana de sus últimos {OUTLIER_WINDOW} meses para este "
+            f"Valor muy distinto de lo habitual: la mediana de sus últimos {history_months} meses para este "
             f"indicador y lugar es {s['median']:g}. Revíselo; si es correcto, puede subirlo igual. / Far from "
             f"your own history (median {s['median']:g})."), "warning"))
     return out

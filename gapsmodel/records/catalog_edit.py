@@ -31,6 +31,7 @@ TABLE_KEYS: dict[str, list[str]] = {
     "institutions.csv": ["code"],
     "institution_aliases.csv": ["alias"],
     "obligations.csv": ["institution", "indicator"],
+    "rules.csv": ["code"],
 }
 HISTORY_DIR = ".history"
 MAX_LISTED_CHANGES = 50

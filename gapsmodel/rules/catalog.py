@@ -1,4 +1,5 @@
-"""The catalog: sectors, indicators, gaps, institutions, aliases, reporting obligations and settings.
+"""The catalog: sectors, indicators, gaps, institutions, aliases, reporting obligations, checks between
+indicators (rules.csv) and settings.
 
 Everything here is data read from ``data/catalog/``; nothing about Tumbes is written in code.
 Loading checks every cross-reference and raises :class:`CatalogError` listing all problems at once.
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from .validation_rules import RULE_COLUMNS, check_rules
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
 DIR_ENV_VAR = "GAPSMODEL_CATALOG_DIR"   # a deployment may keep its own catalog outside the checkout
@@ -59,6 +62,7 @@ class Catalog:
     # institution code -> its contact addresses; kept apart from ``institutions`` so that no view that
     # shows the institutions table can carry them (DOMAIN.md §7: contacts never reach a public view)
     contacts: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    rules: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))   # validation_rules
 
     # --- settings with their meaning -------------------------------------------------
     @property
@@ -79,6 +83,15 @@ class Catalog:
     def deadline_day(self) -> int:
         """Day of the following month by which a month's report is on time."""
         return int(self.settings["reporting"]["deadline_day"])
+
+    @property
+    def outlier_settings(self) -> dict:
+        """Outlier check (a warning): value above ``factor`` × the median of up to ``history_months``
+        earlier months, or below median / factor, with at least ``min_months`` of them reported."""
+        quality = self.settings.get("quality", {})
+        return {"factor": float(quality.get("outlier_factor", 3.0)),
+                "history_months": int(quality.get("outlier_history_months", 12)),
+                "min_months": int(quality.get("outlier_min_months", 4))}
 
     def label(self, table: str, code: str, lang: str = "es") -> str:
         return self.labels(table, lang).get(code, code)
@@ -282,6 +295,10 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
             problems.append(f"obligations.csv: frecuencia '{row.frequency}' no es {FREQUENCIES}")
     problems.extend(_contact_problems(institutions))
     problems.extend(_protection_problems(settings, set(sectors["code"])))
+    # rules.csv is optional: a catalog without it simply has no checks between indicators
+    rules = _read(directory, "rules.csv", []) if (directory / "rules.csv").exists() else \
+        pd.DataFrame(columns=RULE_COLUMNS)
+    problems.extend(check_rules(rules, ind_codes))
     if problems:
         raise CatalogError(problems)
 
@@ -306,4 +323,5 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
     return Catalog(sectors=sectors, indicators=indicators, gaps=gaps,
                    institutions=institutions.set_index("code"), aliases=alias_map,
                    obligations=obligations.reset_index(drop=True), settings=settings,
-                   contacts={code: found for code, found in contacts.items() if found})
+                   contacts={code: found for code, found in contacts.items() if found},
+                   rules=rules.reset_index(drop=True))

@@ -78,10 +78,11 @@ def overall(status: pd.DataFrame) -> float | None:
     return None if status.empty else float(status["reported"].mean())
 
 
-def outliers(figures: pd.DataFrame, min_history: int = 4, factor: float = 3.0) -> pd.DataFrame:
+def outliers(figures: pd.DataFrame, min_history: int = 4, factor: float = 3.0,
+             history_months: int = 12) -> pd.DataFrame:
     """Reports far from the institution's own history for the same indicator and place.
 
-    A value is flagged when it is more than ``factor`` times the median of the previous up to 12 months
+    A value is flagged when it is more than ``factor`` times the median of the previous up to ``history_months`` months
     or less than the median divided by ``factor`` (with at least ``min_history`` earlier months).
     """
     keys = ["institution", "indicator", "ubigeo"]
@@ -89,7 +90,7 @@ def outliers(figures: pd.DataFrame, min_history: int = 4, factor: float = 3.0) -
         return figures.assign(median=[], ratio=[])
     frame = figures.sort_values(keys + ["period"]).copy()
     frame["median"] = frame.groupby(keys, observed=True)["value"].transform(
-        lambda s: s.shift(1).rolling(12, min_periods=min_history).median())
+        lambda s: s.shift(1).rolling(history_months, min_periods=min_history).median())
     ratio = frame["value"] / frame["median"].replace(0, np.nan)
     frame["ratio"] = ratio
     flagged = frame["median"].notna() & frame["median"].gt(0) & ((ratio > factor) | (ratio < 1 / factor))

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules.catalog import NO_DATA, Catalog
+from ..rules.validation_rules import evaluate as evaluate_rules
 from ..rules.combine import REPORT, carry_forward, region_wide, report_figures
 from ..rules.gaps import SEVERITY_ORDER
 from ..rules.periods import KINDS, Period, PeriodError, parse_period
@@ -482,19 +483,41 @@ def late_reports(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def flagged_outliers(values: pd.DataFrame, months: Sequence[str], indicators: Sequence[str] | None = None,
-                     places: Sequence[str] | None = None) -> pd.DataFrame:
+                     places: Sequence[str] | None = None, settings: dict | None = None) -> pd.DataFrame:
     """Values far from the institution's own history (``quality.outliers`` on the per-report figures),
-    kept for ``months`` (and optionally some indicators and places)."""
+    kept for ``months`` (and optionally some indicators and places); ``settings``: Catalog.outlier_settings."""
     figures, _ = report_figures(values)
     if figures.empty:
         return figures.assign(median=[], ratio=[])
-    flagged = outliers(figures)
+    settings = settings or {}
+    flagged = outliers(figures, min_history=settings.get("min_months", 4), factor=settings.get("factor", 3.0),
+                       history_months=settings.get("history_months", 12))
     keep = flagged["period"].isin(list(months))
     if indicators is not None:
         keep &= flagged["indicator"].isin(list(indicators))
     if places is not None:
         keep &= flagged["ubigeo"].isin(list(places))
     return flagged[keep].reset_index(drop=True)
+
+
+def failing_rules(values: pd.DataFrame, rules: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
+    """The catalog's checks between indicators over the stored figures: which rule fails where, since when.
+
+    One row per rule × institution ('' across institutions) × place that fails in one of ``months``, with
+    the first month it failed (over the whole history) and how many months it has failed.
+    """
+    columns = ["rule", "level", "institution", "ubigeo", "since", "last", "months", "message_es", "message_en"]
+    if values.empty or rules.empty:
+        return pd.DataFrame(columns=columns)
+    failures = evaluate_rules(rules, values)
+    if failures.empty:
+        return pd.DataFrame(columns=columns)
+    out = failures.groupby(["rule", "level", "institution", "ubigeo", "message_es", "message_en"],
+                           as_index=False).agg(since=("period", "min"), last=("period", "max"),
+                                               months=("period", "nunique"))
+    current = failures[failures["period"].isin(list(months))][["rule", "institution", "ubigeo"]].drop_duplicates()
+    return out.merge(current, on=["rule", "institution", "ubigeo"])[columns].sort_values(
+        ["level", "since", "rule"]).reset_index(drop=True)
 
 
 # --- catalog ------------------------------------------------------------------------------------------
