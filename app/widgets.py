@@ -97,6 +97,12 @@ def guarded(t: Translator):
         st.error(t("app.error", detail=f"{type(exc).__name__}: {exc}"))
 
 
+# a drawn map has no data to select or rescale: its mode bar keeps zoom, pan, reset and the picture, and is
+# then narrow enough to stay clear of a long title in the page's wider column
+MAP_MODE_BAR = {"displaylogo": False,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]}
+
+
 def change_args(change: float | None, text: str, t: Translator, since: str, *, worse_when_up: bool = True) -> dict:
     """``st.metric`` keyword arguments for a change: ``text`` is the formatted change (``+3``); no change
     reads "sin cambio" in grey with no arrow (a text delta would otherwise show a coloured up arrow)."""

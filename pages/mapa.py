@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import cached, entry, viewer, widgets
 from app import filters
-from gapsmodel.views import explore
+from gapsmodel.views import explore, narrative
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.rules.protection import public_institution_breakdown_allowed
 
@@ -40,7 +40,7 @@ def main() -> None:
         who = explore.reporters(filters.figures(view), catalog, territory, gap, view.period)
         rows["reporters"] = [who.get(u, []) for u in rows["ubigeo"]]
     top = explore.largest_gap(rows)
-    title = (t("explore.title_largest", place=top["place"], gap=label.lower(),
+    title = (t("explore.title_largest", place=top["place"], gap=narrative.lower_first(label),
                value=xc._count(t, top, "unmet", threshold), unit=unit)
              if top is not None else t("explore.title_no_district", gap=label))
     fig = xc.choropleth(rows, territory.geojson("district"), t, unit, title, need_unit, threshold)
@@ -50,9 +50,9 @@ def main() -> None:
         # two drawings of one map, the page's style shows the one that fits the screen (a phone's column
         # is too narrow for the key beside the map and for labels spaced for a computer)
         with st.container(key="wide_only"):
-            st.plotly_chart(fig, width="stretch", theme=None, key="map")
+            st.plotly_chart(fig, width="stretch", theme=None, key="map", config=widgets.MAP_MODE_BAR)
         with st.container(key="narrow_only"):
-            st.plotly_chart(phone_fig, width="stretch", theme=None, key="map_phone")
+            st.plotly_chart(phone_fig, width="stretch", theme=None, key="map_phone", config=widgets.MAP_MODE_BAR)
         shown = rows.assign(sector=catalog.gaps.at[gap, "sector"], period=view.period.code, level="district")
         widgets.show_data(xc.gap_display(shown, catalog, t, territory, threshold), t, t("explore.map_caption"))
     with right:

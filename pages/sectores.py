@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import cached, entry, viewer, widgets
 from app import filters
-from gapsmodel.views import charts, explore
+from gapsmodel.views import charts, explore, narrative
 from gapsmodel.views import explore_charts as xc
 from gapsmodel.rules.catalog import NO_DATA
 from gapsmodel.rules.protection import public_institution_breakdown_allowed
@@ -41,7 +41,7 @@ def gap_section(view: filters.View, table, gap: str, t, public: bool) -> None:
         rows = explore.district_rows(table, gap, territory)
         rows = rows[rows["ubigeo"].isin(explore.area_districts(place, territory))]
         top = explore.largest_gap(rows)
-        title = (t("explore.title_largest", place=top["place"], gap=label.lower(),
+        title = (t("explore.title_largest", place=top["place"], gap=narrative.lower_first(label),
                    value=xc._count(t, top, "unmet", threshold), unit=unit)
                  if top is not None else t("explore.title_no_district", gap=label))
         fig = xc.district_bars(rows, t, unit, title, threshold)

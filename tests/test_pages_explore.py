@@ -201,3 +201,12 @@ def test_quality_shows_the_outlier_method_and_its_threshold(app):
     at = app(role="analyst", page=CALIDAD)
     ok(at)
     assert "mayor que 3 veces la mediana de los 12 meses anteriores" in texts(at)
+
+
+@pytest.mark.parametrize("page", [MAPA, SECTORS])
+def test_chart_title_keeps_an_acronym_in_capitals_inside_the_sentence(app, page):
+    at = app(role="analyst", page=page, query={"gap": "cobertura_sis", "period": "2024-06"})
+    ok(at)
+    specs = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    sentence = specs.replace("<br>", " ")
+    assert "cobertura del SIS" in sentence and "del sis" not in sentence

@@ -110,7 +110,7 @@ def round_figure(value: float) -> float:
     return float(round(value, -digits))
 
 
-def _lower_first(label: str) -> str:
+def lower_first(label: str) -> str:
     """'Camas de albergue' -> 'camas de albergue'; an acronym ('SIS …') stays as it is."""
     if len(label) > 1 and label[0].isupper() and label[1].islower():
         return label[0].lower() + label[1:]
@@ -129,7 +129,7 @@ def _place(t: Translator, territory: Territory, ubigeo: str) -> str:
 
 def _words(row, catalog: Catalog, territory: Territory, t: Translator) -> dict:
     gap = catalog.label("gaps", row.gap_code, t.lang)
-    return dict(gap=gap, gap_lc=_lower_first(gap), place=_place(t, territory, row.ubigeo),
+    return dict(gap=gap, gap_lc=lower_first(gap), place=_place(t, territory, row.ubigeo),
                 unit=_unit(t, str(catalog.gaps.at[row.gap_code, "unit"])))
 
 
