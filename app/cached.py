@@ -7,6 +7,7 @@ show through the others on their next rerun. Snapshots follow :func:`version` on
 note never rebuilds them; views that also draw sessions or notes follow :func:`view_version`."""
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import date, datetime
 
@@ -17,6 +18,7 @@ from gapsmodel import model
 from gapsmodel.rules.catalog import catalog_dir, load_catalog
 from gapsmodel.records.catalog_edit import catalog_signature
 from gapsmodel.records.demo import ensure_demo
+from gapsmodel.records.startup import startup_notice
 from gapsmodel.i18n import Translator
 from gapsmodel.rules.periods import Period, parse_as_of, parse_period, periods_between
 from gapsmodel.records.sessions import sessions_frame
@@ -45,7 +47,11 @@ def territory():
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str) -> Store:
     store = Store.open(url)
-    ensure_demo(store, catalog(), territory())
+    loaded = ensure_demo(store, catalog(), territory())
+    notice = startup_notice(store, loaded)
+    if notice:
+        # the person who started the server reads the terminal, not the page
+        print(notice, file=sys.stderr, flush=True)
     return store
 
 

@@ -53,7 +53,7 @@ def _note_forms(data, actor, t) -> None:
             try:
                 add_note(cached.store(), gap, place, first, text, end=last, public=shown, actor=actor)
             except (NoteError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
+                st.error(widgets.refusal(exc, t))
             else:
                 cached.sessions_changed()
                 st.success(t("notes.saved"))
@@ -72,7 +72,7 @@ def _note_forms(data, actor, t) -> None:
             try:
                 update_note(cached.store(), int(chosen), text=text, public=shown, actor=actor)
             except (NoteError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
+                st.error(widgets.refusal(exc, t))
             else:
                 cached.sessions_changed()
                 st.success(t("notes.edited"))
@@ -84,7 +84,7 @@ def _note_forms(data, actor, t) -> None:
             try:
                 withdraw_note(cached.store(), int(chosen), actor=actor)
             except (NoteError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
+                st.error(widgets.refusal(exc, t))
             else:
                 cached.sessions_changed()
                 st.success(t("notes.withdrawn"))

@@ -181,3 +181,8 @@ def in_language(message: str, lang: str) -> str:
         return str(message)
     spanish, english = str(message).rsplit(" / ", 1)
     return english if lang == "en" else spanish
+
+
+def refusal(exc: Exception, t: Translator) -> str:
+    """A refused action's message for ``st.error``: the reader's language only, shown literally."""
+    return markdown_escaped(in_language(str(exc), t.lang))

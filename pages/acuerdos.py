@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from app import cached, entry, viewer
+from app import cached, entry, viewer, widgets
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.views.presentation import agreement_history_table, agreements_summary, agreements_table
 from gapsmodel.records.sessions import (AGREEMENT_STATUSES, OVERDUE, SessionError, add_agreement, agreement_history,
@@ -93,7 +93,7 @@ if actor.can("manage_sessions"):
                         st.success(t("agreements.created"))
                         st.rerun()
                     except (ValueError, PermissionDenied) as exc:
-                        st.error(str(exc))
+                        st.error(widgets.refusal(exc, t))
 
     if not frame.empty:
         st.subheader(t("agreements.follow_up"))
@@ -112,4 +112,4 @@ if actor.can("manage_sessions"):
                     st.success(t("agreements.updated", id=which))
                     st.rerun()
                 except (SessionError, ValueError, PermissionDenied) as exc:
-                    st.error(str(exc))
+                    st.error(widgets.refusal(exc, t))

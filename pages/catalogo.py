@@ -49,7 +49,7 @@ def save(t, name: str, frame: pd.DataFrame, editor_key: str) -> None:
     except CatalogError as exc:
         refused(t, exc)
     except PermissionDenied as exc:
-        st.error(str(exc))
+        st.error(widgets.refusal(exc, t))
     else:
         if change.empty:
             st.info(t("catalog_admin.no_change"))

@@ -80,7 +80,7 @@ def account_view(t) -> None:
             st.error(widgets.markdown_escaped(exc.localised(t.lang)))
             return
         except accounts.AccountError as exc:
-            st.error(widgets.markdown_escaped(str(exc)))
+            st.error(widgets.refusal(exc, t))
             return
         signin.renew_remembered()
         st.success(t("accounts.password_changed"))

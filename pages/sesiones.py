@@ -178,7 +178,7 @@ if actor.can("approve"):
                 st.success(t("approvals.approved", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
+                st.error(widgets.refusal(exc, t))
     with a2, st.form("reopen_month"):
         st.markdown(f"**{t('approvals.reopen')}**")
         if not locked:
@@ -191,7 +191,7 @@ if actor.can("approve"):
                 st.success(t("approvals.reopened", month=t.period(month)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
+                st.error(widgets.refusal(exc, t))
 
 # --- managing sessions (administrators) ----------------------------------------------------------------------
 if is_admin:
@@ -206,4 +206,4 @@ if is_admin:
                 cached.sessions_changed()
                 st.success(t("sessions.saved"))
             except (SessionError, PermissionDenied) as exc:
-                st.error(widgets.in_language(str(exc), t.lang))
+                st.error(widgets.refusal(exc, t))

@@ -72,7 +72,7 @@ def add_form(t, store, actor) -> None:
             user = accounts.add_user(store, username, role, institution or None, password=first, actor=actor,
                                      catalog=cached.catalog())
         except (accounts.AccountError, PermissionDenied) as exc:
-            st.error(widgets.markdown_escaped(str(exc)))
+            st.error(widgets.refusal(exc, t))
             return
         for key in ("add_username", "add_password", "add_password2"):
             st.session_state.pop(key, None)
@@ -103,7 +103,7 @@ def manage_forms(t, store, actor, frame: pd.DataFrame) -> None:
                 try:
                     accounts.set_password(store, name, first, actor=actor)
                 except (accounts.AccountError, PermissionDenied) as exc:
-                    st.error(widgets.markdown_escaped(str(exc)))
+                    st.error(widgets.refusal(exc, t))
                 else:
                     done(t("accounts.password_reset", user=widgets.markdown_escaped(name)))
     with tab_role:
@@ -119,7 +119,7 @@ def manage_forms(t, store, actor, frame: pd.DataFrame) -> None:
                 user = accounts.set_role(store, name, role, institution or None, actor=actor,
                                          catalog=cached.catalog())
             except (accounts.AccountError, PermissionDenied) as exc:
-                st.error(widgets.markdown_escaped(str(exc)))
+                st.error(widgets.refusal(exc, t))
             else:
                 done(t("accounts.role_changed", user=widgets.markdown_escaped(user.username),
                        role=widgets.role_label(t, user.role)))
@@ -130,7 +130,7 @@ def manage_forms(t, store, actor, frame: pd.DataFrame) -> None:
                 try:
                     accounts.enable_user(store, name, actor=actor)
                 except (accounts.AccountError, PermissionDenied) as exc:
-                    st.error(widgets.markdown_escaped(str(exc)))
+                    st.error(widgets.refusal(exc, t))
                 else:
                     done(t("accounts.enabled", user=widgets.markdown_escaped(name)))
         else:
@@ -141,7 +141,7 @@ def manage_forms(t, store, actor, frame: pd.DataFrame) -> None:
                 try:
                     accounts.disable_user(store, name, actor=actor)
                 except (accounts.AccountError, PermissionDenied) as exc:
-                    st.error(widgets.markdown_escaped(str(exc)))
+                    st.error(widgets.refusal(exc, t))
                 else:
                     done(t("accounts.disabled", user=widgets.markdown_escaped(name)))
 

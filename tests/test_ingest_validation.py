@@ -669,3 +669,17 @@ def test_the_outlier_threshold_comes_from_the_settings(read, catalog, territory)
     strict = dataclasses.replace(catalog, settings={**catalog.settings, "quality": {"outlier_factor": 2.0}})
     result = read_upload(text.encode(), "datos.csv", strict, territory, history=history, today=TODAY)
     assert [p.value for p in result.warnings] == ["100"]            # 2.5 > 2
+
+
+def test_the_readmes_example_upload_is_valid_and_reads_as_documented(read):
+    """docs/ejemplo_carga.csv is the file the README shows partners: it must pass as it stands."""
+    from pathlib import Path
+    example = Path(__file__).resolve().parents[1] / "docs" / "ejemplo_carga.csv"
+    result = read(example.read_bytes(), "ejemplo_carga.csv", today=date(2026, 12, 6))
+    assert result.ok and not result.warnings, [p.message for p in result.errors + result.warnings]
+    assert len(result.values) == 5
+    women = result.values[result.values["sex"].eq("mujer")]
+    assert women["value"].tolist() == [38.0] and women["ubigeo"].tolist() == ["240301"]
+    readme = (example.parents[1] / "README.md").read_text("utf-8")
+    header = example.read_text("utf-8").splitlines()[0]
+    assert readme.count(header) == 2          # shown in the Spanish and the English part

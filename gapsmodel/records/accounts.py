@@ -224,6 +224,12 @@ def _active_admins(conn) -> int:
         users.c.role == "admin", users.c.disabled.is_(False))).scalar()
 
 
+def has_active_admin(store: Store) -> bool:
+    """Whether any enabled administrator exists (the first one is created on the command line)."""
+    with store.engine.connect() as conn:
+        return bool(_active_admins(conn))
+
+
 def list_users(store: Store, *, actor: Actor, now: datetime | None = None) -> pd.DataFrame:
     """Accounts, one row each (``LIST_COLUMNS``); never a password or its hash. Needs ``manage_users``.
 
