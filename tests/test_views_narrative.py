@@ -105,3 +105,12 @@ def test_masked_figures_are_never_put_into_a_sentence(catalog, territory):
     assert "unmet_now_suppressed" in frame
     text = " ".join(narrative.key_sentences(frame, catalog, territory, Translator("es")))
     assert "Aguas Verdes" not in text
+
+
+def test_a_severity_without_coverage_is_written_in_lower_case_inside_the_sentence(catalog, territory):
+    withheld = gap_rows(("atencion_vbg", "24", 80, 60, "indeterminada")).assign(coverage=np.nan)
+    frame = narrative.changes(withheld, None)
+    assert narrative.sector_sentences(frame, "vbg", catalog, territory, Translator("es")) == [
+        "Atención de casos de VBG en la región Tumbes: severidad no determinable."]
+    en = narrative.sector_sentences(frame, "vbg", catalog, territory, Translator("en"))
+    assert en[0].endswith(": severity undetermined.")

@@ -218,7 +218,7 @@ def sector_sentences(frame: pd.DataFrame, sector: str, catalog: Catalog, territo
         if row.severity_now == NO_DATA:
             out.append(t("narrative.no_data", **w))
         elif _missing(row.coverage_now):
-            out.append(t("narrative.severity_only", severity=t.severity(row.severity_now), **w))
+            out.append(t("narrative.severity_only", severity=lower_first(t.severity(row.severity_now)), **w))
         elif _missing(row.coverage_before):
             out.append(t("narrative.coverage_level", now=_pct(t, row.coverage_now), **w))
         else:
