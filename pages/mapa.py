@@ -12,6 +12,8 @@ from gapsmodel.rules.protection import public_institution_breakdown_allowed
 
 entry.require_entry_point(__file__)
 
+MAP_WIDTH = 820   # px: the main column at 1280 wide beside the sidebar
+
 
 def main() -> None:
     t = viewer.translator()
@@ -43,29 +45,27 @@ def main() -> None:
     title = (t("explore.title_largest", place=top["place"], gap=narrative.lower_first(label),
                value=xc._count(t, top, "unmet", threshold), unit=unit)
              if top is not None else t("explore.title_no_district", gap=label))
-    fig = xc.choropleth(rows, territory.geojson("district"), t, unit, title, need_unit, threshold)
+    fig = xc.choropleth(rows, territory.geojson("district"), t, unit, title, need_unit, threshold, width_hint=MAP_WIDTH)
     phone_fig = xc.choropleth(rows, territory.geojson("district"), t, unit, title, need_unit, threshold, phone=True)
-    left, right = st.columns([3, 2])
-    with left:
-        # two drawings of one map, the page's style shows the one that fits the screen (a phone's column
-        # is too narrow for the key beside the map and for labels spaced for a computer)
-        with st.container(key="wide_only"):
-            st.plotly_chart(fig, width="stretch", theme=None, key="map", config=widgets.MAP_MODE_BAR)
-        with st.container(key="narrow_only"):
-            st.plotly_chart(phone_fig, width="stretch", theme=None, key="map_phone", config=widgets.MAP_MODE_BAR)
-        shown = rows.assign(sector=catalog.gaps.at[gap, "sector"], period=view.period.code, level="district")
-        widgets.show_data(xc.gap_display(shown, catalog, t, territory, threshold), t, t("explore.map_caption"))
-    with right:
-        st.subheader(t("explore.totals"))
-        totals = table[table["gap_code"].eq(gap) & table["level"].isin(["province", "region"])]
-        st.dataframe(xc.gap_display(totals, catalog, t, territory, threshold).drop(
-            columns=[t("columns.sector"), t("columns.gap"), t("columns.period")]), hide_index=True, width="stretch")
-        region_row = totals[totals["ubigeo"].eq(territory.region_ubigeo)]
-        if not region_row.empty and region_row["basis"].iloc[0] == "region_report":
-            st.info(t("overview.region_only", gaps=label))
-        missing = rows.loc[rows["severity"].eq("sin_datos"), "place"].tolist()
-        if missing:
-            st.caption(t("explore.map_missing", n=len(missing), places=", ".join(missing)))
+    # the map takes the page's whole width (the region is long and diagonal: in a side column it drew
+    # small), and the province and region totals follow it with room for every column
+    with st.container(key="wide_only"):
+        st.plotly_chart(fig, width="stretch", theme=None, key="map", config=widgets.MAP_MODE_BAR)
+    with st.container(key="narrow_only"):
+        # a phone's column is too narrow for the key beside the map and for labels spaced for a computer
+        st.plotly_chart(phone_fig, width="stretch", theme=None, key="map_phone", config=widgets.MAP_MODE_BAR)
+    shown = rows.assign(sector=catalog.gaps.at[gap, "sector"], period=view.period.code, level="district")
+    widgets.show_data(xc.gap_display(shown, catalog, t, territory, threshold), t, t("explore.map_caption"))
+    missing = rows.loc[rows["severity"].eq("sin_datos"), "place"].tolist()
+    if missing:
+        st.caption(t("explore.map_missing", n=len(missing), places=", ".join(missing)))
+    st.subheader(t("explore.totals"))
+    totals = table[table["gap_code"].eq(gap) & table["level"].isin(["province", "region"])]
+    st.dataframe(xc.gap_display(totals, catalog, t, territory, threshold).drop(
+        columns=[t("columns.sector"), t("columns.gap"), t("columns.period")]), hide_index=True, width="stretch")
+    region_row = totals[totals["ubigeo"].eq(territory.region_ubigeo)]
+    if not region_row.empty and region_row["basis"].iloc[0] == "region_report":
+        st.info(t("overview.region_only", gaps=label))
     if catalog.gaps.at[gap, "sector"] in ("trata", "vbg"):
         st.caption(t("overview.trata_vbg_note"))
 
