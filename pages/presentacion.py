@@ -34,7 +34,7 @@ div:has(> .st-key-slide), .st-key-slide {{height: calc(100dvh - {BAR_HEIGHT}px -
 .st-key-slide p.slide-kicker {{font-size: max(28px, 2.2vw); color: #555; margin: 0; line-height: 1.25;}}
 .st-key-slide p.slide-message {{font-size: max(34px, 3.3vw); line-height: 1.12; color: #000; margin: 0;
   padding-top: .1em; font-weight: 700;}}
-.st-key-slide ul.slide-bullets {{margin: .6em 0 0 0; padding-left: 1.1em;}}
+.st-key-slide ul.slide-bullets {{margin: .6em 0 0 0; padding-left: calc(1.3 * max(28px, 2.2vw));}}
 .st-key-slide ul.slide-bullets li {{font-size: max(28px, 2.2vw); color: #111; line-height: 1.3; margin: 0 0 .3em 0;}}
 .st-key-slide > * {{flex-shrink: 0 !important;}}
 .st-key-slide [data-testid="stMarkdownContainer"] {{margin-bottom: 0 !important;}}

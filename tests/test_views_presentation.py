@@ -132,3 +132,25 @@ def test_a_sector_slide_trend_is_named_at_its_end_with_light_session_ticks(catal
     assert [(s.x0, s.y1, s.line.dash) for s in ticks] == [("dic. 2023", 0.05, None)]   # a short light tick
     assert fig.layout.yaxis.range == (0, pytest.approx(1.1))                 # ends near the 100 % target
     assert list(fig.layout.xaxis.ticktext) == ["2023", "2024"]
+
+
+def test_the_reporting_slide_draws_each_institution_least_complete_first():
+    from gapsmodel.rules.catalog import load_catalog
+    catalog = load_catalog()
+    status = pd.DataFrame({"institution": ["DIRESA", "DIRESA", "DIRESA", "ACNUR", "ACNUR", "OIM"],
+                           "reported": [True, True, False, True, True, False],
+                           "on_time": [True, False, False, True, True, False]})
+    fig = presentation.reporting_bars(status, catalog, ES)
+    bar = fig.data[0]
+    assert list(bar.x) == [0.0, 2 / 3, 1.0]
+    assert [catalog.label("institutions", c, "es") for c in ("OIM", "DIRESA", "ACNUR")] == list(bar.y)
+    assert list(bar.text) == ["0 de 1 · 0 %", "2 de 3 · 67 %", "2 de 2 · 100 %"]
+    from gapsmodel.views import deck
+    assert deck.chart_kind(fig) is not None            # a native bar chart in the PowerPoint too
+
+
+def test_the_demo_reporting_slide_has_its_chart(demo_store, catalog, territory):
+    day = presentation.sessions_frame(demo_store)["date"].iloc[-1]
+    data = presentation.session_data(demo_store, catalog, territory, day)
+    slide = next(s for s in presentation.build_slides(data, catalog, territory, ES) if s.key == "reporting")
+    assert slide.figure is not None and len(slide.figure.data[0].y) == data.current.status["institution"].nunique()

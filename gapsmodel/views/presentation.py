@@ -288,6 +288,25 @@ def reporting_table(status: pd.DataFrame, catalog: Catalog, t: Translator) -> pd
     })
 
 
+def reporting_bars(status: pd.DataFrame, catalog: Catalog, t: Translator) -> go.Figure:
+    """Each institution's share of its expected reports received, the least complete on top, written as
+    "2 de 3 · 67 %": the slide shows who is missing, not only the total."""
+    table = completeness(status).sort_values(["completeness", "institution"])
+    labels = [catalog.label("institutions", i, t.lang) for i in table["institution"]]
+    text = [t("presentation.reporting_bar", reported=t.number(r), due=t.number(d), pct=t.percent(c))
+            for r, d, c in zip(table["reported"], table["due"], table["completeness"])]
+    colours = [charts.SEVERITY_COLORS["adecuada"] if c >= 1 else charts.SEVERITY_COLORS["alta"] if c >= 0.5
+               else charts.SEVERITY_COLORS["critica"] for c in table["completeness"]]
+    # a few bars on a projector: names beside the bars and the count at their end read from the back
+    fig = go.Figure(go.Bar(x=list(table["completeness"]), y=labels, orientation="h", text=text, name="",
+                           textposition="outside", cliponaxis=False, textfont=dict(size=16),
+                           marker=dict(color=colours, line=dict(color="#333", width=1)),
+                           hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.3], tickvals=[0, 0.25, 0.5, 0.75, 1], title=None)
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=16))
+    return charts._layout(fig, "", height=max(320, 44 * len(labels) + 80))
+
+
 def agreements_table(frame: pd.DataFrame, catalog: Catalog, t: Translator) -> pd.DataFrame:
     """Agreements as text, status and due date first (what a follow-up reads first, and what a phone shows
     without scrolling sideways); their text is the user's own: callers must show it escaped."""
@@ -595,6 +614,7 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
             "reporting", t("presentation.reporting", period=period_label),
             t("presentation.reporting_message", pct=t.percent(done), reported=t.number(int(status["reported"].sum())),
               due=t.number(len(status))),
+            figure=reporting_bars(status, catalog, t),
             tables=[(t("presentation.reporting_table"), reporting_table(status, catalog, t))]))
     slides.append(_agreements_slide(data, catalog, t))
     return slides
