@@ -149,7 +149,7 @@ def small_multiples(panels: list[dict], title: str, categories: list[str], *, ti
     fig = make_subplots(rows=n_rows, cols=2, shared_xaxes=True, shared_yaxes=True,
                         subplot_titles=[wrap(p["title"], 22) for p in panels] or None,
                         vertical_spacing=min(0.5 / n_rows, 0.12), horizontal_spacing=0.08)
-    shapes = []
+    shapes, notes = [], []
     for i, panel in enumerate(panels):
         fig.add_trace(go.Scatter(x=panel["x"], y=panel["y"], mode="lines+markers+text", text=panel["text"],
                                  textposition="top left", line=dict(color=panel["colour"], width=2.5),
@@ -162,6 +162,10 @@ def small_multiples(panels: list[dict], title: str, categories: list[str], *, ti
                                y1=target, line=dict(color="#AAAAAA", width=1, dash="dot")))
         shapes += [dict(type="line", xref=f"x{axis}", yref=f"y{axis} domain", x0=label, x1=label, y0=0, y1=0.1,
                         line=dict(color="#BBBBBB", width=1)) for label in session_labels]
+        if panel.get("empty_note"):
+            # a panel with no line says why, instead of bare axes that read as a broken chart
+            notes.append(dict(text=panel["empty_note"], xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.5,
+                              y=0.5, showarrow=False, font=dict(size=14, color=PROTECTED_INK)))
     years, seen = [], set()
     for label in categories:
         year = label.split()[-1] if label.split() and label.split()[-1].isdigit() else label
@@ -173,6 +177,8 @@ def small_multiples(panels: list[dict], title: str, categories: list[str], *, ti
     fig.update_yaxes(tickformat=tickformat, range=[0, top], nticks=3, title=None)
     for i, annotation in enumerate(fig.layout.annotations):
         annotation.update(x=0 if i % 2 == 0 else 0.54, xanchor="left", align="left", font=dict(size=13))
+    for note in notes:
+        fig.add_annotation(**note)
     fig.update_layout(shapes=shapes, showlegend=False)
     fig = _layout(fig, title, height=150 * n_rows + 110)
     # the first row's panel titles sit above its plots, in the top margin: make room for two lines
@@ -198,9 +204,12 @@ def coverage_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo
         text = [""] * len(part)
         if valid:
             text[valid[-1]] = t.percent(y.iloc[valid[-1]])
+        withheld = part["severity"].eq("indeterminada").any() or (
+            "coverage_suppressed" in part and part["coverage_suppressed"].fillna(False).astype(bool).any())
         panels.append(dict(title=catalog.label("gaps", gap, t.lang), x=[t.month(p) for p in part["period"]], y=y,
                            text=text, colour=line_colour(part["severity"].iloc[valid[-1]] if valid else NO_DATA),
-                           hovertemplate=f"{part['name'].iloc[0]}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
+                           hovertemplate=f"{part['name'].iloc[0]}<br>%{{x}}: %{{y:.0%}}<extra></extra>",
+                           empty_note="" if valid else t("charts.protected") if withheld else t("severity.sin_datos")))
     top = pd.to_numeric(rows["coverage"], errors="coerce").max() if not rows.empty else 1.0
     return small_multiples(panels, title, [t.month(m) for m in months], tickformat=".0%",
                            top=max(1.0, top if top == top else 1.0) * 1.08, target=1.0,
