@@ -96,10 +96,12 @@ class Translator:
         """'2022-05' -> 'may. 2022' / 'May 2022'."""
         return _month_label(code, fmt, self.locale)
 
-    def period(self, code: str) -> str:
-        """A period code for people: month name, 'T2 2022' / 'Q2 2022', or the year."""
+    def period(self, code: str, *, in_sentence: bool = False) -> str:
+        """A period code for people: month name, 'T2 2022' / 'Q2 2022', or the year. A label starts with a
+        capital ("Mayo 2024"); ``in_sentence`` keeps the language's own case ("frente a mayo 2024")."""
         if len(code) == 7 and code[4] == "-" and code[5] != "Q":
-            return self.month(code, "MMMM y").capitalize()
+            name = self.month(code, "MMMM y")
+            return name if in_sentence else name.capitalize()
         if "-Q" in code:
             year, q = code.split("-Q")
             return self("periods.quarter_label", q=q, year=year)

@@ -23,7 +23,7 @@ if snap.empty:
 period = widgets.period_picker(t, snap)
 view = cached.overview_view(period)
 cards = view.cards
-since = t("overview.versus", period=t.period(view.earlier.code))
+since = t("overview.versus", period=t.period(view.earlier.code, in_sentence=True))
 c1, c2, c3 = st.columns(3)
 c1.metric(t("overview.card_critical_region"), f"{cards.critical} / {cards.total}",
           **widgets.change_args(cards.critical_delta, f"{cards.critical_delta or 0:+d}", t, since),

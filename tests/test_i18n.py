@@ -72,3 +72,10 @@ def test_times_read_in_peru_time():
     assert to_local(datetime(2024, 7, 10, 3, 30)) == datetime(2024, 7, 9, 22, 30)     # UTC-5, no summer time
     assert Translator("es").time(datetime(2024, 1, 15, 14, 5, 9), seconds=True) == "2024-01-15 09:05:09"
     assert Translator("en").time(None) == ""
+
+
+def test_a_month_inside_a_sentence_keeps_the_languages_case():
+    es, en = Translator("es"), Translator("en")
+    assert es.period("2024-05") == "Mayo 2024" and es.period("2024-05", in_sentence=True) == "mayo 2024"
+    assert en.period("2024-05", in_sentence=True) == "May 2024"
+    assert es.period("2024-Q2", in_sentence=True) == es.period("2024-Q2")

@@ -103,7 +103,7 @@ def test_card_changes_are_signed_and_no_change_reads_sin_cambio(app, demo_url, c
     for sector, gap in (("Alojamiento temporal", "camas_albergue"), ("Seguridad alimentaria", "asistencia_alimentaria")):
         change = region[(gap, "2024-06")] - region[(gap, "2024-05")]
         expected = "sin cambio" if change == 0 else f"{change:+,.0f}"
-        assert cards[sector].delta == f"{expected} frente a Mayo 2024", (sector, change)
+        assert cards[sector].delta == f"{expected} frente a mayo 2024", (sector, change)
     assert any(m.delta.startswith("sin cambio") for m in at.metric)   # the demo has unchanged cards
     assert not any(m.delta.startswith(("+0 ", "0 ")) for m in at.metric if m.delta)
 
