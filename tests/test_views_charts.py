@@ -26,3 +26,14 @@ def test_a_withheld_panel_says_protected_and_a_missing_one_says_no_data(catalog)
         vbg = catalog.label("gaps", "atencion_vbg", lang)
         # the note sits in the VBG panel's own axes
         assert notes[protected][0].removesuffix(" domain") == (drawn[vbg].xaxis or "x")
+
+
+def test_the_largest_gaps_bars_are_labelled_with_the_share_they_draw():
+    rows = pd.DataFrame({"place": ["Zorritos", "Tumbes"], "gap": ["Asistencia alimentaria"] * 2,
+                         "unmet": [277.0, 969.0], "unit": ["personas"] * 2, "severity": ["critica", "critica"],
+                         "coverage": [0.19, 0.25], "gap_share": [0.81, 0.75]})
+    fig = charts.worst_bars(rows, Translator("es"), "")
+    assert list(fig.data[0].x) == [0.81, 0.75]
+    assert [a.text.replace("<br>", " ") for a in fig.layout.annotations] == [
+        "Zorritos — Asistencia alimentaria: 277 personas · ▲▲▲ Crítica · 81 % sin cubrir",
+        "Tumbes — Asistencia alimentaria: 969 personas · ▲▲▲ Crítica · 75 % sin cubrir"]

@@ -229,8 +229,9 @@ def worst_frame(gaps: pd.DataFrame, catalog: Catalog, t: Translator, territory, 
 def worst_bars(rows: pd.DataFrame, t: Translator, title: str) -> go.Figure:
     labels = [f"{p} — {g}" for p, g in zip(rows["place"], rows["gap"])]
     unmet = display_counts(rows, "unmet", t)
-    text = [f"{u} {unit} · {severity_label(t, s, c)}"
-            for u, unit, s, c in zip(unmet, rows["unit"], rows["severity"], rows["coverage"])]
+    # the bar is the unmet share of the need, so its label gives that share, not the coverage
+    text = [f"{u} {unit} · {severity_label(t, s)}" + (f" · {t('charts.unmet_share', share=t.percent(g))}" if g == g else "")
+            for u, unit, s, g in zip(unmet, rows["unit"], rows["severity"], rows["gap_share"])]
     fig = go.Figure(go.Bar(x=rows["gap_share"], y=labels, orientation="h", text=text,
                            marker=dict(color=[SEVERITY_COLORS[s] for s in rows["severity"]],
                                        line=dict(color="#333", width=1)),
