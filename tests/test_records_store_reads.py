@@ -140,3 +140,27 @@ def test_a_backdated_or_reverting_change_is_computed_again(db, catalog):  # noqa
     pd.testing.assert_frame_equal(reader.values(), Store(db.engine).values())
     may = reader.values().query("period == '2022-05' and ubigeo == '240302' and indicator == 'camas_albergue'")
     assert dict(zip(may["institution"], may["value"])) == {"ACNUR": 30, "OIM": 1}
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_months_only_scope_read_as_columns_is_the_whole_values_there(db, catalog, monkeypatch, moment):  # noqa: F811
+    """A gap table's scope (months only) is read through Arrow with a month range; the same rows as the row
+    read, as of every instant, with the reverted batch and the approved month."""
+    fill(db, catalog)
+    scope = Scope(frozenset({"2022-06", "2022-07"}))
+    whole = Store(db.engine).values(moment)
+    expected = scope.of(whole) if len(whole) else whole
+    columns_read = []
+    real = columnar.read_observations
+    monkeypatch.setattr(columnar, "read_observations",
+                        lambda engine, low, months=None: columns_read.append(months) or real(engine, low, months))
+    got = Store(db.engine).values(moment, within=scope)
+    assert columns_read == [("2022-06", "2022-07")]
+    key = ["period", "ubigeo", "institution", "indicator"]
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True)[list(expected.columns)],
+                                  expected.sort_values(key).reset_index(drop=True), check_dtype=False)
+
+
+def test_a_month_range_is_written_into_the_query_only_as_months(db):  # noqa: F811
+    with pytest.raises(ValueError):
+        columnar.read_observations(db.engine, 0, ("2022-06", "2022-07' OR '1'='1"))

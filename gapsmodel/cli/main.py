@@ -170,10 +170,14 @@ def _format_table(frame, columns) -> str:
 
 def cmd_gaps(args, catalog, territory) -> int:
     store = Store.open(args.db)
-    snapshot = model.take_snapshot(store, catalog, territory, as_of=args.as_of)
+    # a named period reads only its months (and the carry-forward window before them)
+    period = parse_period(args.period) if args.period else None
+    snapshot = model.take_snapshot_for(store, catalog, territory, [period], as_of=args.as_of) if period else None
+    if snapshot is None:
+        snapshot = model.take_snapshot(store, catalog, territory, as_of=args.as_of)
     if snapshot.empty:
         raise CliError("La base no tiene datos (pruebe `python -m gapsmodel demo`). / The store has no data.", PROBLEMS)
-    period = parse_period(args.period) if args.period else parse_period(model.latest_complete_month(snapshot, catalog))
+    period = period or parse_period(model.latest_complete_month(snapshot, catalog))
     table = model.gap_table(snapshot, catalog, territory, [period], public=args.public)
     table["period"] = period.code
     order = {"region": 0, "province": 1, "district": 2}

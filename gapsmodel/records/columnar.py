@@ -9,6 +9,7 @@ SQLAlchemy, and both give the same frame.
 from __future__ import annotations
 
 import logging
+import re
 
 import pandas as pd
 import sqlalchemy as sa
@@ -17,7 +18,8 @@ log = logging.getLogger(__name__)
 STRING_COLUMNS = ["institution", "indicator", "ubigeo", "period", "sex", "age", "nationality", "note"]
 # CAST: SQLite keeps a type per value, and an Arrow column needs one type for all of them
 SELECT = ("SELECT institution, indicator, ubigeo, period, sex, age, nationality, CAST(value AS {real}) AS value, "
-          "note, batch_id FROM observations WHERE batch_id >= {low} ORDER BY id")
+          "note, batch_id FROM observations WHERE batch_id >= {low}{months} ORDER BY id")
+MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 def _connect(url: sa.URL):
@@ -38,9 +40,11 @@ def _connect(url: sa.URL):
     return None
 
 
-def read_observations(engine: sa.Engine, low: int) -> pd.DataFrame | None:
+def read_observations(engine: sa.Engine, low: int, months: tuple[str, str] | None = None) -> pd.DataFrame | None:
     """The observations of batches ``>= low`` in storage order, or None when no ADBC driver can read them
-    (the caller then reads through SQLAlchemy)."""
+    (the caller then reads through SQLAlchemy). ``months``: only those of the months first to last."""
+    if months is not None and not all(MONTH.fullmatch(str(m)) for m in months):
+        raise ValueError(f"months must be YYYY-MM: {months!r}")   # they are written into the query
     try:
         conn = _connect(engine.url)
     except Exception:  # noqa: BLE001 - a driver that cannot connect: the SQLAlchemy path still works
@@ -52,7 +56,8 @@ def read_observations(engine: sa.Engine, low: int) -> pd.DataFrame | None:
     real = "REAL" if engine.url.get_backend_name() == "sqlite" else "DOUBLE PRECISION"
     try:
         with conn.cursor() as cursor:
-            cursor.execute(SELECT.format(real=real, low=int(low)))
+            within = f" AND period >= '{months[0]}' AND period <= '{months[1]}'" if months else ""
+            cursor.execute(SELECT.format(real=real, low=int(low), months=within))
             table = cursor.fetch_arrow_table()
     except Exception:  # noqa: BLE001 - e.g. a column of mixed types in a hand-edited SQLite file
         log.warning("columnar read failed; reading through SQLAlchemy", exc_info=True)

@@ -270,6 +270,8 @@ class Store:
     _rows_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
     # (version, batch ids read, reverted batch ids, values in force now before approvals): see _current
     _current_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    # (version, scope, rows) of the last read of a scope: a snapshot asks for its values and report times
+    _within_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str | None = None) -> "Store":
@@ -536,9 +538,25 @@ class Store:
     def _rows_within(self, scope: "Scope") -> pd.DataFrame:
         """The rows of :meth:`_rows` inside ``scope``: from the rows already read for this version if there are
         any, else straight from the database (a small read: an upload's history, not the store)."""
+        version = self.version()
         cached = self._rows_cache
-        if cached is not None and cached[0] == self.version():
+        if cached is not None and cached[0] == version:
             return scope.of(cached[1])
+        if self._within_cache is not None and self._within_cache[:2] == (version, scope):
+            return self._within_cache[2]
+        rows = self._read_within(scope)
+        self._within_cache = (version, scope, rows)
+        return rows
+
+    def _read_within(self, scope: "Scope") -> pd.DataFrame:
+        if scope.institutions is None and scope.indicators is None and scope.months:
+            # months only (a gap table's periods): the same rows through Arrow, as :meth:`_rows` reads them
+            times = self._batch_times()
+            known = columnar.read_observations(self.engine, 0, (min(scope.months), max(scope.months)))
+            if known is not None:
+                known = columnar.normalised(known)
+                known = known[known["period"].isin(scope.months) & known["batch_id"].isin(times.index)]
+                return _with_times(known.reset_index(drop=True), times)
         o, b = observations, batches
         query = sa.select(*[o.c[c] for c in OBSERVATION_COLUMNS], b.c.uploaded_at, b.c.reverted_at).join(
             b, b.c.id == o.c.batch_id).where(o.c.period.in_(sorted(scope.months))).order_by(o.c.id)
@@ -598,9 +616,13 @@ class Store:
         out = pd.concat(parts, ignore_index=True)
         return out[list(frame.columns) if len(frame.columns) else out.columns]
 
-    def report_times(self, as_of: datetime | None = None) -> pd.DataFrame:
-        """First upload per institution, indicator and month among batches in force at ``as_of``."""
-        rows = self._in_force(as_of)
+    def report_times(self, as_of: datetime | None = None, *, within: "Scope | None" = None,
+                     rows: pd.DataFrame | None = None) -> pd.DataFrame:
+        """First upload per institution, indicator and month among batches in force at ``as_of``; ``within``:
+        those of a :class:`Scope` only (``rows``: the scope's rows, when the caller has read them already)."""
+        if within is not None and rows is None:
+            rows = self._rows_within(within)
+        rows = self._in_force(as_of, rows)
         frame = (rows.groupby(["institution", "indicator", "period"], sort=False)["uploaded_at"].min()
                  .rename("first_upload").reset_index())
         frame["first_upload"] = pd.to_datetime(frame["first_upload"])
