@@ -81,8 +81,13 @@ def main() -> None:
         worst = per.iloc[0]
         title = t("explore.title_completeness", institution=worst["institution"],
                   rate=t.percent(worst["completeness"]), first=t.month(start), last=t.month(end))
-        fig = xc.completeness_heatmap(matrix, t, title)
-        widgets.show_figure(fig, per, t, t("explore.heatmap_caption"), "heatmap")
+        # drawn twice, the page's style shows the one for the screen (cells too narrow for numbers on a phone)
+        with st.container(key="wide_only"):
+            st.plotly_chart(xc.completeness_heatmap(matrix, t, title), width="stretch", theme=None, key="heatmap")
+        with st.container(key="narrow_only"):
+            st.plotly_chart(xc.completeness_heatmap(matrix, t, title, phone=True), width="stretch", theme=None,
+                            key="heatmap_phone")
+        widgets.show_data(per, t, t("explore.heatmap_caption"))
 
     st.subheader(t("explore.not_reported", period=t.period(view.period.code)))
     missing = explore.missing_reports(status)

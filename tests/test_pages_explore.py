@@ -210,3 +210,16 @@ def test_chart_title_keeps_an_acronym_in_capitals_inside_the_sentence(app, page)
     specs = " ".join(c.proto.spec for c in at.get("plotly_chart"))
     sentence = specs.replace("<br>", " ")
     assert "cobertura del SIS" in sentence and "del sis" not in sentence
+
+
+def test_quality_heatmap_comes_with_a_phone_drawing_without_cell_numbers(app):
+    import json
+    at = app(role="analyst", page=CALIDAD)
+    ok(at)
+    heatmaps = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if json.loads(c.proto.spec)["data"][0]["type"] == "heatmap"]
+    assert len(heatmaps) == 2
+    wide, phone = heatmaps
+    assert wide["data"][0]["texttemplate"] == "%{text}" and phone["data"][0]["texttemplate"] == ""
+    assert phone["data"][0]["colorbar"]["orientation"] == "h"
+    assert wide["data"][0]["z"] == phone["data"][0]["z"]

@@ -305,22 +305,27 @@ def compare_bars(changed: pd.DataFrame, catalog: Catalog, t: Translator, label_b
 COMPLETENESS_SCALE = [[0.0, SEVERITY_COLORS["critica"]], [0.5, "#F4F4F4"], [1.0, SEVERITY_COLORS["adecuada"]]]
 
 
-def completeness_heatmap(matrix: pd.DataFrame, t: Translator, title: str) -> go.Figure:
+def completeness_heatmap(matrix: pd.DataFrame, t: Translator, title: str, *, phone: bool = False) -> go.Figure:
     """Institution × month completeness (share of due reports received), each cell with its percentage;
     cells with nothing due are left blank. Colour: from the orange of 'critica' through near-white to the
     blue of 'adecuada' (the Okabe-Ito pair, colour-blind safe), so that 100 % reads as good, not as a
-    yellow warning; the numbers take a contrasting colour."""
+    yellow warning; the numbers take a contrasting colour. ``phone``: for a 350 px column, twelve months
+    leave cells too narrow for a number, so the cells keep their colour only (the numbers are in the hover
+    and the table under the chart) and the colour key lies under the chart instead of beside it."""
     months = list(matrix.columns)
     text = [[("" if _isnan(v) else t.percent(v)) for v in row] for row in matrix.to_numpy()]
     fig = go.Figure(go.Heatmap(
         z=matrix.to_numpy(dtype=float), x=[t.month(m) for m in months], y=list(matrix.index), text=text,
-        texttemplate="%{text}", textfont=dict(size=13), zmin=0, zmax=1, xgap=2, ygap=2,
+        texttemplate="" if phone else "%{text}", textfont=dict(size=13), zmin=0, zmax=1, xgap=2, ygap=2,
         colorscale=COMPLETENESS_SCALE,
-        colorbar=dict(tickformat=".0%", title=t("explore.completeness")),
+        colorbar=(dict(tickformat=".0%", title=dict(text=t("explore.completeness"), side="top"), orientation="h",
+                       x=0, xanchor="left", y=-0.25, yanchor="top", len=1, thickness=14) if phone
+                  else dict(tickformat=".0%", title=t("explore.completeness"))),
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
     fig.update_xaxes(type="category", side="bottom", tickangle=-45, automargin=True)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(fig, title, height=max(360, 34 * len(matrix) + 200))
+    fig = _layout(fig, title, height=max(360, 34 * len(matrix) + (300 if phone else 200)))
+    return fig.update_layout(margin=dict(b=130)) if phone else fig
 
 
 # --- tables for people ------------------------------------------------------------------------------------
