@@ -22,10 +22,14 @@ def edit_cell(page, app, row: int, column: str, text: str) -> None:
     grid = page.locator('[data-testid="stDataFrame"]').first
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)      # below the 35-pixel header, first column
+    # a loaded machine (tests run two at a time) drops keys sent before the grid has taken the focus
+    page.wait_for_timeout(400)
     for _ in range(row):
-        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown", delay=30)
+        page.wait_for_timeout(40)
     for _ in range(columns.index(column)):
-        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight", delay=30)
+        page.wait_for_timeout(40)
     page.keyboard.press("Enter")
     # the grid's cell editor opens in an overlay: type only once it is there (a loaded machine is slow)
     page.locator("textarea.gdg-input, input.gdg-input").first.wait_for(state="visible", timeout=10_000)
