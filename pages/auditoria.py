@@ -31,6 +31,12 @@ def filtered(frame: pd.DataFrame, actions: list[str], actors: list[str], start, 
     return frame[keep].reset_index(drop=True)
 
 
+def action_label(t, action: str) -> str:
+    """An audit action in the reader's words, its code beside it; an action with no words yet, as its code."""
+    words = t(f"audit_actions.{action}")
+    return action if words == f"audit_actions.{action}" else f"{words} ({action})"
+
+
 def main() -> None:
     t = viewer.translator()
     st.title(t("accounts.audit_title"))
@@ -45,7 +51,8 @@ def main() -> None:
         return
     c = st.columns([2, 2, 2])
     actions = c[0].multiselect(t("accounts.audit_action"), sorted(frame["action"].dropna().unique()),
-                               key="audit_actions", placeholder=t("accounts.audit_all"))
+                               key="audit_actions", placeholder=t("accounts.audit_all"),
+                               format_func=lambda a: action_label(t, a))
     actors = c[1].multiselect(t("accounts.audit_actor"), sorted(frame["actor"].dropna().unique()),
                               key="audit_actors", placeholder=t("accounts.audit_all"))
     first, last = min(shown_at).date(), max(shown_at).date()
@@ -54,7 +61,9 @@ def main() -> None:
     start, end = (tuple(span) + (None, None))[:2] if isinstance(span, (tuple, list)) else (span, span)
     rows = filtered(frame.assign(at=pd.to_datetime(shown_at)), actions, actors, start, end)
     st.caption(t("accounts.audit_rows", n=len(rows), total=len(frame)))
-    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+    # on screen the action in words; the downloads keep its code (for scripts and filters elsewhere)
+    st.dataframe(rows.assign(action=[action_label(t, a) for a in rows["action"]]), hide_index=True,
+                 width="stretch", column_config={
         "at": st.column_config.DatetimeColumn(t("accounts.audit_col_at"), format="YYYY-MM-DD HH:mm:ss"),
         "actor": st.column_config.TextColumn(t("accounts.audit_col_actor")),
         "action": st.column_config.TextColumn(t("accounts.audit_col_action")),

@@ -407,11 +407,13 @@ def test_audit_page_shows_logins_filters_and_exports(app, demo_url):
     at.switch_page(AUDIT).run()
     ok(at)
     rows = at.dataframe[0].value
-    assert {"login", "login_failed", "user_add", "upload"} <= set(rows["action"])
+    assert {"Ingreso (login)", "Ingreso fallido (login_failed)", "Cuenta creada (user_add)",
+            "Carga de datos (upload)"} <= set(rows["action"])
     at.multiselect(key="audit_actions").set_value(["login", "login_failed"]).run()
     ok(at)
     rows = at.dataframe[0].value
-    assert list(rows["action"]) == ["login", "login_failed"] and set(rows["actor"]) == {"admin.mesa"}
+    assert list(rows["action"]) == ["Ingreso (login)", "Ingreso fallido (login_failed)"]
+    assert set(rows["actor"]) == {"admin.mesa"}
     at.multiselect(key="audit_actors").set_value(["línea de comandos"]).run()
     assert at.dataframe[0].value.empty
     assert labels(at, "download_button") == ["Auditoría (CSV)", "Auditoría (Excel .xlsx)"]
