@@ -299,11 +299,11 @@ def reporting_bars(status: pd.DataFrame, catalog: Catalog, t: Translator) -> go.
                else charts.SEVERITY_COLORS["critica"] for c in table["completeness"]]
     # a few bars on a projector: names beside the bars and the count at their end read from the back
     fig = go.Figure(go.Bar(x=list(table["completeness"]), y=labels, orientation="h", text=text, name="",
-                           textposition="outside", cliponaxis=False, textfont=dict(size=16),
+                           textposition="outside", cliponaxis=False,
                            marker=dict(color=colours, line=dict(color="#333", width=1)),
                            hovertemplate="%{y}<br>%{text}<extra></extra>"))
     fig.update_xaxes(tickformat=".0%", range=[0, 1.3], tickvals=[0, 0.25, 0.5, 0.75, 1], title=None)
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=16))
+    fig.update_yaxes(autorange="reversed")
     return charts._layout(fig, "", height=max(320, 44 * len(labels) + 80))
 
 
@@ -614,7 +614,7 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
             "reporting", t("presentation.reporting", period=period_label),
             t("presentation.reporting_message", pct=t.percent(done), reported=t.number(int(status["reported"].sum())),
               due=t.number(len(status))),
-            figure=reporting_bars(status, catalog, t),
+            figure=projector(reporting_bars(status, catalog, t)),
             tables=[(t("presentation.reporting_table"), reporting_table(status, catalog, t))]))
     slides.append(_agreements_slide(data, catalog, t))
     return slides
