@@ -109,8 +109,10 @@ def main() -> None:
     flagged = filters.outliers(view, view.period.months)
     if public and not flagged.empty:
         flagged = flagged[[not is_protected_indicator(i, catalog) for i in flagged["indicator"]]]
+    if public:
+        st.caption(t("explore.outliers_public_scope"))
     if flagged.empty:
-        st.caption(t("explore.no_outliers"))
+        st.caption(t("explore.no_outliers", factor=f"{method['factor']:g}", history_months=method["history_months"]))
     else:
         st.dataframe(flagged.assign(
             indicator=[catalog.label("indicators", i, t.lang) for i in flagged["indicator"]],

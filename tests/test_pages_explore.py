@@ -223,3 +223,11 @@ def test_quality_heatmap_comes_with_a_phone_drawing_without_cell_numbers(app):
     assert wide["data"][0]["texttemplate"] == "%{text}" and phone["data"][0]["texttemplate"] == ""
     assert phone["data"][0]["colorbar"]["orientation"] == "h"
     assert wide["data"][0]["z"] == phone["data"][0]["z"]
+
+
+def test_public_outlier_list_says_it_leaves_out_protected_indicators(app):
+    public = app(role=None, page=CALIDAD)
+    ok(public)
+    assert "no incluye los indicadores protegidos" in texts(public)
+    analyst = app(role="analyst", page=CALIDAD)
+    assert "no incluye los indicadores protegidos" not in texts(analyst)
