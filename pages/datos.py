@@ -88,18 +88,19 @@ def main() -> None:
     if not may_download:
         st.caption(t("explore.login_to_download"))
         return
-    from gapsmodel.views import exports
+    from gapsmodel.views import downloads, exports
     st.subheader(t("explore.downloads"))
+    st.caption(t("explore.downloads_caption"))
     stem = f"brechas_{view.period.code}"
-    raw_gaps = gaps.copy()
-    raw_values = values.drop(columns=[c for c in ("batch_id",) if c in values.columns])
+    gaps_sheet = lambda: downloads.gaps_download(gaps, catalog, territory, t)  # noqa: E731 - built when clicked
+    values_sheet = lambda: downloads.values_download(values, catalog, territory, t)  # noqa: E731
     sheets = lambda: exports.to_xlsx_bytes({  # noqa: E731 - built only when clicked (deferred download)
-        "brechas": raw_gaps, "valores": raw_values, "indicadores": explore.indicator_catalog(catalog, t.lang),
-        "brechas_catalogo": explore.gap_catalog(catalog, t.lang)})
+        "brechas": gaps_sheet(), "valores": values_sheet(),
+        "indicadores": explore.indicator_catalog(catalog, t.lang), "brechas_catalogo": explore.gap_catalog(catalog, t.lang)})
     c = st.columns(3)
-    c[0].download_button(t("explore.download_gaps_csv"), lambda: exports.to_csv_bytes(raw_gaps), f"{stem}.csv",
+    c[0].download_button(t("explore.download_gaps_csv"), lambda: exports.to_csv_bytes(gaps_sheet()), f"{stem}.csv",
                          "text/csv", key="dl_gaps_csv", on_click="ignore")
-    c[1].download_button(t("explore.download_values_csv"), lambda: exports.to_csv_bytes(raw_values),
+    c[1].download_button(t("explore.download_values_csv"), lambda: exports.to_csv_bytes(values_sheet()),
                          f"valores_{view.period.code}.csv", "text/csv", key="dl_values_csv", on_click="ignore")
     c[2].download_button(t("explore.download_xlsx"), sheets, f"{stem}.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
