@@ -92,7 +92,7 @@ def test_first_session_and_sector_sentences(catalog, territory):
         "Cobertura del SIS en la región Tumbes: la cobertura llegó a 38 %."]
     frame = narrative.changes(NOW, BEFORE)
     assert narrative.sector_sentences(frame, "salud", catalog, territory, t) == [
-        "Cobertura del SIS en la región Tumbes: la cobertura llegó a 38 % (antes 35 %)."]
+        "Cobertura del SIS en la región Tumbes: la cobertura llegó a 38 % (35 % en la sesión anterior)."]
     en = narrative.sector_sentences(frame, "salud", catalog, territory, Translator("en"))
     assert en[0].startswith("SIS health insurance coverage in the Tumbes region: coverage reached 38")
 
@@ -114,3 +114,9 @@ def test_a_severity_without_coverage_is_written_in_lower_case_inside_the_sentenc
         "Atención de casos de VBG en la región Tumbes: severidad no determinable."]
     en = narrative.sector_sentences(frame, "vbg", catalog, territory, Translator("en"))
     assert en[0].endswith(": severity undetermined.")
+
+
+def test_an_unchanged_coverage_says_it_stayed_rather_than_before_and_now_alike(catalog, territory):
+    frame = narrative.changes(NOW, NOW)
+    assert narrative.sector_sentences(frame, "salud", catalog, territory, Translator("es")) == [
+        "Cobertura del SIS en la región Tumbes: la cobertura sigue en 38 %, como en la sesión anterior."]

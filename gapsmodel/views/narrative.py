@@ -221,6 +221,9 @@ def sector_sentences(frame: pd.DataFrame, sector: str, catalog: Catalog, territo
             out.append(t("narrative.severity_only", severity=lower_first(t.severity(row.severity_now)), **w))
         elif _missing(row.coverage_before):
             out.append(t("narrative.coverage_level", now=_pct(t, row.coverage_now), **w))
+        elif _pct(t, row.coverage_now) == _pct(t, row.coverage_before):
+            # "62 % (antes 62 %)" reads as a misprint: the figure did not move as the table saw it
+            out.append(t("narrative.coverage_level_same", now=_pct(t, row.coverage_now), **w))
         else:
             out.append(t("narrative.coverage_level_before", now=_pct(t, row.coverage_now),
                          before=_pct(t, row.coverage_before), **w))
