@@ -99,7 +99,7 @@ def within_screen(locator) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
-def test_partner_reports_the_month_on_a_phone_and_the_overview_shows_it(mimp_server, phone, browser):
+def test_partner_reports_the_month_on_a_phone_and_the_overview_shows_it(mimp_server, phone):
     page, app = phone, AppDriver(phone)
     month = add_months(month_of(date.today()), -1)   # the form's first offer
     rows = form_rows(mimp_server, month)
@@ -127,7 +127,7 @@ def test_partner_reports_the_month_on_a_phone_and_the_overview_shows_it(mimp_ser
     for _ in range(VALUE_COLUMN):
         page.keyboard.press("ArrowRight")
     at = 0
-    for typed, ((indicator, sex, figure), row) in enumerate(zip(TYPED, rows), start=1):
+    for typed, ((_, _, figure), row) in enumerate(zip(TYPED, rows), start=1):
         for _ in range(row - at):
             page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")                             # opens the cell's editor
