@@ -45,19 +45,29 @@ def _form(inst: str, month: str, history: pd.DataFrame) -> pd.DataFrame:
     grid = st.session_state[key].copy()
     places = territory.area_names()
     shown = grid.assign(indicator=grid["indicator"].map(lambda c: catalog.label("indicators", c, t.lang)),
-                        ubigeo=grid["ubigeo"].map(lambda u: places.get(u, u)))
+                        ubigeo=grid["ubigeo"].map(lambda u: places.get(u, u)),
+                        sex=grid["sex"].map(lambda v: t(f"explore.sex_{v}")),
+                        age=grid["age"].map(lambda v: t(f"explore.age_{v}")))
+    # sized for a 390 px phone: the long indicator names wrap (a row taller than 4rem lets the grid wrap
+    # text) and the figure to type comes before the reference columns, so it is on screen without scrolling
     edited = st.data_editor(
         shown, hide_index=True, width="stretch", key=f"{key}::editor", disabled=FORM_LOCKED,
-        column_config={"indicator": t("report_form.col_indicator"), "ubigeo": t("report_form.col_place"),
-                       "sex": t("report_form.col_sex"), "age": t("report_form.col_age"),
+        column_order=FORM_ORDER, row_height=FORM_ROW_HEIGHT, placeholder="",
+        column_config={"indicator": st.column_config.TextColumn(t("report_form.col_indicator"), width=134),
+                       "ubigeo": st.column_config.TextColumn(t("report_form.col_place"), width=72),
+                       "sex": st.column_config.TextColumn(t("report_form.col_sex"), width=68),
+                       "age": t("report_form.col_age"),
                        "last_value": st.column_config.NumberColumn(t("report_form.col_last"), format="%g"),
-                       "value": st.column_config.NumberColumn(t("report_form.col_value"), min_value=0, step=1)})
+                       "value": st.column_config.NumberColumn(t("report_form.col_value"), min_value=0, step=1,
+                                                              width=80)})
     grid["value"] = edited["value"].to_numpy()
     st.session_state[key] = grid          # the draft: typed figures survive reruns within the session
     return grid
 
 
 FORM_LOCKED = ["indicator", "ubigeo", "sex", "age", "last_value"]
+FORM_ORDER = ["indicator", "ubigeo", "sex", "value", "last_value", "age"]
+FORM_ROW_HEIGHT = 84     # four lines of a wrapped indicator name
 
 
 def main() -> None:

@@ -43,7 +43,9 @@ def form_grid(catalog, institution: str, month: str, history: pd.DataFrame | Non
             last = previous.get((indicator, ubigeo, sex, age))
             rows.append({"indicator": indicator, "ubigeo": str(ubigeo), "sex": sex, "age": age,
                          "last_value": None if last is None else float(last), "value": None})
-    grid = pd.DataFrame(rows, columns=FORM_COLUMNS)
+    # both figure columns are floats even when empty: the page's editor keys its state on the grid's schema,
+    # and an all-empty (object) column turning float on the first typed figure would reset the editor
+    grid = pd.DataFrame(rows, columns=FORM_COLUMNS).astype({"last_value": "float64", "value": "float64"})
     # totals first within each indicator × district, so the phone shows the main figure before its parts
     order = grid["sex"].ne("total").astype(int) + grid["age"].ne("total").astype(int)
     return grid.assign(_order=order).sort_values(["indicator", "ubigeo", "_order"], kind="stable") \
