@@ -99,9 +99,9 @@ def main() -> None:
         st.error(t("upload.unreadable", detail=md_escape(exc)))
         return
     for problem in result.errors:
-        st.error(md_escape(problem.message))
+        st.error(md_escape(widgets.in_language(problem.message, t.lang)))
     for problem in result.warnings:
-        st.warning(md_escape(problem.message))
+        st.warning(md_escape(widgets.in_language(problem.message, t.lang)))
     if not result.ok:
         return
     compared = preview.compare(result.values, history)
