@@ -9,7 +9,7 @@ import pytest
 from gapsmodel.i18n import Translator
 from gapsmodel.records.permissions import Actor
 from gapsmodel.records.sessions import add_agreement, add_session
-from gapsmodel.views import presentation
+from gapsmodel.views import deck, presentation
 
 ES, EN = Translator("es"), Translator("en")
 ADMIN = Actor("ana", "admin")
@@ -134,9 +134,7 @@ def test_a_sector_slide_trend_is_named_at_its_end_with_light_session_ticks(catal
     assert list(fig.layout.xaxis.ticktext) == ["2023", "2024"]
 
 
-def test_the_reporting_slide_draws_each_institution_least_complete_first():
-    from gapsmodel.rules.catalog import load_catalog
-    catalog = load_catalog()
+def test_the_reporting_slide_draws_each_institution_least_complete_first(catalog):
     status = pd.DataFrame({"institution": ["DIRESA", "DIRESA", "DIRESA", "ACNUR", "ACNUR", "OIM"],
                            "reported": [True, True, False, True, True, False],
                            "on_time": [True, False, False, True, True, False]})
@@ -145,7 +143,6 @@ def test_the_reporting_slide_draws_each_institution_least_complete_first():
     assert list(bar.x) == [0.0, 2 / 3, 1.0]
     assert [catalog.label("institutions", c, "es") for c in ("OIM", "DIRESA", "ACNUR")] == list(bar.y)
     assert list(bar.text) == ["0 de 1 · 0 %", "2 de 3 · 67 %", "2 de 2 · 100 %"]
-    from gapsmodel.views import deck
     assert deck.chart_kind(fig) is not None            # a native bar chart in the PowerPoint too
 
 
