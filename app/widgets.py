@@ -10,7 +10,7 @@ import streamlit as st
 
 from gapsmodel import model
 from gapsmodel.records.demo import is_demo
-from gapsmodel.i18n import Translator
+from gapsmodel.i18n import Translator, one_language
 from gapsmodel.rules.periods import KINDS, Period, parse_period, period_of, periods_between
 
 from app import viewer
@@ -176,11 +176,8 @@ def show_notes(notes: pd.DataFrame, t: Translator) -> None:
 
 
 def in_language(message: str, lang: str) -> str:
-    """One language of a model message written "castellano / English" (the command line prints both)."""
-    if " / " not in str(message):
-        return str(message)
-    spanish, english = str(message).rsplit(" / ", 1)
-    return english if lang == "en" else spanish
+    """One language of a model message written "castellano / English" (see ``i18n.both``)."""
+    return one_language(message, lang)
 
 
 def refusal(exc: Exception, t: Translator) -> str:

@@ -19,6 +19,21 @@ LANGUAGES = ("es", "en")
 LOCAL_TZ = "America/Lima"   # times are stored in UTC and shown in Peru time
 LOCALES = {"es": "es_PE", "en": "en"}
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+BOTH_SEPARATOR = " / "      # model messages read "castellano / English"; a page or terminal shows one side
+
+
+def both(spanish: str, english: str) -> str:
+    """A message of the model in both languages, each side a whole sentence (never fragments mixed)."""
+    return f"{spanish}{BOTH_SEPARATOR}{english}"
+
+
+def one_language(message: object, lang: str) -> str:
+    """The reader's side of a ``both`` message; a message without the separator is returned as it is."""
+    text = str(message)
+    if BOTH_SEPARATOR not in text:
+        return text
+    spanish, english = text.rsplit(BOTH_SEPARATOR, 1)
+    return english if lang == "en" else spanish
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:

@@ -38,7 +38,7 @@ def recent_changes(t) -> pd.DataFrame:
 
 
 def refused(t, exc: CatalogError) -> None:
-    problems = "\n".join(f"- {widgets.markdown_escaped(p)}" for p in exc.problems)
+    problems = "\n".join(f"- {widgets.refusal(p, t)}" for p in exc.problems)
     st.error(t("catalog_admin.refused") + "\n\n" + problems)
 
 

@@ -60,6 +60,16 @@ def test_a_wrong_table_is_refused_with_every_problem_and_nothing_written(app, fo
     assert (folder / "gaps.csv").read_bytes() == original and not (folder / HISTORY_DIR).exists()
 
 
+def test_an_english_refusal_lists_the_problems_in_english_only(app, folder):
+    gaps = read_table("gaps.csv", folder)
+    gaps.loc[gaps["code"].eq("cobertura_sis"), "target_coverage"] = "85"
+    at = app(role="admin", page=PAGE, lang="en")
+    send(at, "gaps.csv", gaps.to_csv(index=False))
+    [error] = at.error
+    assert "must be between 0 and 1" in error.value
+    assert "debe" not in error.value and " / " not in error.value
+
+
 def test_a_good_table_is_saved_audited_and_changes_the_gaps_on_the_overview(app, folder, demo_url):
     gaps = read_table("gaps.csv", folder)
     gaps.loc[gaps["code"].eq("camas_albergue"), "name_es"] = "Plazas de albergue"

@@ -110,7 +110,7 @@ def test_the_settings_cannot_switch_off_public_rounding(folder):
     (folder / "settings.toml").write_text(settings.replace("rounding_base = 5", "rounding_base = 0"), "utf-8")
     with pytest.raises(CatalogError) as info:
         load_catalog(folder)
-    assert info.value.problems == ["settings.toml: rounding_base debe ser 1 o más / must be 1 or more"]
+    assert info.value.problems == ["settings.toml: rounding_base debe ser 1 o más / settings.toml: rounding_base must be 1 or more"]
 
 
 def test_a_rules_table_naming_an_unknown_indicator_is_refused_and_a_good_one_saved(store, folder):

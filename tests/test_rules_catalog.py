@@ -4,6 +4,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from gapsmodel.i18n import one_language
 from gapsmodel.rules.catalog import CatalogError, DEFAULT_DIR, load_catalog
 from gapsmodel.rules.territory import DEFAULT_DIR as TERRITORY_DIR, load_territory
 
@@ -120,3 +121,36 @@ def test_contacts_are_optional(catalog_copy):
     assert load_catalog(catalog_copy).contacts == {}
     _set_contacts(catalog_copy, {"CARE": "care@example.org"})
     assert load_catalog(catalog_copy).contacts == {"CARE": ("care@example.org",)}
+
+
+SPANISH_WORDS = (" no es ", "falta", "desconocid", "fila ", "debe", "repetid", "hay filas", "apunta", "umbrales",
+                 "indique", "correo")
+ENGLISH_WORDS = ("unknown", "missing", "must", " is not ", "duplicate", "row ", "rows ", "points to", "give ",
+                 "e-mail")
+
+
+def test_each_catalog_problem_reads_whole_in_either_language(catalog_copy):
+    """A page or terminal shows one side of a problem: neither side may carry words of the other language."""
+    def replace(name, old, new):
+        path = catalog_copy / name
+        assert old in path.read_text("utf-8"), old
+        path.write_text(path.read_text("utf-8").replace(old, new, 1), "utf-8")
+    replace("indicators.csv", "pob_migrante,salud,need,stock,max", "pob_migrante,sanidad,necesidad,anual,mediana")
+    replace("gaps.csv", "afiliados_sis,pob_migrante,,1.0,personas,0.9,0.6,0.3", "afiliados_x,pob_y,2,1.5,personas,0.3,0.6,uno")
+    replace("obligations.csv", "DIRESA,afiliados_sis,mensual", "DIRESAX,afiliados_z,diaria")
+    replace("sectors.csv", "salud,Salud,Health,1", "salud,Salud,Health,primero")
+    replace("settings.toml", "small_cell_threshold = 5", "small_cell_threshold = 0")
+    replace("settings.toml", 'protected_sectors = ["trata", "vbg", "ninez"]', 'protected_sectors = ["trata"]')
+    (catalog_copy / "institution_aliases.csv").write_text("alias,institution\nUNHCR,ACNURR\nUNHCR,ACNUR\n", "utf-8")
+    (catalog_copy / "rules.csv").write_text(
+        "code,left,operator,right,level,scope,message_es,message_en\n"
+        "r1,no_such + *,=<,x[sex=otro],fatal,everywhere,,m\n", "utf-8")
+    with pytest.raises(CatalogError) as err:
+        load_catalog(catalog_copy)
+    problems = err.value.problems
+    assert len(problems) >= 20
+    for problem in problems:
+        spanish, english = one_language(problem, "es"), one_language(problem, "en")
+        assert spanish != english, problem
+        assert not any(word in english.lower() for word in SPANISH_WORDS), english
+        assert not any(word in spanish.lower() for word in ENGLISH_WORDS), spanish

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import both
 from ..rules.catalog import CatalogError, catalog_dir, load_catalog
 from .permissions import Actor
 from .store import Store, utcnow
@@ -50,8 +51,9 @@ class CatalogChange:
         return not (self.added or self.removed or self.changed)
 
     def summary(self) -> str:
-        return (f"{self.table}: {len(self.added)} añadidas / added, {len(self.removed)} quitadas / removed, "
-                f"{len(self.changed)} celdas cambiadas / cells changed")
+        added, removed, changed = len(self.added), len(self.removed), len(self.changed)
+        return both(f"{self.table}: {added} filas añadidas, {removed} quitadas, {changed} celdas cambiadas",
+                    f"{self.table}: {added} rows added, {removed} removed, {changed} cells changed")
 
 
 def read_table(name: str, directory: str | Path | None = None) -> pd.DataFrame:
@@ -67,19 +69,19 @@ def read_table_file(data: bytes) -> pd.DataFrame:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     if not text.strip() or "\x00" in text:
-        raise CatalogError(["El archivo está vacío o no es un CSV. / The file is empty or not a CSV."])
+        raise CatalogError([both("El archivo está vacío o no es un CSV.", "The file is empty or not a CSV.")])
     first = text.splitlines()[0]
     sep = ";" if first.count(";") > first.count(",") else ","
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (ValueError, csv.Error) as exc:
-        raise CatalogError([f"No se pudo leer el CSV / could not read the CSV: {exc}"]) from None
+        raise CatalogError([both(f"No se pudo leer el CSV: {exc}", f"Could not read the CSV: {exc}")]) from None
 
 
 def _check_name(name: str) -> None:
     if name not in TABLE_KEYS:
-        raise CatalogError([f"'{name}' no es una tabla editable del catálogo / not an editable catalog table; "
-                            f"tablas / tables: {', '.join(TABLE_KEYS)}"])
+        raise CatalogError([both(f"'{name}' no es una tabla editable del catálogo; tablas: {', '.join(TABLE_KEYS)}",
+                                 f"'{name}' is not an editable catalog table; tables: {', '.join(TABLE_KEYS)}")])
 
 
 def clean_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +122,7 @@ def replace_table(store: Store, name: str, frame: pd.DataFrame, *, actor: Actor,
     new = clean_table(frame)
     missing_keys = [k for k in TABLE_KEYS[name] if k not in new.columns]
     if missing_keys:
-        raise CatalogError([f"{name}: faltan columnas {missing_keys} / missing columns"])
+        raise CatalogError([both(f"{name}: faltan columnas {missing_keys}", f"{name}: missing columns {missing_keys}")])
     before = read_table(name, directory)
     with tempfile.TemporaryDirectory() as trial:       # the whole catalog must load with the new table
         for path in directory.glob("*"):

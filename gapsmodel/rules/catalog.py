@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import both
 from .validation_rules import RULE_COLUMNS, check_rules
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
@@ -119,7 +120,7 @@ class Catalog:
 def _read(directory: Path, name: str, problems: list[str]) -> pd.DataFrame:
     path = directory / name
     if not path.exists():
-        problems.append(f"falta el archivo {name} / missing file {name}")
+        problems.append(both(f"falta el archivo {name}", f"missing file {name}"))
         return pd.DataFrame()
     return pd.read_csv(path, dtype=str, keep_default_na=False).apply(lambda c: c.str.strip())
 
@@ -127,7 +128,7 @@ def _read(directory: Path, name: str, problems: list[str]) -> pd.DataFrame:
 def _need_columns(frame: pd.DataFrame, name: str, columns: list[str], problems: list[str]) -> bool:
     missing = [c for c in columns if c not in frame.columns]
     if missing and not frame.empty:
-        problems.append(f"{name}: faltan columnas {missing} / missing columns")
+        problems.append(both(f"{name}: faltan columnas {missing}", f"{name}: missing columns {missing}"))
     return not missing and not frame.empty
 
 
@@ -151,8 +152,10 @@ def _contact_problems(institutions: pd.DataFrame) -> list[str]:
         for address in contact_addresses(cell):
             local = address.partition("@")[0]
             if not _EMAIL.fullmatch(address) or ".." in address or local.startswith(".") or local.endswith("."):
-                problems.append(f"institutions.csv, {code}: '{address}' no es una dirección de correo válida "
-                                f"(separe varias con ';') / not a valid e-mail address (separate several with ';')")
+                problems.append(both(f"institutions.csv, {code}: '{address}' no es una dirección de correo válida "
+                                     f"(separe varias con ';')",
+                                     f"institutions.csv, {code}: '{address}' is not a valid e-mail address "
+                                     f"(separate several with ';')"))
     return problems
 
 
@@ -167,17 +170,22 @@ def _protection_problems(settings: dict, sector_codes: set[str]) -> list[str]:
     problems = []
     try:
         if int(protection.get("small_cell_threshold", 0)) < 1:
-            problems.append("settings.toml: small_cell_threshold debe ser 1 o más / must be 1 or more")
+            problems.append(both("settings.toml: small_cell_threshold debe ser 1 o más",
+                                 "settings.toml: small_cell_threshold must be 1 or more"))
     except (TypeError, ValueError):
-        problems.append("settings.toml: small_cell_threshold no es un número entero / not a whole number")
+        problems.append(both("settings.toml: small_cell_threshold no es un número entero",
+                             "settings.toml: small_cell_threshold is not a whole number"))
     try:
         if int(protection.get("rounding_base", 5)) < 1:
-            problems.append("settings.toml: rounding_base debe ser 1 o más / must be 1 or more")
+            problems.append(both("settings.toml: rounding_base debe ser 1 o más",
+                                 "settings.toml: rounding_base must be 1 or more"))
     except (TypeError, ValueError):
-        problems.append("settings.toml: rounding_base no es un número entero / not a whole number")
+        problems.append(both("settings.toml: rounding_base no es un número entero",
+                             "settings.toml: rounding_base is not a whole number"))
     missing = [s for s in ALWAYS_PROTECTED if s in sector_codes and s not in protection.get("protected_sectors", [])]
     if missing:
-        problems.append(f"settings.toml: protected_sectors debe incluir / must include {missing} (DOMAIN.md §7)")
+        problems.append(both(f"settings.toml: protected_sectors debe incluir {missing} (DOMAIN.md §7)",
+                             f"settings.toml: protected_sectors must include {missing} (DOMAIN.md §7)"))
     return problems
 
 
@@ -192,8 +200,9 @@ def _threshold_order(row, settings: dict, where: str) -> list[str]:
         except ValueError:
             return []    # reported above as not a number
     if not values[0] > values[1] > values[2]:
-        return [f"{where}: los umbrales deben bajar: adecuada > moderada > alta ({values[0]}, {values[1]}, "
-                f"{values[2]}) / thresholds must fall"]
+        shown = ", ".join(f"{v:g}" for v in values)
+        return [both(f"{where}: los umbrales deben bajar: adecuada > moderada > alta ({shown})",
+                     f"{where}: the thresholds must fall: adecuada > moderada > alta ({shown})")]
     return []
 
 
@@ -210,7 +219,7 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
     settings_path = directory / "settings.toml"
     settings = tomllib.loads(settings_path.read_text("utf-8")) if settings_path.exists() else {}
     if not settings:
-        problems.append("falta settings.toml / missing settings.toml")
+        problems.append(both("falta settings.toml", "missing settings.toml"))
     if problems:
         raise CatalogError(problems)
 
@@ -224,48 +233,52 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
         _need_columns(obligations, "obligations.csv", ["institution", "indicator", "frequency"], problems),
     ])
     if not ok:
-        raise CatalogError(problems or ["catálogo vacío / empty catalog"])
+        raise CatalogError(problems or [both("catálogo vacío", "empty catalog")])
 
     for name, frame in [("sectors.csv", sectors), ("indicators.csv", indicators), ("gaps.csv", gaps),
                         ("institutions.csv", institutions)]:
         dup = frame["code"][frame["code"].duplicated()].tolist()
         if dup:
-            problems.append(f"{name}: códigos repetidos / duplicate codes {dup}")
+            problems.append(both(f"{name}: códigos repetidos {dup}", f"{name}: duplicate codes {dup}"))
         for col in ("code", "name_es", "name_en"):
             if frame[col].eq("").any():
-                problems.append(f"{name}: hay filas sin {col} / rows without {col}")
+                problems.append(both(f"{name}: hay filas sin {col}", f"{name}: rows without {col}"))
     if "order" in sectors.columns and pd.to_numeric(sectors["order"], errors="coerce").isna().any():
-        problems.append("sectors.csv: order debe ser un número en cada fila / order must be a number")
+        problems.append(both("sectors.csv: order debe ser un número en cada fila",
+                             "sectors.csv: order must be a number in every row"))
     for name, frame, key in [("institution_aliases.csv", aliases, ["alias"]),
                              ("obligations.csv", obligations, ["institution", "indicator"])]:
         if all(k in frame.columns for k in key) and frame.duplicated(key).any():
             dup = frame.loc[frame.duplicated(key), key].astype(str).agg(" × ".join, axis=1).tolist()
-            problems.append(f"{name}: filas repetidas / duplicate rows {dup}")
+            problems.append(both(f"{name}: filas repetidas {dup}", f"{name}: duplicate rows {dup}"))
     inst_codes = set(institutions["code"])
     for row in indicators.itertuples():
         where = f"indicators.csv, {row.code}"
         if row.sector not in set(sectors["code"]):
-            problems.append(f"{where}: sector desconocido / unknown sector '{row.sector}'")
+            problems.append(both(f"{where}: sector desconocido '{row.sector}'", f"{where}: unknown sector '{row.sector}'"))
         if row.role not in ROLES:
-            problems.append(f"{where}: role '{row.role}' no es {ROLES}")
+            problems.append(both(f"{where}: role '{row.role}' no es uno de {ROLES}", f"{where}: role '{row.role}' is not one of {ROLES}"))
         if row.time not in TIMES:
-            problems.append(f"{where}: time '{row.time}' no es {TIMES}")
+            problems.append(both(f"{where}: time '{row.time}' no es uno de {TIMES}", f"{where}: time '{row.time}' is not one of {TIMES}"))
         if not valid_rule(row.rule, inst_codes):
-            problems.append(f"{where}: regla desconocida / unknown rule '{row.rule}' "
-                            f"(max, sum, mean, source:<institución>)")
+            problems.append(both(f"{where}: regla desconocida '{row.rule}' (max, sum, mean, source:<institución>)",
+                                 f"{where}: unknown rule '{row.rule}' (max, sum, mean, source:<institution>)"))
         if row.small_cell not in ("yes", "no"):
-            problems.append(f"{where}: small_cell debe ser yes/no")
+            problems.append(both(f"{where}: small_cell debe ser yes o no", f"{where}: small_cell must be yes or no"))
     ind_codes = set(indicators["code"])
     for row in gaps.itertuples():
         where = f"gaps.csv, {row.code}"
         if row.sector not in set(sectors["code"]):
-            problems.append(f"{where}: sector desconocido / unknown sector '{row.sector}'")
+            problems.append(both(f"{where}: sector desconocido '{row.sector}'", f"{where}: unknown sector '{row.sector}'"))
         if row.supply not in ind_codes:
-            problems.append(f"{where}: indicador de oferta desconocido / unknown supply indicator '{row.supply}'")
+            problems.append(both(f"{where}: indicador de oferta desconocido '{row.supply}'",
+                                 f"{where}: unknown supply indicator '{row.supply}'"))
         if row.need and row.need not in ind_codes:
-            problems.append(f"{where}: indicador de necesidad desconocido / unknown need indicator '{row.need}'")
+            problems.append(both(f"{where}: indicador de necesidad desconocido '{row.need}'",
+                                 f"{where}: unknown need indicator '{row.need}'"))
         if bool(row.need) == bool(row.fixed_target_per_district):
-            problems.append(f"{where}: indique 'need' o 'fixed_target_per_district', no ambos ni ninguno")
+            problems.append(both(f"{where}: indique 'need' o 'fixed_target_per_district', no ambos ni ninguno",
+                                 f"{where}: give 'need' or 'fixed_target_per_district', not both and not neither"))
         for col in ("fixed_target_per_district", "target_coverage", "threshold_adecuada", "threshold_moderada",
                     "threshold_alta"):
             value = getattr(row, col, "")
@@ -273,26 +286,33 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
                 try:
                     number = float(value)
                 except ValueError:
-                    problems.append(f"{where}: {col} no es un número / not a number: '{value}'")
+                    problems.append(both(f"{where}: {col} no es un número: '{value}'", f"{where}: {col} is not a number: '{value}'"))
                     continue
                 if col == "fixed_target_per_district" and number <= 0:
-                    problems.append(f"{where}: la meta fija debe ser mayor que 0 / the fixed target must be > 0")
+                    problems.append(both(f"{where}: la meta fija debe ser mayor que 0",
+                                         f"{where}: the fixed target must be greater than 0"))
                 if col != "fixed_target_per_district" and not 0 <= number <= 1:
-                    problems.append(f"{where}: {col} debe estar entre 0 y 1 (0,9 = 90 %) / must be between 0 and 1")
+                    problems.append(both(f"{where}: {col} debe estar entre 0 y 1 (0,9 = 90 %)",
+                                         f"{where}: {col} must be between 0 and 1 (0.9 = 90 %)"))
         problems.extend(_threshold_order(row, settings, where))
     alias_map: dict[str, str] = {}
     for row in aliases.itertuples():
         if row.institution not in inst_codes:
-            problems.append(f"institution_aliases.csv: '{row.alias}' apunta a una institución desconocida "
-                            f"'{row.institution}'")
+            problems.append(both(f"institution_aliases.csv: '{row.alias}' apunta a una institución desconocida "
+                                 f"'{row.institution}'",
+                                 f"institution_aliases.csv: '{row.alias}' points to an unknown institution "
+                                 f"'{row.institution}'"))
         alias_map[fold(row.alias)] = row.institution
     for row in obligations.itertuples():
         if row.institution not in inst_codes:
-            problems.append(f"obligations.csv: institución desconocida / unknown institution '{row.institution}'")
+            problems.append(both(f"obligations.csv: institución desconocida '{row.institution}'",
+                                 f"obligations.csv: unknown institution '{row.institution}'"))
         if row.indicator not in ind_codes:
-            problems.append(f"obligations.csv: indicador desconocido / unknown indicator '{row.indicator}'")
+            problems.append(both(f"obligations.csv: indicador desconocido '{row.indicator}'",
+                                 f"obligations.csv: unknown indicator '{row.indicator}'"))
         if row.frequency not in FREQUENCIES:
-            problems.append(f"obligations.csv: frecuencia '{row.frequency}' no es {FREQUENCIES}")
+            problems.append(both(f"obligations.csv: frecuencia '{row.frequency}' no es una de {FREQUENCIES}",
+                                 f"obligations.csv: frequency '{row.frequency}' is not one of {FREQUENCIES}"))
     problems.extend(_contact_problems(institutions))
     problems.extend(_protection_problems(settings, set(sectors["code"])))
     # rules.csv is optional: a catalog without it simply has no checks between indicators

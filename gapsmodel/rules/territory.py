@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import both
 from .catalog import CatalogError, fold
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "territory"
@@ -78,11 +79,12 @@ def load_territory(directory: str | Path | None = None) -> Territory:
     problems = []
     unknown = set(districts["province_ubigeo"]) - set(provinces["ubigeo"])
     if unknown:
-        problems.append(f"districts.csv: provincias desconocidas / unknown provinces {sorted(unknown)}")
+        problems.append(both(f"districts.csv: provincias desconocidas {sorted(unknown)}",
+                             f"districts.csv: unknown provinces {sorted(unknown)}"))
     if len(region) != 1:
-        problems.append("region.csv debe tener una fila / must have one row")
+        problems.append(both("region.csv debe tener una fila", "region.csv must have one row"))
     if districts["ubigeo"].duplicated().any():
-        problems.append("districts.csv: UBIGEO repetido / duplicate UBIGEO")
+        problems.append(both("districts.csv: UBIGEO repetido", "districts.csv: duplicate UBIGEO"))
     if problems:
         raise CatalogError(problems)
     return Territory(region_ubigeo=region.at[0, "ubigeo"], region_name=region.at[0, "name"],

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..i18n import both
+
 OPERATORS = {"<=": op.le, "<": op.lt, "=": op.eq, ">=": op.ge, ">": op.gt}
 LEVELS = ("error", "warning")
 SCOPES = ("institucion", "entre_instituciones")
@@ -50,40 +52,48 @@ def check_rules(frame: pd.DataFrame, indicator_codes: set[str]) -> list[str]:
     name = "rules.csv"
     missing = [c for c in RULE_COLUMNS if c not in frame.columns]
     if missing:
-        return [f"{name}: faltan columnas {missing} / missing columns"]
+        return [both(f"{name}: faltan columnas {missing}", f"{name}: missing columns {missing}")]
     problems = []
     dup = frame["code"][frame["code"].duplicated()].tolist()
     if dup:
-        problems.append(f"{name}: códigos repetidos / duplicate codes {dup}")
+        problems.append(both(f"{name}: códigos repetidos {dup}", f"{name}: duplicate codes {dup}"))
     for number, row in enumerate(frame.itertuples(), start=2):
-        where = f"{name}, fila / row {number} ({row.code or 'sin código / no code'})"
+        where_es = f"{name}, fila {number} ({row.code or 'sin código'})"
+        where_en = f"{name}, row {number} ({row.code or 'no code'})"
         for col in ("code", "left", "right", "message_es", "message_en"):
             if not getattr(row, col):
-                problems.append(f"{where}: falta {col} / {col} is empty")
+                problems.append(both(f"{where_es}: falta {col}", f"{where_en}: {col} is empty"))
         if row.operator not in OPERATORS:
-            problems.append(f"{where}: operador '{row.operator}' no es / is not one of {list(OPERATORS)}")
+            problems.append(both(f"{where_es}: operador '{row.operator}' no es uno de {list(OPERATORS)}",
+                                 f"{where_en}: operator '{row.operator}' is not one of {list(OPERATORS)}"))
         if row.level not in LEVELS:
-            problems.append(f"{where}: level '{row.level}' no es / is not one of {list(LEVELS)}")
+            problems.append(both(f"{where_es}: level '{row.level}' no es uno de {list(LEVELS)}",
+                                 f"{where_en}: level '{row.level}' is not one of {list(LEVELS)}"))
         if row.scope not in SCOPES:
-            problems.append(f"{where}: scope '{row.scope}' no es / is not one of {list(SCOPES)}")
+            problems.append(both(f"{where_es}: scope '{row.scope}' no es uno de {list(SCOPES)}",
+                                 f"{where_en}: scope '{row.scope}' is not one of {list(SCOPES)}"))
         wildcards = []
         for side in ("left", "right"):
             try:
                 terms = parse_side(getattr(row, side)) if getattr(row, side) else []
             except ValueError as exc:
-                problems.append(f"{where}: {side}: término inválido / invalid term '{exc}' "
-                                f"(indicador, indicador[sex=mujer], *)")
+                problems.append(both(
+                    f"{where_es}: {side}: término inválido '{exc}' (indicador, indicador[sex=mujer], *)",
+                    f"{where_en}: {side}: invalid term '{exc}' (indicator, indicator[sex=mujer], *)"))
                 continue
             for term in terms:
                 if term.indicator != WILDCARD and term.indicator not in indicator_codes:
-                    problems.append(f"{where}: {side}: indicador desconocido / unknown indicator '{term.indicator}'")
+                    problems.append(both(f"{where_es}: {side}: indicador desconocido '{term.indicator}'",
+                                         f"{where_en}: {side}: unknown indicator '{term.indicator}'"))
                 if term.part and (term.part[0] not in PART_DIMENSIONS
                                   or term.part[1] not in PART_DIMENSIONS[term.part[0]]):
-                    problems.append(f"{where}: {side}: parte desconocida / unknown part "
-                                    f"'{term.part[0]}={term.part[1]}' ({PART_DIMENSIONS})")
+                    part = f"{term.part[0]}={term.part[1]}"
+                    problems.append(both(f"{where_es}: {side}: parte desconocida '{part}' ({PART_DIMENSIONS})",
+                                         f"{where_en}: {side}: unknown part '{part}' ({PART_DIMENSIONS})"))
                 wildcards.append(term.indicator == WILDCARD)
         if wildcards and any(wildcards) and not all(wildcards):
-            problems.append(f"{where}: '*' va en todos los términos o en ninguno / '*' goes in every term or none")
+            problems.append(both(f"{where_es}: '*' va en todos los términos o en ninguno",
+                                 f"{where_en}: '*' goes in every term or none"))
     return problems
 
 
