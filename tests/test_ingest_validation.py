@@ -646,8 +646,10 @@ def test_attended_above_identified_is_refused_with_its_row_and_fix(read):
     assert not result.ok
     [error] = result.errors
     assert (error.row, error.value) == (3, "7 / 4")
-    assert "no pueden superar a las identificadas" in error.message and "240101" in error.message
+    assert "no pueden superar a las identificadas" in error.message and "Tumbes (240101)" in error.message
     assert "correct the wrong figure" in error.message
+    spanish, english = error.message.split(" / ")     # one whole sentence per language, nothing mixed
+    assert "corrija" in spanish and "against" not in spanish and "frente" not in english
 
 
 def test_a_warning_rule_shows_and_the_upload_goes_on(read):

@@ -25,6 +25,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from ..i18n import both
 from ..rules.catalog import fold
 from ..rules.periods import add_months, month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS, Scope
@@ -318,7 +319,7 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
             history = history(history_scope(valid, catalog.outlier_settings["history_months"]))
         problems += _history_warnings(valid, history, **catalog.outlier_settings)
         problems += _total_warnings(valid, cmap)
-        problems += _rule_problems(valid, catalog)
+        problems += _rule_problems(valid, catalog, territory)
 
     values = valid[VALUE_COLUMNS].reset_index(drop=True)
     values["value"] = values["value"].astype(float)
@@ -327,7 +328,7 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     return UploadResult(values, _sorted(problems), result_institution, detected)
 
 
-def _rule_problems(valid: pd.DataFrame, catalog) -> list[Problem]:
+def _rule_problems(valid: pd.DataFrame, catalog, territory) -> list[Problem]:
     """The catalog's checks between indicators (rules.csv) over this one institution's rows.
 
     Rules across institutions need the other institutions' figures: they are checked on *Calidad de datos*.
@@ -345,11 +346,12 @@ def _rule_problems(valid: pd.DataFrame, catalog) -> list[Problem]:
         if f.indicator in set(valid["indicator"]):
             where &= valid["indicator"].eq(f.indicator)
         row = int(valid.loc[where, "row"].min()) if where.any() else None
-        problems.append(Problem(row, "", f"{f.left_value:g} / {f.right_value:g}", (
-            f"{f.message_es} Distrito {f.ubigeo}, {f.period}: {f.left_value:g} frente a {f.right_value:g}; "
-            f"corrija la cifra que esté mal (regla {f.rule}). / {f.message_en} District {f.ubigeo}, {f.period}: "
-            f"{f.left_value:g} against {f.right_value:g}; correct the wrong figure (rule {f.rule})."),
-            level=f.level))
+        place = f"{territory.name(f.ubigeo)} ({f.ubigeo})"     # the name a partner knows, the code it typed
+        problems.append(Problem(row, "", f"{f.left_value:g} / {f.right_value:g}", both(
+            f"{f.message_es} {place}, {f.period}: {f.left_value:g} frente a {f.right_value:g}; "
+            f"corrija la cifra que esté mal (regla {f.rule}).",
+            f"{f.message_en} {place}, {f.period}: {f.left_value:g} against {f.right_value:g}; "
+            f"correct the wrong figure (rule {f.rule})."), level=f.level))
     return problems
 
 
