@@ -21,6 +21,7 @@ from gapsmodel.ingest.columns import TEMPLATE_HEADER
 from gapsmodel.ingest.validation import history_scope
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.views.presentation import md_escape
+from gapsmodel.views.upload_problems import problem_entries, problems_table
 from gapsmodel.records.store import LockedPeriodError, Scope, StoreError, checksum, default_url
 
 entry.require_entry_point(__file__)
@@ -75,42 +76,24 @@ def _templates(inst: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _problems_table(result) -> pd.DataFrame:
-    """Errors first (each group in file order), with translated headers and level words."""
-    frame = result.problems_frame()
-    frame = frame.iloc[frame["nivel"].ne("error").argsort(kind="stable")].reset_index(drop=True)
-    frame["nivel"] = frame["nivel"].map({"error": t("upload.level_error"), "aviso": t("upload.level_warning")})
-    return frame.rename(columns={"fila": t("upload.col_row"), "columna": t("upload.col_column"),
-                                 "valor": t("upload.col_value"), "problema": t("upload.col_problem"),
-                                 "nivel": t("upload.col_level")})
-
-
 PROBLEMS_LISTED = 60   # problems written out whole on the page; all of them are in the table and the CSV
 
 
 def _show_problems(result, filename: str) -> None:
-    table = _problems_table(result)
+    table = problems_table(result, t)
     st.markdown(f"**{t('upload.problems_title')}**")
-    shown = table.copy()
-    col = t("upload.col_problem")
-    shown[col] = shown[col].map(lambda m: widgets.in_language(str(m), t.lang))
     # each problem written out whole (a table cuts long fix texts, on a phone even more)
     with st.container(key="problem_list"):
-        for _, row in shown.head(PROBLEMS_LISTED).iterrows():
-            where = " · ".join(part for part in (
-                f"{t('upload.col_row')} {row[t('upload.col_row')]}" if pd.notna(row[t("upload.col_row")]) else "",
-                f"{t('upload.col_column')} {row[t('upload.col_column')]}" if row[t("upload.col_column")] else "")
-                if part)
-            value = row[t("upload.col_value")]
-            lines = [f"**{md_escape(row[t('upload.col_level')])}** · {md_escape(where)}" if where
-                     else f"**{md_escape(row[t('upload.col_level')])}**", md_escape(row[col])]
-            if isinstance(value, str) and value:
-                lines.append(f"{md_escape(t('upload.col_value'))}: {md_escape(value)}")
+        for entry in problem_entries(table.head(PROBLEMS_LISTED), t):
+            lines = [f"**{md_escape(entry.level)}**" + (f" · {md_escape(entry.where)}" if entry.where else ""),
+                     md_escape(entry.message)]
+            if entry.value:
+                lines.append(f"{md_escape(t('upload.col_value'))}: {md_escape(entry.value)}")
             st.markdown("  \n".join(lines))
-        if len(shown) > PROBLEMS_LISTED:
-            st.caption(t("upload.problems_more", n=len(shown) - PROBLEMS_LISTED))
+        if len(table) > PROBLEMS_LISTED:
+            st.caption(t("upload.problems_more", n=len(table) - PROBLEMS_LISTED))
     with st.expander(t("upload.problems_as_table")):
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
             t("upload.col_row"): st.column_config.NumberColumn(width="small"),
             t("upload.col_column"): st.column_config.TextColumn(width="small"),
             t("upload.col_problem"): st.column_config.TextColumn(width="large"),

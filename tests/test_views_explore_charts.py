@@ -161,6 +161,31 @@ def test_trends_are_small_multiples_with_an_axis_near_the_data_and_light_session
     assert fig.data[1].line.color == SEVERITY_COLORS["critica"]      # the line says its latest severity
 
 
+def test_a_trend_panel_without_a_line_says_whether_it_is_protected_or_has_no_data(catalog):
+    rows = pd.DataFrame({"gap_code": ["atencion_vbg"] * 2 + ["camas_albergue"] * 2 + ["cobertura_sis"] * 2,
+                         "period": ["2024-01", "2024-02"] * 3, "coverage": [np.nan, np.nan, np.nan, np.nan, 0.5, 0.6],
+                         "unmet": [np.nan, np.nan, np.nan, np.nan, 5, 4],
+                         "severity": ["indeterminada", "indeterminada", "sin_datos", "sin_datos", "moderada", "moderada"]})
+    fig = xc.trend_chart(rows, catalog, ES, "t", "coverage")
+    notes = {a.xref: a.text for a in fig.layout.annotations if a.xref and a.xref.endswith("domain")}
+    assert notes == {"x domain": "Dato protegido", "x2 domain": "Sin datos"}     # the SIS panel has its line
+
+
+def test_comparison_labels_leave_room_above_their_bars(catalog):
+    """Each label sits in the upper half of its row: its lines (18 px each) must fit there, or on a phone the
+    next label runs over the bars above it."""
+    changed = pd.DataFrame({"gap_code": ["atencion_trata", "atencion_vbg", "canales_atencion"],
+                            "coverage_before": [0.5, np.nan, np.nan], "coverage_after": [0.5, np.nan, np.nan],
+                            "severity_before": ["alta", "indeterminada", "indeterminada"],
+                            "severity_after": ["alta", "indeterminada", "indeterminada"]})
+    fig = xc.compare_bars(changed, catalog, ES, "Mayo 2024", "Junio 2024", "Qué cambió entre dos periodos")
+    lines = max(a.text.count("<br>") + 1 for a in fig.layout.annotations if a.yref == "y")
+    assert lines >= 3
+    plot_height = fig.layout.height - fig.layout.margin.t - 140          # the axis title and legend below
+    row = plot_height / len(changed)
+    assert 0.25 * row + 3 + 18 * lines <= 0.75 * row
+
+
 def test_full_completeness_is_drawn_in_the_adequate_blue_not_a_warning_yellow():
     matrix = pd.DataFrame({"2024-01": [1.0, 0.0]}, index=["ACNUR", "OIM"])
     fig = xc.completeness_heatmap(matrix, ES, "t")

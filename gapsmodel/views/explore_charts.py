@@ -232,6 +232,12 @@ def disaggregation_bars(frame: pd.DataFrame, catalog: Catalog, t: Translator, ti
 
 
 # --- trends and comparisons ------------------------------------------------------------------------------
+def _withheld(part: pd.DataFrame) -> bool:
+    """Some of these figures exist but this view may not show them (suppressed or not determinable)."""
+    flags = part["coverage_suppressed"].fillna(False).astype(bool) if "coverage_suppressed" in part else False
+    return bool(part["severity"].eq("indeterminada").any() or (flags is not False and flags.any()))
+
+
 def trend_chart(rows: pd.DataFrame, catalog: Catalog, t: Translator, title: str, metric: str = "coverage",
                 session_periods: list[str] | None = None) -> go.Figure:
     """One small panel per gap over periods (``metric`` = coverage ratio or unmet in units), see
@@ -255,7 +261,8 @@ def trend_chart(rows: pd.DataFrame, catalog: Catalog, t: Translator, title: str,
         shown = [pct(t, v) if metric == "coverage" else t.number(v) for v in y]
         panels.append(dict(title=name, x=[labels[p] for p in part["period"]], y=y, text=text,
                            colour=line_colour(last), customdata=np.array(shown, dtype=object).reshape(-1, 1),
-                           hovertemplate=f"{name}<br>%{{x}}: %{{customdata[0]}}<extra></extra>"))
+                           hovertemplate=f"{name}<br>%{{x}}: %{{customdata[0]}}<extra></extra>",
+                           empty_note="" if valid else t("charts.protected") if _withheld(part) else t.severity(NO_DATA)))
     values = pd.to_numeric(rows[metric], errors="coerce")
     top = float(values.max()) if values.notna().any() else 1.0
     sessions = [labels[p] for p in dict.fromkeys(session_periods or []) if p in labels]
@@ -287,7 +294,8 @@ def compare_bars(changed: pd.DataFrame, catalog: Catalog, t: Translator, label_b
             hovertemplate="%{y}<br>" + label + ": %{text}<extra></extra>"))
     texts = [wrap(f"{name}: {before} → {after}")
              for name, before, after in zip(names, words["before"], words["after"])]
-    row_height = 60 + 18 * max([text.count("<br>") + 1 for text in texts] or [1])
+    # the label (18 px a line) sits in the upper half of its row, the pair of bars in the middle half
+    row_height = 24 + 36 * max([text.count("<br>") + 1 for text in texts] or [1])
     for name, text in zip(names, texts):
         # the pair of bars fills half the row (bargap 0.5): the label starts above its upper edge
         fig.add_annotation(x=0, xref="paper", y=name, yref="y", yshift=int(0.25 * row_height) + 3, xanchor="left",
@@ -298,7 +306,8 @@ def compare_bars(changed: pd.DataFrame, catalog: Catalog, t: Translator, label_b
     fig.update_xaxes(range=[0, max(1.05, min(1.5, top * 1.05) if top == top else 1.05)], tickformat=".0%",
                      title=t("columns.coverage"))
     fig.update_yaxes(autorange="reversed", title=None, showticklabels=False)
-    return _layout(fig, title, height=max(360, row_height * len(names) + 120))
+    # the axis title and the legend below take ~140 px that Plotly's automargin takes from the plot
+    return _layout(fig, title, height=max(360, row_height * len(names) + 200))
 
 
 # --- data quality -------------------------------------------------------------------------------------
