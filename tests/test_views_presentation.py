@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -132,6 +133,17 @@ def test_a_sector_slide_trend_is_named_at_its_end_with_light_session_ticks(catal
     assert [(s.x0, s.y1, s.line.dash) for s in ticks] == [("dic. 2023", 0.05, None)]   # a short light tick
     assert fig.layout.yaxis.range == (0, pytest.approx(1.1))                 # ends near the 100 % target
     assert list(fig.layout.xaxis.ticktext) == ["2023", "2024"]
+
+
+def test_a_sector_slide_with_no_line_says_the_figure_is_protected(catalog, territory):
+    series = pd.DataFrame({"ubigeo": territory.region_ubigeo, "sector": "vbg",
+                           "gap_code": ["atencion_vbg"] * 2 + ["canales_atencion"] * 2,
+                           "period": ["2023-12", "2024-01"] * 2, "coverage": [np.nan] * 4,
+                           "severity": ["indeterminada", "indeterminada", "sin_datos", "sin_datos"]})
+    fig = presentation.sector_trend(series, catalog, ES, territory.region_ubigeo, "t", [])
+    [note] = [a for a in fig.layout.annotations if a.xref == "paper" and a.yref == "paper" and a.y == 0.5]
+    assert note.text == "<br>".join([f"{catalog.label('gaps', 'atencion_vbg', 'es')}: dato protegido",
+                                     f"{catalog.label('gaps', 'canales_atencion', 'es')}: sin datos"])
 
 
 def test_the_reporting_slide_draws_each_institution_least_complete_first(catalog):

@@ -72,6 +72,12 @@ def wrap(text: str, width: int = WRAP) -> str:
     return "<br>".join(textwrap.wrap(str(text), width, break_long_words=False, break_on_hyphens=False)) or str(text)
 
 
+def withheld(part: pd.DataFrame) -> bool:
+    """Some of these figures exist but this view may not show them (suppressed or not determinable)."""
+    flags = part["coverage_suppressed"].fillna(False).astype(bool) if "coverage_suppressed" in part else None
+    return bool(part["severity"].eq("indeterminada").any() or (flags is not None and flags.any()))
+
+
 def _protected(row) -> bool:
     flag = row.get("coverage_suppressed", False)
     return bool(flag) if flag == flag and flag is not None else False
@@ -204,12 +210,10 @@ def coverage_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo
         text = [""] * len(part)
         if valid:
             text[valid[-1]] = t.percent(y.iloc[valid[-1]])
-        withheld = part["severity"].eq("indeterminada").any() or (
-            "coverage_suppressed" in part and part["coverage_suppressed"].fillna(False).astype(bool).any())
         panels.append(dict(title=catalog.label("gaps", gap, t.lang), x=[t.month(p) for p in part["period"]], y=y,
                            text=text, colour=line_colour(part["severity"].iloc[valid[-1]] if valid else NO_DATA),
                            hovertemplate=f"{part['name'].iloc[0]}<br>%{{x}}: %{{y:.0%}}<extra></extra>",
-                           empty_note="" if valid else t("charts.protected") if withheld else t("severity.sin_datos")))
+                           empty_note="" if valid else t("charts.protected") if withheld(part) else t("severity.sin_datos")))
     top = pd.to_numeric(rows["coverage"], errors="coerce").max() if not rows.empty else 1.0
     return small_multiples(panels, title, [t.month(m) for m in months], tickformat=".0%",
                            top=max(1.0, top if top == top else 1.0) * 1.08, target=1.0,

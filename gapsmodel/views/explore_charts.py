@@ -18,7 +18,7 @@ from ..rules.catalog import NO_DATA, Catalog
 from ..rules.publication import count_text as published_count_text
 from .charts import (FONT, SECTOR_COLORS, SEVERITY_COLORS, SEVERITY_ICONS, TITLE_AT_TOP, TITLE_WRAP,
                      labels_above, line_colour, small_multiples,
-                     severity_label, title_margin, wrap)
+                     severity_label, title_margin, withheld, wrap)
 from ..rules.gaps import SEVERITY_ORDER
 from ..i18n import Translator
 from .maps import SEVERITY_CLASSES, district_map  # noqa: F401  (SEVERITY_CLASSES re-exported)
@@ -232,12 +232,6 @@ def disaggregation_bars(frame: pd.DataFrame, catalog: Catalog, t: Translator, ti
 
 
 # --- trends and comparisons ------------------------------------------------------------------------------
-def _withheld(part: pd.DataFrame) -> bool:
-    """Some of these figures exist but this view may not show them (suppressed or not determinable)."""
-    flags = part["coverage_suppressed"].fillna(False).astype(bool) if "coverage_suppressed" in part else False
-    return bool(part["severity"].eq("indeterminada").any() or (flags is not False and flags.any()))
-
-
 def trend_chart(rows: pd.DataFrame, catalog: Catalog, t: Translator, title: str, metric: str = "coverage",
                 session_periods: list[str] | None = None) -> go.Figure:
     """One small panel per gap over periods (``metric`` = coverage ratio or unmet in units), see
@@ -262,7 +256,7 @@ def trend_chart(rows: pd.DataFrame, catalog: Catalog, t: Translator, title: str,
         panels.append(dict(title=name, x=[labels[p] for p in part["period"]], y=y, text=text,
                            colour=line_colour(last), customdata=np.array(shown, dtype=object).reshape(-1, 1),
                            hovertemplate=f"{name}<br>%{{x}}: %{{customdata[0]}}<extra></extra>",
-                           empty_note="" if valid else t("charts.protected") if _withheld(part) else t.severity(NO_DATA)))
+                           empty_note="" if valid else t("charts.protected") if withheld(part) else t.severity(NO_DATA)))
     values = pd.to_numeric(rows[metric], errors="coerce")
     top = float(values.max()) if values.notna().any() else 1.0
     sessions = [labels[p] for p in dict.fromkeys(session_periods or []) if p in labels]

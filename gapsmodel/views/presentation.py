@@ -419,12 +419,16 @@ def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: 
             for gap, part in rows.groupby("gap_code")}
     highest = max(last, key=lambda g: last[g].iloc[-1] if len(last[g]) else -1) if last else None
     fig = go.Figure()
+    unseen = []     # gaps with no line: the slide says why instead of showing bare axes
     for i, (gap, part) in enumerate(rows.groupby("gap_code", sort=True)):
         part = part.sort_values("period")
         y = pd.to_numeric(part["coverage"], errors="coerce")
         valid = [k for k, v in enumerate(y) if v == v]
         text = [""] * len(part)
         gap_label = catalog.label("gaps", gap, t.lang)
+        if not valid:
+            reason = t("charts.protected") if charts.withheld(part) else t.severity("sin_datos")
+            unseen.append(f"{gap_label}: {narrative.lower_first(reason)}")
         if valid:
             value = t.percent(y.iloc[valid[-1]])
             text[valid[-1]] = f"{gap_label}: {value}" if several else value
@@ -452,6 +456,11 @@ def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: 
                                  tickvals=[labels[m] for m in years], ticktext=[m[:4] for m in years], tickangle=0,
                                  showgrid=False),
                       yaxis=dict(tickformat=".0%", range=[0, max(1.0, top if top == top else 1.0) * 1.1], title=None))
+    if unseen:
+        alone = len(unseen) == rows["gap_code"].nunique()
+        fig.add_annotation(text="<br>".join(unseen), xref="paper", yref="paper", x=0.5 if alone else 0.01,
+                           y=0.5 if alone else 0.97, xanchor="center" if alone else "left", showarrow=False,
+                           align="left", font=dict(size=18, color=charts.PROTECTED_INK))
     return charts._layout(fig, title, height=520)
 
 
