@@ -192,16 +192,34 @@ def test_an_internal_failure_prints_no_sql_or_exception_text(capsys, store, tmp_
     assert "INSERT INTO observations" in (tmp_path / "op.log").read_text(encoding="utf-8")
 
 
-def test_every_command_has_help_in_both_languages():
+@pytest.mark.parametrize("lang, expected", [(None, {"validate": "Revisa un archivo sin guardarlo",
+                                                     "sessions": "Sesiones de la Mesa"}),
+                                             ("en", {"validate": "Check a file without storing it",
+                                                     "sessions": "The table's sessions"})])
+def test_every_command_has_help_in_the_terminal_language(monkeypatch, lang, expected):
     from gapsmodel.cli.main import EXTRA_COMMANDS, _parser
     import importlib
+    if lang:
+        monkeypatch.setenv("GAPSMODEL_LANG", lang)
+    else:
+        monkeypatch.delenv("GAPSMODEL_LANG", raising=False)
     parser = _parser([importlib.import_module(m) for m in EXTRA_COMMANDS])
     sub = next(a for a in parser._actions if a.dest == "command")
     documented = {c.dest: c.help for c in sub._choices_actions}
     for name in ("validate", "import", "gaps", "report", "demo", "users", "approve", "reopen", "sessions", "agreements",
-                 "batches", "audit", "values", "catalog"):
+                 "batches", "audit", "values", "catalog", "notes", "protection", "publish", "reminders"):
         assert name in sub.choices
-        assert documented.get(name) and "/" in documented[name], f"{name} lacks es / en help"
+        assert documented.get(name) and " / " not in documented[name], f"{name}: {documented.get(name)!r}"
+    assert {name: documented[name] for name in expected} == expected
+
+    def helps(p):          # every help text, subcommands of subcommands too
+        for action in p._actions:
+            yield from [action.help] if action.help else []
+            yield from [c.help for c in getattr(action, "_choices_actions", []) if c.help]
+            for child in (action.choices or {}).values() if isinstance(action.choices, dict) else []:
+                yield from helps(child)
+    found = list(helps(parser))
+    assert len(found) > 100 and not [h for h in found if " / " in h or "o/or" in h]
 
 
 def test_public_flag_never_prints_a_small_protected_count(capsys, demo_url, catalog):

@@ -139,7 +139,7 @@ def test_send_reaches_the_local_server_once_per_institution_with_something_missi
     # a quarterly obligation due with June (the quarter's last month) is named with its quarter
     assert "(trimestral, periodo T2 2024)" in got["UNICEF"][1].get_content()
 
-    assert "ACNUR: 2 pendiente(s) / missing, 2 vencido(s) / late" in out
+    assert "ACNUR: 2 pendiente(s), 2 vencido(s)" in out
     sent = reminder_audit(june_url)
     assert {e["institution"] for e in sent} == WITH_SOMETHING_MISSING
     assert next(e for e in sent if e["institution"] == "ACNUR")["recipients"] == 2
@@ -147,9 +147,11 @@ def test_send_reaches_the_local_server_once_per_institution_with_something_missi
     assert not any("@" in json.dumps(e) for e in sent)           # no address, no text in the log
 
 
-def test_english_messages(capsys, june_url, inbox):
-    code, _, _ = run(capsys, "reminders", "--month", "2024-06", "--send", "--lang", "en", "--db", june_url)
+def test_english_messages(capsys, june_url, inbox, monkeypatch):
+    monkeypatch.setenv("GAPSMODEL_LANG", "en")          # an English terminal as well as English messages
+    code, out, _ = run(capsys, "reminders", "--month", "2024-06", "--send", "--lang", "en", "--db", june_url)
     assert code == 0
+    assert "ACNUR: 2 missing, 2 late (" in out and "ACNUR: sent (2)" in out and "pendiente" not in out
     message = inbox.by_institution()["ACNUR"][1]
     assert message["Subject"] == "June 2024 figures outstanding: deadline passed (ACNUR)"
     body = message.get_content()
@@ -201,6 +203,7 @@ def test_refused_recipient_exits_1_and_audits_what_was_accepted(capsys, june_url
     finally:
         controller.stop()
     assert code == 1 and "ACNUR: 1 destinatario(s) rechazado(s)" in err and "Traceback" not in err
+    assert " / " not in err                                   # the terminal's language only
     assert handler.by_institution()["ACNUR"][0] == ["datos.acnur@example.org"]
     assert next(e for e in reminder_audit(june_url) if e["institution"] == "ACNUR")["recipients"] == 1
 

@@ -19,59 +19,63 @@ from ..records.catalog_edit import TABLE_KEYS, read_table_file, replace_table
 from .users import command_line_actor
 from ..records.permissions import PermissionDenied
 from ..records.store import Store
+from .speech import catalog_problems, db_help, h, plain, say, shown
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
 CHECKS_CATALOG = True   # runs before the CLI loads the catalog: it must work when the catalog is broken
-DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
-DIR_HELP = "carpeta del catálogo / catalog folder (default: $GAPSMODEL_CATALOG_DIR, then data/catalog)"
 
 
 def add_parser(subparsers) -> None:
-    group = subparsers.add_parser("catalog", help="Revisa o cambia el catálogo / check or change the catalog")
+    dir_help = h("carpeta del catálogo (por defecto: $GAPSMODEL_CATALOG_DIR, si no data/catalog)",
+                 "catalog folder (default: $GAPSMODEL_CATALOG_DIR, then data/catalog)")
+    group = subparsers.add_parser("catalog", help=h("Revisa o cambia el catálogo", "Check or change the catalog"))
     sub = group.add_subparsers(dest="catalog_command", required=True, metavar="{check,replace}")
-    p = sub.add_parser("check", help="Revisa los archivos del catálogo / check the catalog files")
-    p.add_argument("--dir", help=DIR_HELP)
-    p.add_argument("--db", help=DB_HELP)
-    p = sub.add_parser("replace", help="Reemplaza una tabla del catálogo / replace one catalog table")
-    p.add_argument("table", choices=list(TABLE_KEYS), help="tabla / table")
-    p.add_argument("file", help="archivo CSV con las mismas columnas / CSV file with the same columns")
-    p.add_argument("--dir", help=DIR_HELP)
-    p.add_argument("--db", help=DB_HELP)
+    p = sub.add_parser("check", help=h("Revisa los archivos del catálogo", "Check the catalog files"))
+    p.add_argument("--dir", help=dir_help)
+    p.add_argument("--db", help=db_help())
+    p = sub.add_parser("replace", help=h("Reemplaza una tabla del catálogo", "Replace one catalog table"))
+    p.add_argument("table", choices=list(TABLE_KEYS), help=h("tabla", "table"))
+    p.add_argument("file", help=h("archivo CSV con las mismas columnas", "CSV file with the same columns"))
+    p.add_argument("--dir", help=dir_help)
+    p.add_argument("--db", help=db_help())
 
 
 def _problems(exc: CatalogError, replacing: bool) -> int:
-    outcome = "no se cambió nada / nothing changed" if replacing else "en el catálogo / in the catalog"
-    print(f"{len(exc.problems)} problema(s) / problem(s), {outcome}:", file=sys.stderr)
-    for problem in exc.problems:
-        print(f"- {problem}", file=sys.stderr)
+    n = len(exc.problems)
+    if replacing:
+        text = catalog_problems(exc, f"{n} problema(s), no se cambió nada:", f"{n} problem(s), nothing changed:")
+    else:
+        text = catalog_problems(exc, f"{n} problema(s) en el catálogo:", f"{n} problem(s) in the catalog:")
+    print(text, file=sys.stderr)
     return PROBLEMS
 
 
 def run(args, store: Store) -> int:
     directory = Path(args.dir) if args.dir else catalog_dir()
     if not directory.is_dir():
-        print(f"No existe la carpeta '{directory}'. / No such folder.", file=sys.stderr)
+        say(f"No existe la carpeta '{directory}'.", f"No such folder: '{directory}'.", file=sys.stderr)
         return UNREADABLE
     try:
         if args.catalog_command == "check":
             checked = load_catalog(directory)
-            print(f"Catálogo correcto / catalog OK: {len(checked.sectors)} sectores, "
-                  f"{len(checked.indicators)} indicadores, {len(checked.gaps)} brechas, "
-                  f"{len(checked.institutions)} instituciones ({directory}).")
+            counts = (len(checked.sectors), len(checked.indicators), len(checked.gaps), len(checked.institutions))
+            say("Catálogo correcto: {} sectores, {} indicadores, {} brechas, {} instituciones ({}).".format(
+                *counts, directory),
+                "Catalog OK: {} sectors, {} indicators, {} gaps, {} institutions ({}).".format(*counts, directory))
             return OK
         file = Path(args.file)
         if not file.is_file():
-            print(f"No se encuentra el archivo '{file}'. / File not found.", file=sys.stderr)
+            say(f"No se encuentra el archivo '{file}'.", f"File not found: '{file}'.", file=sys.stderr)
             return UNREADABLE
         change = replace_table(store, args.table, read_table_file(file.read_bytes()),
                                actor=command_line_actor(), directory=directory)
     except CatalogError as exc:
         return _problems(exc, replacing=args.catalog_command == "replace")
     except PermissionDenied as exc:
-        print(exc, file=sys.stderr)
+        shown(exc)
         return PROBLEMS
     if change.empty:
-        print("Sin cambios: la tabla ya era así. / No changes.")
+        say("Sin cambios: la tabla ya era así.", "No changes: the table was already like that.")
     else:
-        print(f"Guardado / saved: {change.summary()}.")
+        say(f"Guardado: {plain(change.summary())}.", f"Saved: {plain(change.summary())}.")
     return OK

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
+from ..i18n import both
+
 ENV_PREFIX = "GAPSMODEL_SMTP_"
 SECRETS_ENV_VAR = "GAPSMODEL_SECRETS_FILE"
 KEYS = ("host", "port", "user", "password", "starttls", "from")
@@ -66,8 +68,8 @@ def raw_settings() -> dict:
         try:
             found.update(tomllib.loads(path.read_text("utf-8")).get("smtp", {}))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            raise MailError(f"No se pudo leer la sección [smtp] de {path.name}. / "
-                            f"Could not read the [smtp] section of {path.name}.") from None
+            raise MailError(both(f"No se pudo leer la sección [smtp] de {path.name}.",
+                                 f"Could not read the [smtp] section of {path.name}.")) from None
     for key in KEYS:
         value = os.environ.get(ENV_PREFIX + key.upper())
         if value is not None and value != "":
@@ -81,18 +83,20 @@ def smtp_settings() -> SmtpSettings:
     missing = [k for k in ("host", "from") if not str(raw.get(k, "")).strip()]
     if missing:
         names = ", ".join(missing)
-        raise MailError(f"No hay servidor de correo (SMTP) configurado: falta {names} en la sección [smtp] de "
-                        f".streamlit/secrets.toml o en {', '.join(ENV_PREFIX + k.upper() for k in missing)}. / "
-                        f"No SMTP server configured: {names} missing.")
+        variables = ", ".join(ENV_PREFIX + k.upper() for k in missing)
+        raise MailError(both(f"No hay servidor de correo (SMTP) configurado: falta {names} en la sección [smtp] de "
+                             f".streamlit/secrets.toml o en {variables}.",
+                             f"No mail server (SMTP) configured: {names} missing from the [smtp] section of "
+                             f".streamlit/secrets.toml or from {variables}."))
     starttls = _truthy(raw.get("starttls", True))
     try:
         port = int(raw.get("port", 587 if starttls else 25))
     except (TypeError, ValueError):
-        raise MailError(f"El puerto SMTP '{raw.get('port')}' no es un número. / The SMTP port is not a number.") \
-            from None
+        raise MailError(both(f"El puerto SMTP '{raw.get('port')}' no es un número.",
+                             f"The SMTP port '{raw.get('port')}' is not a number.")) from None
     if bool(raw.get("user")) != bool(raw.get("password")):
-        raise MailError("Para ingresar al servidor SMTP hacen falta usuario y contraseña, los dos. / "
-                        "SMTP login needs both user and password.")
+        raise MailError(both("Para ingresar al servidor SMTP hacen falta usuario y contraseña, los dos.",
+                             "Logging in to the SMTP server needs both a user and a password."))
     return SmtpSettings(host=str(raw["host"]).strip(), port=port, sender=str(raw["from"]).strip(),
                         user=str(raw.get("user", "")), password=str(raw.get("password", "")), starttls=starttls)
 
@@ -123,30 +127,33 @@ class Outbox:
                 self._smtp.login(s.user, s.password)
         except smtplib.SMTPAuthenticationError:
             self._close()
-            raise MailError(f"El servidor de correo {where} rechazó el usuario o la contraseña. / "
-                            f"The mail server refused the login.") from None
+            raise MailError(both(f"El servidor de correo {where} rechazó el usuario o la contraseña.",
+                                 f"The mail server {where} refused the user or the password.")) from None
         except smtplib.SMTPNotSupportedError:
             self._close()
-            raise MailError(f"El servidor de correo {where} no acepta STARTTLS (starttls = false si es un servidor "
-                            f"local sin cifrado). / The server does not support STARTTLS.") from None
+            raise MailError(both(f"El servidor de correo {where} no acepta STARTTLS (starttls = false si es un "
+                                 f"servidor local sin cifrado).",
+                                 f"The mail server {where} does not accept STARTTLS (starttls = false for a local "
+                                 f"server without encryption).")) from None
         except (OSError, smtplib.SMTPException) as exc:
             self._close()
             reason = getattr(exc, "strerror", None) or type(exc).__name__
-            raise MailError(f"No se pudo conectar con el servidor de correo {where} ({reason}). / "
-                            f"Could not connect to the mail server.") from None
+            raise MailError(both(f"No se pudo conectar con el servidor de correo {where} ({reason}).",
+                                 f"Could not connect to the mail server {where} ({reason}).")) from None
         return self
 
     def send(self, message: EmailMessage, recipients: int) -> tuple[int, str | None]:
         """Send one message to its ``recipients`` addresses: (how many the server accepted, the problem in a
-        few words or None)."""
+        few words, es / en, or None)."""
         try:
             refused = self._smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused:
-            return 0, "el servidor rechazó los destinatarios / the server refused the recipients"
+            return 0, both("el servidor rechazó los destinatarios", "the server refused the recipients")
         except (OSError, smtplib.SMTPException) as exc:
-            return 0, f"no se envió / not sent ({type(exc).__name__})"
+            return 0, both(f"no se envió ({type(exc).__name__})", f"not sent ({type(exc).__name__})")
         if refused:
-            return recipients - len(refused), f"{len(refused)} destinatario(s) rechazado(s) / recipient(s) refused"
+            n = len(refused)
+            return recipients - n, both(f"{n} destinatario(s) rechazado(s)", f"{n} recipient(s) refused")
         return recipients, None
 
     def _close(self) -> None:

@@ -2,6 +2,7 @@
 
 Exit codes: 0 success (warnings allowed); 1 the file was read but has problems; 2 the file could not be
 read as a table at all, or the arguments are wrong. Bad input never prints a Python traceback.
+Everything printed, help texts included, is in the terminal's language only (``GAPSMODEL_LANG``, :mod:`.speech`).
 """
 from __future__ import annotations
 
@@ -21,13 +22,17 @@ from ..rules.periods import PeriodError, parse_period
 from ..records.permissions import PermissionDenied
 from ..records.store import LockedPeriodError, Store, StoreError, checksum
 from ..rules.territory import load_territory
+from ..i18n import both
+from .speech import db_help, h, plain, say, shown
 from .users import command_line_actor
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
 log = logging.getLogger("gapsmodel.cli")
 LOG_ENV_VAR = "GAPSMODEL_LOG_FILE"
-INTERNAL_ERROR = ("Error interno: no se completó la orden; el detalle quedó en el registro del operador ({log}). "
-                  "/ Internal error: the command did not complete; the details were logged for the operator.")
+INTERNAL_ERROR = both("Error interno: no se completó la orden; el detalle quedó en el registro del operador "
+                      "({log}).",
+                      "Internal error: the command did not complete; the details were written to the operator's "
+                      "log ({log}).")
 
 
 def _log_file() -> Path:
@@ -64,35 +69,39 @@ class CliError(Exception):
 
 
 def _parser(extra_modules) -> argparse.ArgumentParser:
+    # built when the command runs: help texts in the terminal's language
     parser = argparse.ArgumentParser(
         prog="python -m gapsmodel",
-        description="Brechas de acceso a servicios, Tumbes / Service-access gaps, Tumbes.")
+        description=h("Brechas de acceso a servicios, Tumbes.", "Service-access gaps, Tumbes."))
     sub = parser.add_subparsers(dest="command", required=True)
-    db_help = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
+    institution_help = h("código de la institución", "institution code")
 
-    p = sub.add_parser("validate", help="Revisa un archivo sin guardarlo / check a file without storing it")
+    p = sub.add_parser("validate", help=h("Revisa un archivo sin guardarlo", "Check a file without storing it"))
     p.add_argument("file")
-    p.add_argument("--institution", help="código de la institución / institution code")
-    p.add_argument("--db", help=db_help)
+    p.add_argument("--institution", help=institution_help)
+    p.add_argument("--db", help=db_help())
 
-    p = sub.add_parser("import", help="Valida y guarda un archivo / validate and store a file")
+    p = sub.add_parser("import", help=h("Valida y guarda un archivo", "Validate and store a file"))
     p.add_argument("file")
-    p.add_argument("--institution", required=True, help="código de la institución / institution code")
-    p.add_argument("--db", help=db_help)
+    p.add_argument("--institution", required=True, help=institution_help)
+    p.add_argument("--db", help=db_help())
 
-    p = sub.add_parser("gaps", help="Imprime las brechas / print the gaps")
-    p.add_argument("--db", help=db_help)
-    p.add_argument("--period", help="2022-05, 2022-Q2 o/or 2022 (default: último mes completo / latest complete month)")
-    p.add_argument("--as-of", dest="as_of", help="AAAA-MM-DD: cifras como se conocían ese día / figures as known that day")
+    p = sub.add_parser("gaps", help=h("Imprime las brechas", "Print the gaps"))
+    p.add_argument("--db", help=db_help())
+    p.add_argument("--period", help=h("2022-05, 2022-Q2 o 2022 (por defecto: el último mes completo)",
+                                      "2022-05, 2022-Q2 or 2022 (default: the latest complete month)"))
+    p.add_argument("--as-of", dest="as_of", help=h("AAAA-MM-DD: cifras como se conocían ese día",
+                                                   "YYYY-MM-DD: figures as known that day"))
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--public", action="store_true",
-                   help="aplica la supresión de celdas pequeñas de las vistas públicas / apply public small-cell suppression")
+                   help=h("aplica la supresión de celdas pequeñas de las vistas públicas",
+                          "apply the small-cell suppression of the public views"))
 
-    p = sub.add_parser("demo", help="Carga los datos de demostración / load the demo data")
-    p.add_argument("--db", help=db_help)
+    p = sub.add_parser("demo", help=h("Carga los datos de demostración", "Load the demo data"))
+    p.add_argument("--db", help=db_help())
     p.add_argument("--force", action="store_true",
-                   help="sin efecto: la demostración solo entra en una base totalmente vacía / no effect: the demo "
-                        "only loads into an entirely empty store")
+                   help=h("sin efecto: la demostración solo entra en una base totalmente vacía",
+                          "no effect: the demo only loads into an entirely empty store"))
     for module in extra_modules:
         before = set(sub.choices)
         module.add_parser(sub)
@@ -104,7 +113,7 @@ def _parser(extra_modules) -> argparse.ArgumentParser:
 def _read_file(path: str) -> bytes:
     file = Path(path)
     if not file.is_file():
-        raise CliError(f"No se encuentra el archivo '{path}'. / File not found.", UNREADABLE)
+        raise CliError(both(f"No se encuentra el archivo '{path}'.", f"File not found: '{path}'."), UNREADABLE)
     return file.read_bytes()
 
 
@@ -115,8 +124,9 @@ def _check(args, catalog, territory, store: Store | None):
     if args.institution:
         institution = catalog.resolve_institution(args.institution)
         if institution is None:
-            raise CliError(f"Institución desconocida: '{args.institution}'. Códigos: "
-                           f"{', '.join(catalog.institutions.index)}. / Unknown institution.", UNREADABLE)
+            codes = ", ".join(catalog.institutions.index)
+            raise CliError(both(f"Institución desconocida: '{args.institution}'. Códigos: {codes}.",
+                                f"Unknown institution: '{args.institution}'. Codes: {codes}."), UNREADABLE)
     locked = store.locked_months() if store else set()
     # only the history the checks need (the file's keys and months), not the whole store
     history = (lambda scope: store.values(within=scope)) if store else None
@@ -126,11 +136,11 @@ def _check(args, catalog, territory, store: Store | None):
     except UnreadableFile as exc:
         raise CliError(str(exc), UNREADABLE) from None
     for problem in result.problems:
-        where = f"fila {problem.row}" if problem.row else "archivo"
-        column = f", columna '{problem.column}'" if problem.column else ""
-        value = f", valor '{problem.value}'" if problem.value else ""
-        label = "ERROR" if problem.level == "error" else "AVISO"
-        print(f"{label} {where}{column}{value}: {problem.message}")
+        where = h(f"fila {problem.row}", f"row {problem.row}") if problem.row else h("archivo", "file")
+        column = h(f", columna '{problem.column}'", f", column '{problem.column}'") if problem.column else ""
+        value = h(f", valor '{problem.value}'", f", value '{problem.value}'") if problem.value else ""
+        label = "ERROR" if problem.level == "error" else h("AVISO", "WARNING")
+        print(f"{label} {where}{column}{value}: {plain(problem.message, sep=' ')}")
     return data, result
 
 
@@ -138,10 +148,11 @@ def cmd_validate(args, catalog, territory) -> int:
     store = Store.open(args.db)
     _, result = _check(args, catalog, territory, store)
     if not result.ok:
-        print(f"Archivo con {len(result.errors)} problema(s); no se guardó nada. / "
-              f"{len(result.errors)} problem(s); nothing stored.", file=sys.stderr)
+        n = len(result.errors)
+        say(f"Archivo con {n} problema(s); no se guardó nada.", f"File with {n} problem(s); nothing was stored.",
+            file=sys.stderr)
         return PROBLEMS
-    print(f"Archivo válido: {len(result.values)} valores. / Valid file: {len(result.values)} values.")
+    say(f"Archivo válido: {len(result.values)} valores.", f"Valid file: {len(result.values)} values.")
     return OK
 
 
@@ -149,14 +160,15 @@ def cmd_import(args, catalog, territory) -> int:
     store = Store.open(args.db)
     data, result = _check(args, catalog, territory, store)
     if not result.ok:
-        print(f"Archivo rechazado con {len(result.errors)} problema(s); no se guardó nada. / "
-              f"File refused; nothing stored.", file=sys.stderr)
+        n = len(result.errors)
+        say(f"Archivo rechazado con {n} problema(s); no se guardó nada.",
+            f"File refused with {n} problem(s); nothing was stored.", file=sys.stderr)
         return PROBLEMS
     institution = result.institution or catalog.resolve_institution(args.institution)
     batch = store.add_batch(result.values, institution=institution, actor=command_line_actor(),
                             filename=Path(args.file).name, checksum=checksum(data))
-    print(f"Guardado el lote {batch}: {len(result.values)} valores de {institution}. / "
-          f"Stored batch {batch}: {len(result.values)} values.")
+    say(f"Guardado el lote {batch}: {len(result.values)} valores de {institution}.",
+        f"Stored batch {batch}: {len(result.values)} values from {institution}.")
     return OK
 
 
@@ -176,7 +188,8 @@ def cmd_gaps(args, catalog, territory) -> int:
     if snapshot is None:
         snapshot = model.take_snapshot(store, catalog, territory, as_of=args.as_of)
     if snapshot.empty:
-        raise CliError("La base no tiene datos (pruebe `python -m gapsmodel demo`). / The store has no data.", PROBLEMS)
+        raise CliError(both("La base no tiene datos (pruebe `python -m gapsmodel demo`).",
+                            "The store has no data (try `python -m gapsmodel demo`)."), PROBLEMS)
     period = period or parse_period(model.latest_complete_month(snapshot, catalog))
     table = model.gap_table(snapshot, catalog, territory, [period], public=args.public)
     table["period"] = period.code
@@ -219,7 +232,8 @@ def cmd_demo(args, catalog, territory) -> int:
         n = load_demo(store, catalog, territory, actor=command_line_actor())
     except DemoRefused as exc:
         raise CliError(str(exc), PROBLEMS) from None
-    print(f"Datos de demostración cargados: {n} valores en {store.url}. / Demo data loaded.")
+    say(f"Datos de demostración cargados: {n} valores en {store.url}.",
+        f"Demo data loaded: {n} values into {store.url}.")
     return OK
 
 
@@ -256,16 +270,16 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:
         return OK
     except CliError as exc:
-        print(exc, file=sys.stderr)
+        shown(exc)
         return exc.code
     except (PeriodError, CatalogError) as exc:
-        print(exc, file=sys.stderr)
+        shown(exc)
         return UNREADABLE
     except (LockedPeriodError, StoreError, PermissionDenied) as exc:
-        print(exc, file=sys.stderr)
+        shown(exc)
         return PROBLEMS
     except Exception:  # noqa: BLE001 - a last guard: no traceback, SQL or exception text reaches the user
         log.exception("command %s failed", getattr(args, "command", "?"))
-        print(INTERNAL_ERROR.format(log=_log_file()), file=sys.stderr)
+        shown(INTERNAL_ERROR.format(log=_log_file()))
         return UNREADABLE
     return OK

@@ -16,31 +16,34 @@ import sys
 
 from ..records import notes as records
 from ..rules.territory import load_territory
+from ..i18n import both
+from .speech import db_help, format_help, h, say, shown
 from .users import command_line_actor
 
 OK, REFUSED, UNREADABLE = 0, 1, 2
-DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
-FORMAT_HELP = "table (para leer / to read) o/or csv (para hojas de cálculo / for spreadsheets)"
 LIST_COLUMNS = ["id", "gap_code", "ubigeo", "start_month", "end_month", "public", "author", "created_at", "text"]
 
 
 def add_parser(subparsers) -> None:
-    group = subparsers.add_parser("notes", help="Notas sobre las cifras / notes on the figures")
+    group = subparsers.add_parser("notes", help=h("Notas sobre las cifras", "Notes on the figures"))
     sub = group.add_subparsers(dest="notes_command", required=True, metavar="{add,list,edit,withdraw,history}")
-    p = sub.add_parser("add", help="Escribe una nota / write a note")
-    p.add_argument("--gap", required=True, help="código de la brecha / gap code")
-    p.add_argument("--place", required=True, help="ubigeo (distrito, provincia o región) / place code")
-    p.add_argument("--from", dest="start", required=True, help="primer mes AAAA-MM / first month")
-    p.add_argument("--to", dest="end", help="último mes (por defecto el primero) / last month (default: the first)")
-    p.add_argument("--text", required=True, help=f"texto (máx. {records.MAX_NOTE_CHARS}) / text")
-    p.add_argument("--public", action="store_true", help="visible para el público / shown to visitors")
-    p.add_argument("--db", help=DB_HELP)
-    p = sub.add_parser("list", help="Lista las notas / list the notes")
-    p.add_argument("--public", action="store_true", help="solo las públicas / public ones only")
-    p.add_argument("--withdrawn", action="store_true", help="también las retiradas / withdrawn ones too")
-    p.add_argument("--format", choices=["table", "csv"], default="table", help=FORMAT_HELP)
-    p.add_argument("--db", help=DB_HELP)
-    p = sub.add_parser("edit", help="Corrige una nota / edit a note")
+    p = sub.add_parser("add", help=h("Escribe una nota", "Write a note"))
+    p.add_argument("--gap", required=True, help=h("código de la brecha", "gap code"))
+    p.add_argument("--place", required=True, help=h("ubigeo (distrito, provincia o región)",
+                                                    "ubigeo (district, province or region)"))
+    p.add_argument("--from", dest="start", required=True, help=h("primer mes AAAA-MM", "first month YYYY-MM"))
+    p.add_argument("--to", dest="end", help=h("último mes (por defecto el primero)",
+                                              "last month (default: the first)"))
+    p.add_argument("--text", required=True, help=h(f"texto (máx. {records.MAX_NOTE_CHARS} caracteres)",
+                                                   f"text (at most {records.MAX_NOTE_CHARS} characters)"))
+    p.add_argument("--public", action="store_true", help=h("visible para el público", "shown to visitors"))
+    p.add_argument("--db", help=db_help())
+    p = sub.add_parser("list", help=h("Lista las notas", "List the notes"))
+    p.add_argument("--public", action="store_true", help=h("solo las públicas", "public ones only"))
+    p.add_argument("--withdrawn", action="store_true", help=h("también las retiradas", "withdrawn ones too"))
+    p.add_argument("--format", choices=["table", "csv"], default="table", help=format_help())
+    p.add_argument("--db", help=db_help())
+    p = sub.add_parser("edit", help=h("Corrige una nota", "Edit a note"))
     p.add_argument("id", type=int)
     p.add_argument("--text")
     p.add_argument("--from", dest="start")
@@ -48,14 +51,15 @@ def add_parser(subparsers) -> None:
     audience = p.add_mutually_exclusive_group()
     audience.add_argument("--public", dest="public", action="store_true", default=None)
     audience.add_argument("--members", dest="public", action="store_false")
-    p.add_argument("--db", help=DB_HELP)
-    p = sub.add_parser("withdraw", help="Retira una nota (queda en el historial) / withdraw a note")
+    p.add_argument("--db", help=db_help())
+    p = sub.add_parser("withdraw", help=h("Retira una nota (queda en el historial)",
+                                          "Withdraw a note (it stays in the history)"))
     p.add_argument("id", type=int)
-    p.add_argument("--db", help=DB_HELP)
-    p = sub.add_parser("history", help="Historial de una nota / a note's history")
+    p.add_argument("--db", help=db_help())
+    p = sub.add_parser("history", help=h("Historial de una nota", "A note's history"))
     p.add_argument("id", type=int)
-    p.add_argument("--format", choices=["table", "csv"], default="table", help=FORMAT_HELP)
-    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--format", choices=["table", "csv"], default="table", help=format_help())
+    p.add_argument("--db", help=db_help())
 
 
 def _print(frame, fmt: str) -> None:
@@ -63,7 +67,7 @@ def _print(frame, fmt: str) -> None:
         from ..views.exports import neutralise_frame
         neutralise_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     elif frame.empty:
-        print("Sin notas. / No notes.")
+        say("Sin notas.", "No notes.")
     else:
         print(frame.to_string(index=False, max_colwidth=70))
 
@@ -74,16 +78,18 @@ def run(args, store, catalog) -> int:
     try:
         if command == "add":
             if args.gap not in catalog.gaps.index:
-                print(f"Brecha desconocida '{args.gap}'. / Unknown gap.", file=sys.stderr)
+                say(f"Brecha desconocida '{args.gap}'.", f"Unknown gap '{args.gap}'.", file=sys.stderr)
                 return UNREADABLE
             territory = load_territory()
             if territory.level_of(args.place.strip()) is None:
-                print(f"Lugar desconocido '{args.place}'. / Unknown place (ubigeo).", file=sys.stderr)
+                say(f"Lugar desconocido '{args.place}'.", f"Unknown place (ubigeo) '{args.place}'.", file=sys.stderr)
                 return UNREADABLE
             note_id = records.add_note(store, args.gap, args.place.strip(), args.start, args.text, end=args.end,
                                        public=args.public, actor=actor)
-            kind = "pública / public" if args.public else "solo miembros / members only"
-            print(f"Nota {note_id} ({kind}) guardada. / Note saved.")
+            if args.public:
+                say(f"Nota {note_id} (pública) guardada.", f"Note {note_id} (public) saved.")
+            else:
+                say(f"Nota {note_id} (solo miembros) guardada.", f"Note {note_id} (members only) saved.")
         elif command == "list":
             frame = records.notes_frame(store, public_only=args.public, include_withdrawn=args.withdrawn)
             columns = LIST_COLUMNS + (["withdrawn"] if args.withdrawn else [])
@@ -91,16 +97,17 @@ def run(args, store, catalog) -> int:
         elif command == "edit":
             records.update_note(store, args.id, text=args.text, start=args.start, end=args.end, public=args.public,
                                 actor=actor)
-            print(f"Nota {args.id} actualizada. / Note updated.")
+            say(f"Nota {args.id} actualizada.", f"Note {args.id} updated.")
         elif command == "withdraw":
             records.withdraw_note(store, args.id, actor=actor)
-            print(f"Nota {args.id} retirada (queda en el historial). / Note withdrawn (kept in its history).")
+            say(f"Nota {args.id} retirada (queda en el historial).",
+                f"Note {args.id} withdrawn (kept in its history).")
         else:
             history = records.note_history(store, args.id)
             if history.empty:
-                raise records.NoteError(f"No existe la nota {args.id}. / No note {args.id}.")
+                raise records.NoteError(both(f"No existe la nota {args.id}.", f"There is no note {args.id}."))
             _print(history.drop(columns=["id", "note_id"]), args.format)
     except records.NoteError as exc:
-        print(exc, file=sys.stderr)
+        shown(exc)
         return REFUSED
     return OK

@@ -16,16 +16,17 @@ from .. import model
 from ..records.store import utcnow
 from ..rules.periods import PeriodError, parse_period
 from ..rules.territory import load_territory
+from .speech import db_help, h, say
 
 OK, UNREADABLE = 0, 2
-DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("publish", help="Datos abiertos (CSV + HXL + datapackage.json) / open data")
-    p.add_argument("--period", required=True, help="2024-05, 2024-Q2 o/or 2024")
-    p.add_argument("-o", "--output", required=True, help="carpeta de salida / output folder")
-    p.add_argument("--db", help=DB_HELP)
+    p = sub.add_parser("publish", help=h("Datos abiertos (CSV + HXL + datapackage.json)",
+                                         "Open data (CSV + HXL + datapackage.json)"))
+    p.add_argument("--period", required=True, help=h("2024-05, 2024-Q2 o 2024", "2024-05, 2024-Q2 or 2024"))
+    p.add_argument("-o", "--output", required=True, help=h("carpeta de salida", "output folder"))
+    p.add_argument("--db", help=db_help())
 
 
 def run(args, store, catalog) -> int:
@@ -33,26 +34,28 @@ def run(args, store, catalog) -> int:
     try:
         period = parse_period(args.period.strip())
     except PeriodError:
-        print(f"Periodo no válido: '{args.period}'. Use AAAA-MM, AAAA-Qn o AAAA. / "
-              f"Invalid period: use YYYY-MM, YYYY-Qn or YYYY.", file=sys.stderr)
+        say(f"Periodo no válido: '{args.period}'. Use AAAA-MM, AAAA-Qn o AAAA.",
+            f"Invalid period: '{args.period}'. Use YYYY-MM, YYYY-Qn or YYYY.", file=sys.stderr)
         return UNREADABLE
     folder = Path(args.output)
     if folder.exists() and not folder.is_dir():
-        print(f"'{folder}' no es una carpeta. / The output is not a folder.", file=sys.stderr)
+        say(f"'{folder}' no es una carpeta.", f"'{folder}' is not a folder.", file=sys.stderr)
         return UNREADABLE
     territory = load_territory()
     snapshot = model.take_snapshot(store, catalog, territory)
     try:
         content = opendata.files(snapshot, catalog, territory, period, utcnow())
     except opendata.NoData:
-        print(f"No hay datos para {period.code}. / No data for that period.", file=sys.stderr)
+        say(f"No hay datos para {period.code}.", f"No data for {period.code}.", file=sys.stderr)
         return UNREADABLE
     try:
         opendata.write_folder(folder, content)
     except OSError as exc:
-        print(f"No se pudo escribir en '{folder}': {exc.strerror or exc}. / Could not write the folder.",
-              file=sys.stderr)
+        reason = exc.strerror or exc      # the system's own words, as it gives them
+        say(f"No se pudo escribir en '{folder}': {reason}.", f"Could not write to '{folder}': {reason}.",
+            file=sys.stderr)
         return UNREADABLE
-    print(f"Datos abiertos de {period.code} (cifras públicas) escritos en {folder}: {', '.join(content)}. / "
-          f"Open data (public figures) written.")
+    names = ", ".join(content)
+    say(f"Datos abiertos de {period.code} (cifras públicas) escritos en {folder}: {names}.",
+        f"Open data for {period.code} (public figures) written to {folder}: {names}.")
     return OK

@@ -30,10 +30,10 @@ from .users import command_line_actor
 from ..rules.periods import PeriodError, parse_as_of, parse_period
 from ..records.permissions import PermissionDenied
 from ..records.store import LockedPeriodError, Store, StoreError
+from ..i18n import both
+from .speech import db_help, format_help, h, say, shown
 
 OK, REFUSED, UNREADABLE = 0, 1, 2
-DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
-FORMAT_HELP = "table (para leer / to read) o/or csv (para hojas de cálculo / for spreadsheets)"
 
 
 class _BadArgument(ValueError):
@@ -42,57 +42,61 @@ class _BadArgument(ValueError):
 
 def add_parser(subparsers) -> None:
     def common(p, formats: bool = False):
-        p.add_argument("--db", help=DB_HELP)
+        p.add_argument("--db", help=db_help())
         if formats:
-            p.add_argument("--format", choices=["table", "csv"], default="table", help=FORMAT_HELP)
+            p.add_argument("--format", choices=["table", "csv"], default="table", help=format_help())
         return p
 
-    group = subparsers.add_parser("sessions", help="Sesiones de la Mesa / the table's sessions")
+    agreement_number = h("N.º del acuerdo", "agreement number")
+    group = subparsers.add_parser("sessions", help=h("Sesiones de la Mesa", "The table's sessions"))
     sub = group.add_subparsers(dest="records_command", required=True, metavar="{list,add}")
-    common(sub.add_parser("list", help="Lista las sesiones / list the sessions"), formats=True)
-    p = common(sub.add_parser("add", help="Registra una sesión / record a session"))
-    p.add_argument("date", help="AAAA-MM-DD / YYYY-MM-DD")
-    p.add_argument("--title", required=True, help="título / title")
-    p.add_argument("--notes", default="", help="notas o acta / notes or minutes")
+    common(sub.add_parser("list", help=h("Lista las sesiones", "List the sessions")), formats=True)
+    p = common(sub.add_parser("add", help=h("Registra una sesión", "Record a session")))
+    p.add_argument("date", help=h("AAAA-MM-DD", "YYYY-MM-DD"))
+    p.add_argument("--title", required=True, help=h("título", "title"))
+    p.add_argument("--notes", default="", help=h("notas o acta", "notes or minutes"))
 
-    group = subparsers.add_parser("agreements", help="Acuerdos de la Mesa / the table's agreements")
+    group = subparsers.add_parser("agreements", help=h("Acuerdos de la Mesa", "The table's agreements"))
     sub = group.add_subparsers(dest="records_command", required=True, metavar="{list,add,status,history}")
-    p = common(sub.add_parser("list", help="Lista los acuerdos, vencidos primero / list agreements, overdue first"),
-               formats=True)
-    p.add_argument("--institution", help="código de la institución responsable / responsible institution code")
-    p.add_argument("--as-of", dest="as_of", help="AAAA-MM-DD: como estaban ese día / as they stood that day")
-    p = common(sub.add_parser("add", help="Registra un acuerdo / record an agreement"))
-    p.add_argument("--session", required=True, help="fecha de la sesión / session date (AAAA-MM-DD)")
-    p.add_argument("--institution", required=True, help="institución responsable / responsible institution")
-    p.add_argument("--due", required=True, help="fecha límite / due date (AAAA-MM-DD)")
-    p.add_argument("--text", required=True, help="texto del acuerdo / agreement text")
-    p.add_argument("--gap", help="código de la brecha vinculada / linked gap code")
+    p = common(sub.add_parser("list", help=h("Lista los acuerdos, vencidos primero",
+                                             "List the agreements, overdue first")), formats=True)
+    p.add_argument("--institution", help=h("código de la institución responsable", "responsible institution code"))
+    p.add_argument("--as-of", dest="as_of", help=h("AAAA-MM-DD: como estaban ese día",
+                                                   "YYYY-MM-DD: as they stood that day"))
+    p = common(sub.add_parser("add", help=h("Registra un acuerdo", "Record an agreement")))
+    p.add_argument("--session", required=True, help=h("fecha de la sesión (AAAA-MM-DD)", "session date (YYYY-MM-DD)"))
+    p.add_argument("--institution", required=True, help=h("institución responsable", "responsible institution"))
+    p.add_argument("--due", required=True, help=h("fecha límite (AAAA-MM-DD)", "due date (YYYY-MM-DD)"))
+    p.add_argument("--text", required=True, help=h("texto del acuerdo", "agreement text"))
+    p.add_argument("--gap", help=h("código de la brecha vinculada", "linked gap code"))
     p.add_argument("--status", choices=records.AGREEMENT_STATUSES, default="pendiente")
-    p = common(sub.add_parser("status", help="Cambia el estado de un acuerdo / set an agreement's status"))
-    p.add_argument("id", type=int, help="N.º del acuerdo / agreement number")
+    p = common(sub.add_parser("status", help=h("Cambia el estado de un acuerdo", "Set an agreement's status")))
+    p.add_argument("id", type=int, help=agreement_number)
     p.add_argument("status", choices=records.AGREEMENT_STATUSES)
-    p = common(sub.add_parser("history", help="Estados registrados de un acuerdo / an agreement's states"),
-               formats=True)
-    p.add_argument("id", type=int, help="N.º del acuerdo / agreement number")
+    p = common(sub.add_parser("history", help=h("Estados registrados de un acuerdo",
+                                                "An agreement's recorded states")), formats=True)
+    p.add_argument("id", type=int, help=agreement_number)
 
-    group = subparsers.add_parser("batches", help="Lotes de carga / upload batches")
+    group = subparsers.add_parser("batches", help=h("Lotes de carga", "Upload batches"))
     sub = group.add_subparsers(dest="records_command", required=True, metavar="{list,revert}")
-    p = common(sub.add_parser("list", help="Lista los lotes, el último primero / list batches, newest first"),
+    p = common(sub.add_parser("list", help=h("Lista los lotes, el último primero", "List the batches, newest first")),
                formats=True)
-    p.add_argument("--institution", help="código de la institución / institution code")
-    p = common(sub.add_parser("revert", help="Revierte un lote (no se borra) / revert a batch (nothing is deleted)"))
-    p.add_argument("id", type=int, help="N.º del lote / batch number")
-    p.add_argument("--reason", required=True, help="motivo (obligatorio) / reason (required)")
+    p.add_argument("--institution", help=h("código de la institución", "institution code"))
+    p = common(sub.add_parser("revert", help=h("Revierte un lote (no se borra)",
+                                               "Revert a batch (nothing is deleted)")))
+    p.add_argument("id", type=int, help=h("N.º del lote", "batch number"))
+    p.add_argument("--reason", required=True, help=h("motivo (obligatorio)", "reason (required)"))
 
-    p = common(subparsers.add_parser("audit", help="Bitácora de auditoría / the audit log"), formats=True)
-    p.add_argument("--since", help="desde AAAA-MM-DD / from YYYY-MM-DD")
+    p = common(subparsers.add_parser("audit", help=h("Bitácora de auditoría", "The audit log")), formats=True)
+    p.add_argument("--since", help=h("desde AAAA-MM-DD", "from YYYY-MM-DD"))
     p.set_defaults(records_command="audit")
 
-    p = common(subparsers.add_parser("values", help="Valores vigentes (exactos) / values in force (exact)"),
+    p = common(subparsers.add_parser("values", help=h("Valores vigentes (exactos)", "Values in force (exact)")),
                formats=True)
-    p.add_argument("--institution", help="código de la institución / institution code")
-    p.add_argument("--period", help="2022-05, 2022-Q2 o/or 2022")
-    p.add_argument("--as-of", dest="as_of", help="AAAA-MM-DD: como se conocían ese día / as known that day")
+    p.add_argument("--institution", help=h("código de la institución", "institution code"))
+    p.add_argument("--period", help=h("2022-05, 2022-Q2 o 2022", "2022-05, 2022-Q2 or 2022"))
+    p.add_argument("--as-of", dest="as_of", help=h("AAAA-MM-DD: como se conocían ese día",
+                                                   "YYYY-MM-DD: as known that day"))
     p.set_defaults(records_command="values")
 
 
@@ -101,8 +105,8 @@ def _date(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise _BadArgument(f"{what}: fecha no válida '{text}'. Use AAAA-MM-DD. / Invalid date: use YYYY-MM-DD.") \
-            from None
+        raise _BadArgument(both(f"{what}: fecha no válida '{text}'. Use AAAA-MM-DD.",
+                                f"{what}: invalid date '{text}'. Use YYYY-MM-DD.")) from None
 
 
 def _code(catalog: Catalog, table: str, code: str | None) -> str | None:
@@ -114,7 +118,9 @@ def _code(catalog: Catalog, table: str, code: str | None) -> str | None:
     for candidate in (found, code, code.upper(), code.lower()):
         if candidate in known:
             return candidate
-    raise _BadArgument(f"Código desconocido '{code}'. Válidos / valid: {', '.join(known)}")
+    valid = ", ".join(known)
+    raise _BadArgument(both(f"Código desconocido '{code}'. Válidos: {valid}.",
+                            f"Unknown code '{code}'. Valid: {valid}."))
 
 
 def _print(frame: pd.DataFrame, fmt: str, empty: str) -> None:
@@ -134,16 +140,16 @@ def _when(series: pd.Series) -> pd.Series:
 # --- commands -----------------------------------------------------------------------------------------
 def _sessions(args, store: Store, actor) -> None:
     if args.records_command == "add":
-        day = _date(args.date, "fecha / date")
+        day = _date(args.date, h("fecha", "date"))
         if not args.title.strip():
-            raise records.SessionError("El título no puede estar vacío. / The title cannot be empty.")
+            raise records.SessionError(both("El título no puede estar vacío.", "The title cannot be empty."))
         if day in set(records.sessions_frame(store)["date"]):
-            raise records.SessionError(f"Ya hay una sesión el {day}. / There is already a session on {day}.")
+            raise records.SessionError(both(f"Ya hay una sesión el {day}.", f"There is already a session on {day}."))
         records.add_session(store, day, args.title.strip(), args.notes, actor=actor)
-        print(f"Sesión del {day} registrada. / Session recorded.")
+        say(f"Sesión del {day} registrada.", f"Session of {day} recorded.")
         return
     frame = records.sessions_frame(store)[["date", "title", "notes"]]
-    _print(frame, args.format, "No hay sesiones registradas. / No sessions yet.")
+    _print(frame, args.format, h("No hay sesiones registradas.", "No sessions recorded yet."))
 
 
 def _agreements(args, store: Store, catalog: Catalog, actor) -> None:
@@ -151,24 +157,27 @@ def _agreements(args, store: Store, catalog: Catalog, actor) -> None:
     if command == "add":
         session_day, due = _date(args.session, "--session"), _date(args.due, "--due")
         if session_day not in set(records.sessions_frame(store)["date"]):
-            raise records.SessionError(f"No hay sesión el {session_day}; regístrela primero con "
-                                       f"`sessions add`. / No session on that date.")
+            raise records.SessionError(both(f"No hay sesión el {session_day}; regístrela primero con "
+                                            "`sessions add`.",
+                                            f"No session on {session_day}; record it first with `sessions add`."))
         if not args.text.strip():
-            raise records.SessionError("El texto del acuerdo no puede estar vacío. / The text cannot be empty.")
+            raise records.SessionError(both("El texto del acuerdo no puede estar vacío.",
+                                            "The agreement text cannot be empty."))
         ident = records.add_agreement(store, session_day, args.text.strip(), _code(catalog, "institutions",
                                       args.institution), due, status=args.status,
                                       gap_code=_code(catalog, "gaps", args.gap), actor=actor)
-        print(f"Acuerdo N.º {ident} registrado. / Agreement recorded.")
+        say(f"Acuerdo N.º {ident} registrado.", f"Agreement no. {ident} recorded.")
     elif command == "status":
         before = records.agreements_frame(store).set_index("id")
         if args.id not in before.index:
-            raise records.SessionError(f"No existe el acuerdo {args.id}. / No agreement {args.id}.")
+            raise records.SessionError(both(f"No existe el acuerdo {args.id}.", f"There is no agreement {args.id}."))
         records.update_agreement(store, args.id, status=args.status, actor=actor)
-        print(f"Acuerdo N.º {args.id}: {before.at[args.id, 'status']} → {args.status}. / Status updated.")
+        change = f"{before.at[args.id, 'status']} → {args.status}"     # status codes, as the CSV has them
+        say(f"Acuerdo N.º {args.id}: {change}.", f"Agreement no. {args.id}: {change}.")
     elif command == "history":
         history = records.agreement_history(store, args.id)
         if history.empty:
-            raise records.SessionError(f"No existe el acuerdo {args.id}. / No agreement {args.id}.")
+            raise records.SessionError(both(f"No existe el acuerdo {args.id}.", f"There is no agreement {args.id}."))
         history["recorded_at"] = _when(history["recorded_at"])
         _print(history[["recorded_at", "recorded_by", "status", "due_date", "text", "gap_code"]], args.format, "")
     else:
@@ -180,21 +189,21 @@ def _agreements(args, store: Store, catalog: Catalog, actor) -> None:
             frame = frame[frame["institution"].eq(institution)]
         columns = ["id", "session_date", "institution", "due_date", "effective_status", "text", "gap_code"]
         _print(frame[columns].rename(columns={"effective_status": "status"}), args.format,
-               "No hay acuerdos. / No agreements.")
+               h("No hay acuerdos.", "No agreements."))
 
 
 def _batches(args, store: Store, catalog: Catalog, actor) -> None:
     if args.records_command == "revert":
         store.revert_batch(args.id, actor=actor, reason=args.reason.strip())
-        print(f"Lote {args.id} revertido: sus valores dejan de contar; los anteriores vuelven a contar. "
-              f"/ Batch reverted.")
+        say(f"Lote {args.id} revertido: sus valores dejan de contar; los anteriores vuelven a contar.",
+            f"Batch {args.id} reverted: its values no longer count; the earlier ones count again.")
         return
     frame = store.batches_frame(_code(catalog, "institutions", args.institution))
     for col in ("uploaded_at", "reverted_at"):
         frame[col] = _when(frame[col])
     columns = ["id", "institution", "uploaded_at", "uploaded_by", "filename", "n_values", "kind", "reverted_at",
                "reverted_by", "revert_reason"]
-    _print(frame[columns].fillna(""), args.format, "No hay lotes. / No batches.")
+    _print(frame[columns].fillna(""), args.format, h("No hay lotes.", "No batches."))
 
 
 def _audit(args, store: Store, actor) -> None:
@@ -203,7 +212,7 @@ def _audit(args, store: Store, actor) -> None:
     if args.since:
         frame = frame[frame["at"] >= pd.Timestamp(_date(args.since, "--since"))]
     frame = frame.assign(at=_when(frame["at"]))
-    _print(frame, args.format, "La bitácora está vacía. / The audit log is empty.")
+    _print(frame, args.format, h("La bitácora está vacía.", "The audit log is empty."))
 
 
 def _values(args, store: Store, catalog: Catalog, actor) -> None:
@@ -216,7 +225,7 @@ def _values(args, store: Store, catalog: Catalog, actor) -> None:
         frame = frame[frame["period"].isin(parse_period(args.period).months)]
     frame = frame.sort_values(["period", "institution", "indicator", "ubigeo"], kind="stable")
     frame = frame.assign(uploaded_at=_when(frame["uploaded_at"]))
-    _print(frame, args.format, "No hay valores para ese filtro. / No values for that filter.")
+    _print(frame, args.format, h("No hay valores para ese filtro.", "No values for that filter."))
 
 
 def run(args, store: Store, catalog: Catalog) -> int:
@@ -234,10 +243,10 @@ def run(args, store: Store, catalog: Catalog) -> int:
         else:
             _values(args, store, catalog, actor)
     except (_BadArgument, PeriodError) as exc:
-        print(exc, file=sys.stderr)
+        shown(exc)
         return UNREADABLE
     except (records.SessionError, StoreError, LockedPeriodError, PermissionDenied) as exc:
-        print(str(exc).replace("\n", " "), file=sys.stderr)
+        shown(exc, sep=" ")
         return REFUSED
     return OK
 

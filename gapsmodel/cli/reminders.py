@@ -23,24 +23,27 @@ from ..records.store import Store, utcnow
 from ..rules.periods import PeriodError, parse_period
 from ..views import reminders
 from .mail import MailError, Outbox, configured_sender, smtp_settings
+from .speech import db_help, h, plain, say, shown
 from .users import command_line_actor
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
 BASE_URL_ENV_VAR = "GAPSMODEL_BASE_URL"
 DEFAULT_BASE_URL = "http://localhost:8501"
 PLACEHOLDER_SENDER = "mesa@example.org"     # only in files written without a configured server
-DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("reminders", help="Recordatorios de reportes pendientes / reminders of missing reports")
-    p.add_argument("--month", required=True, help="mes reportado / reported month, AAAA-MM (2024-06)")
+    p = sub.add_parser("reminders", help=h("Recordatorios de reportes pendientes", "Reminders of missing reports"))
+    p.add_argument("--month", required=True, help=h("mes reportado, AAAA-MM (2024-06)",
+                                                    "reported month, YYYY-MM (2024-06)"))
     p.add_argument("--send", action="store_true",
-                   help="envía los correos por SMTP (si no, solo los escribe) / send through SMTP (else only write)")
-    p.add_argument("--out", help="carpeta para los archivos .eml (si no, se imprimen) / folder for .eml files "
-                                 "(else printed)")
-    p.add_argument("--lang", default="es", help="idioma del correo / message language: es (default), en")
-    p.add_argument("--db", help=DB_HELP)
+                   help=h("envía los correos por SMTP (si no, solo los escribe)",
+                          "send the messages through SMTP (else only write them)"))
+    p.add_argument("--out", help=h("carpeta para los archivos .eml (si no, se imprimen)",
+                                   "folder for the .eml files (else they are printed)"))
+    p.add_argument("--lang", default="es", help=h("idioma del correo: es (por defecto), en",
+                                                  "language of the messages: es (default), en"))
+    p.add_argument("--db", help=db_help())
 
 
 def base_url(catalog) -> str:
@@ -61,10 +64,14 @@ def _listing(missing, reminder_of: dict, unreachable: list[str]) -> None:
     for institution, rows in missing.groupby("institution", sort=True):
         late = int(rows["late"].sum())
         reminder = reminder_of.get(institution)
-        who = (f"{len(reminder.recipients)} destinatario(s) / recipient(s)" if reminder
-               else "AVISO: sin correo de contacto en institutions.csv / WARNING: no contact address")
-        print(f"{institution}: {len(rows)} pendiente(s) / missing, {late} vencido(s) / late "
-              f"({', '.join(rows['indicator'])}); {who}")
+        n, names = len(rows), ", ".join(rows["indicator"])
+        if reminder:
+            who = h(f"{len(reminder.recipients)} destinatario(s)", f"{len(reminder.recipients)} recipient(s)")
+        else:
+            who = h("AVISO: sin correo de contacto en institutions.csv",
+                    "WARNING: no contact address in institutions.csv")
+        say(f"{institution}: {n} pendiente(s), {late} vencido(s) ({names}); {who}",
+            f"{institution}: {n} missing, {late} late ({names}); {who}")
 
 
 def _write(folder: Path, month: str, messages: list) -> None:
@@ -92,31 +99,33 @@ def _send(store: Store, month: str, found: list, settings) -> int:
                 reminders.record_sent(store, actor, reminder, month, accepted)
             if problem:
                 failed += 1
-                print(f"{reminder.institution}: {problem}", file=sys.stderr)
+                print(f"{reminder.institution}: {plain(problem)}", file=sys.stderr)
             else:
-                print(f"{reminder.institution}: enviado / sent ({accepted})")
+                say(f"{reminder.institution}: enviado ({accepted})", f"{reminder.institution}: sent ({accepted})")
     return failed
 
 
 def run(args, store: Store, catalog) -> int:
     month = _month(args.month)
     if month is None:
-        print(f"Mes no válido: '{args.month}'. Use AAAA-MM, p. ej. 2024-06. / Invalid month: use YYYY-MM.",
-              file=sys.stderr)
+        say(f"Mes no válido: '{args.month}'. Use AAAA-MM, p. ej. 2024-06.",
+            f"Invalid month: '{args.month}'. Use YYYY-MM, e.g. 2024-06.", file=sys.stderr)
         return UNREADABLE
     if args.lang not in ("es", "en"):
-        print(f"Idioma no válido: '{args.lang}' (es, en). / Invalid language.", file=sys.stderr)
+        say(f"Idioma no válido: '{args.lang}' (es, en).", f"Invalid language: '{args.lang}' (es, en).",
+            file=sys.stderr)
         return UNREADABLE
     settings = None
     if args.send:
         try:
             settings = smtp_settings()          # before anything is written: a clear error, nothing half done
         except MailError as exc:
-            print(exc, file=sys.stderr)
+            shown(exc)
             return UNREADABLE
     missing = reminders.missing_obligations(store.report_times(), catalog, month, utcnow())
     if missing.empty:
-        print(f"Nada pendiente para {month}: todas las instituciones reportaron. / Nothing missing for {month}.")
+        say(f"Nada pendiente para {month}: todas las instituciones reportaron.",
+            f"Nothing missing for {month}: every institution reported.")
         return OK
     found, unreachable = reminders.compose(missing, catalog, month, base_url=base_url(catalog), lang=args.lang)
     _listing(missing, {r.institution: r for r in found}, unreachable)
@@ -126,10 +135,11 @@ def run(args, store: Store, catalog) -> int:
         try:
             _write(Path(args.out), month, messages)
         except OSError as exc:
-            print(f"No se pudo escribir en '{args.out}': {exc.strerror or exc}. / Could not write the folder.",
-                  file=sys.stderr)
+            reason = exc.strerror or exc
+            say(f"No se pudo escribir en '{args.out}': {reason}.", f"Could not write to '{args.out}': {reason}.",
+                file=sys.stderr)
             return UNREADABLE
-        print(f"{len(messages)} correo(s) escrito(s) en / message(s) written to {args.out}")
+        say(f"{len(messages)} correo(s) escrito(s) en {args.out}", f"{len(messages)} message(s) written to {args.out}")
     elif not args.send:
         _print(messages)
     if not args.send:
@@ -137,6 +147,6 @@ def run(args, store: Store, catalog) -> int:
     try:
         failed = _send(store, month, found, settings)
     except MailError as exc:
-        print(exc, file=sys.stderr)
+        shown(exc)
         return UNREADABLE
     return PROBLEMS if failed else OK

@@ -20,9 +20,10 @@ from ..records import accounts
 from ..rules.catalog import Catalog
 from ..records.permissions import Actor, PermissionDenied
 from ..records.store import Store
+from ..i18n import both
+from .speech import db_help, h, say, shown
 
 OK, REFUSED = 0, 1
-DB_HELP = "URL de SQLAlchemy / SQLAlchemy URL (default: $GAPSMODEL_DATABASE_URL, then data/gapsmodel.db)"
 
 
 class _Refused(Exception):
@@ -31,35 +32,38 @@ class _Refused(Exception):
 
 def add_parser(subparsers) -> None:
     """Register ``users`` and its subcommands on the CLI's argparse subparsers."""
-    users = subparsers.add_parser("users", help="Cuentas de usuario / user accounts",
-                                  description="Cuentas, roles e instituciones / accounts, roles and institutions.")
+    users = subparsers.add_parser("users", help=h("Cuentas de usuario", "User accounts"),
+                                  description=h("Cuentas, roles e instituciones.",
+                                                "Accounts, roles and institutions."))
     sub = users.add_subparsers(dest="users_command", required=True, metavar="{add,list,passwd,disable,enable}")
+    name_help = h("nombre de usuario", "user name")
+    stdin_help = h("lee la contraseña de la entrada estándar", "read the password from standard input")
 
     def common(p):
-        p.add_argument("--db", help=DB_HELP)
+        p.add_argument("--db", help=db_help())
         return p
 
-    p = common(sub.add_parser("add", help="Crea una cuenta / create an account"))
-    p.add_argument("name", help="nombre de usuario / user name")
+    p = common(sub.add_parser("add", help=h("Crea una cuenta", "Create an account")))
+    p.add_argument("name", help=name_help)
     p.add_argument("--role", required=True, choices=accounts.ACCOUNT_ROLES,
-                   help="rol / role (partner requiere --institution)")
-    p.add_argument("--institution", help="código de la institución / institution code (required for partner)")
-    p.add_argument("--password-stdin", action="store_true", dest="password_stdin",
-                   help="lee la contraseña de la entrada estándar / read the password from stdin")
+                   help=h("rol (partner requiere --institution)", "role (partner needs --institution)"))
+    p.add_argument("--institution", help=h("código de la institución (obligatorio para partner)",
+                                           "institution code (required for partner)"))
+    p.add_argument("--password-stdin", action="store_true", dest="password_stdin", help=stdin_help)
 
-    p = common(sub.add_parser("list", help="Lista las cuentas / list the accounts"))
+    p = common(sub.add_parser("list", help=h("Lista las cuentas", "List the accounts")))
     p.add_argument("--format", choices=["table", "csv"], default="table")
 
-    p = common(sub.add_parser("passwd", help="Cambia la contraseña / set a new password"))
-    p.add_argument("name", help="nombre de usuario / user name")
-    p.add_argument("--password-stdin", action="store_true", dest="password_stdin",
-                   help="lee la contraseña de la entrada estándar / read the password from stdin")
+    p = common(sub.add_parser("passwd", help=h("Cambia la contraseña", "Set a new password")))
+    p.add_argument("name", help=name_help)
+    p.add_argument("--password-stdin", action="store_true", dest="password_stdin", help=stdin_help)
 
-    p = common(sub.add_parser("disable", help="Desactiva una cuenta / disable an account"))
-    p.add_argument("name", help="nombre de usuario / user name")
+    p = common(sub.add_parser("disable", help=h("Desactiva una cuenta", "Disable an account")))
+    p.add_argument("name", help=name_help)
 
-    p = common(sub.add_parser("enable", help="Reactiva una cuenta (y la desbloquea) / enable (and unlock) an account"))
-    p.add_argument("name", help="nombre de usuario / user name")
+    p = common(sub.add_parser("enable", help=h("Reactiva una cuenta (y la desbloquea)",
+                                               "Enable (and unlock) an account")))
+    p.add_argument("name", help=name_help)
 
 
 def command_line_actor() -> Actor:
@@ -75,15 +79,17 @@ def _read_password(args) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise _Refused("No se recibió ninguna contraseña por la entrada estándar. / No password on stdin.")
+            raise _Refused(both("No se recibió ninguna contraseña por la entrada estándar.",
+                                "No password was received on standard input."))
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise _Refused("Sin terminal para pedir la contraseña: use --password-stdin. "
-                       "/ No terminal to prompt for the password: use --password-stdin.")
-    first = getpass.getpass("Contraseña / password: ")
-    second = getpass.getpass("Repita la contraseña / repeat the password: ")
+        raise _Refused(both("Sin terminal para pedir la contraseña: use --password-stdin.",
+                            "No terminal to prompt for the password: use --password-stdin."))
+    first = getpass.getpass(h("Contraseña: ", "Password: "))
+    second = getpass.getpass(h("Repita la contraseña: ", "Repeat the password: "))
     if first != second:
-        raise _Refused("Las contraseñas no coinciden; no se cambió nada. / The passwords differ; nothing changed.")
+        raise _Refused(both("Las contraseñas no coinciden; no se cambió nada.",
+                            "The passwords do not match; nothing was changed."))
     return first
 
 
@@ -94,14 +100,14 @@ def _list(store: Store, actor: Actor, fmt: str) -> None:
         sys.stdout.write(to_csv_text(frame, lineterminator="\n"))
         return
     if frame.empty:
-        print("No hay cuentas. Cree la primera con: python -m gapsmodel users add NOMBRE --role admin "
-              "/ No accounts yet.")
+        say("No hay cuentas. Cree la primera con: python -m gapsmodel users add NOMBRE --role admin",
+            "No accounts yet. Create the first one with: python -m gapsmodel users add NAME --role admin")
         return
-    shown = frame.copy()
+    table = frame.copy()
     for col in ("locked_until", "created_at", "last_login"):
-        shown[col] = shown[col].map(lambda v: "" if v is None or v != v else f"{v:%Y-%m-%d %H:%M}")
-    shown["institution"] = shown["institution"].fillna("")
-    print(shown.to_string(index=False))
+        table[col] = table[col].map(lambda v: "" if v is None or v != v else f"{v:%Y-%m-%d %H:%M}")
+    table["institution"] = table["institution"].fillna("")
+    print(table.to_string(index=False))
 
 
 def run(args, store: Store, catalog: Catalog) -> int:
@@ -115,27 +121,31 @@ def run(args, store: Store, catalog: Catalog) -> int:
             user = accounts.add_user(store, args.name, args.role, args.institution, password=password,
                                      actor=actor, catalog=catalog)
             inst = f" ({user.institution})" if user.institution else ""
-            print(f"Cuenta creada: {user.username}, rol {user.role}{inst}. / Account created.")
+            say(f"Cuenta creada: {user.username}, rol {user.role}{inst}.",
+                f"Account created: {user.username}, role {user.role}{inst}.")
         elif command == "list":
             _list(store, actor, args.format)
         elif command == "passwd":
             if not accounts.user_exists(store, args.name):  # say so before asking for a password
-                raise _Refused(f"No existe el usuario '{args.name}'. / No user '{args.name}'.")
+                raise _Refused(both(f"No existe el usuario '{args.name}'.", f"There is no user '{args.name}'."))
             password = _read_password(args)
             accounts.set_password(store, args.name, password, actor=actor)
-            print(f"Contraseña cambiada para {accounts.normalise_username(args.name)}. / Password changed.")
+            name = accounts.normalise_username(args.name)
+            say(f"Contraseña cambiada para {name}.", f"Password changed for {name}.")
         elif command == "disable":
             accounts.disable_user(store, args.name, actor=actor)
-            print(f"Cuenta desactivada: {accounts.normalise_username(args.name)}. / Account disabled.")
+            name = accounts.normalise_username(args.name)
+            say(f"Cuenta desactivada: {name}.", f"Account disabled: {name}.")
         elif command == "enable":
             accounts.enable_user(store, args.name, actor=actor)
-            print(f"Cuenta reactivada: {accounts.normalise_username(args.name)}. / Account enabled.")
+            name = accounts.normalise_username(args.name)
+            say(f"Cuenta reactivada: {name}.", f"Account enabled: {name}.")
         else:
-            raise _Refused(f"Subcomando desconocido / unknown subcommand: {command}")
+            raise _Refused(both(f"Subcomando desconocido: {command}", f"Unknown subcommand: {command}"))
     except (_Refused, accounts.AccountError, accounts.LoginFailed, PermissionDenied) as exc:
-        print(str(exc).replace("\n", " "), file=sys.stderr)
+        shown(exc, sep=" ")
         return REFUSED
     except (KeyboardInterrupt, EOFError):
-        print("Cancelado; no se cambió nada. / Cancelled; nothing changed.", file=sys.stderr)
+        say("Cancelado; no se cambió nada.", "Cancelled; nothing was changed.", file=sys.stderr)
         return REFUSED
     return OK
