@@ -116,3 +116,31 @@ def test_plain_picks_one_side_of_every_line(monkeypatch, lang, expected):
                          "- " + both("segundo", "second")])
     assert plain(message) == expected
     assert plain("sin pareja") == "sin pareja"
+
+
+ARGPARSE_ENGLISH = ("usage:", "options:", "show this help message", "the following arguments are required",
+                    "invalid choice", "expected one argument")
+
+
+def argparse_says(argv, capsys) -> str:
+    with pytest.raises(SystemExit):
+        main(argv)
+    out = capsys.readouterr()
+    return out.out + out.err
+
+
+def test_argparse_own_words_follow_the_terminal(capsys, monkeypatch):
+    import argparse
+    monkeypatch.delenv("GAPSMODEL_LANG", raising=False)
+    spanish = "\n".join(argparse_says(argv, capsys) for argv in
+                        (["gaps", "--help"], ["import", "x.csv"], ["bogus"], ["gaps", "--period"]))
+    assert not [w for w in ARGPARSE_ENGLISH if w in spanish], spanish
+    for words_es in ("uso:", "opciones:", "muestra esta ayuda y sale", "faltan argumentos obligatorios: --institution",
+                     "argumento ORDEN: opción no válida: 'bogus'", "argumento --period: falta su valor"):
+        assert words_es in spanish
+    assert argparse._("usage: ") == "usage: "          # restored: the rest of the process is untouched
+
+    monkeypatch.setenv("GAPSMODEL_LANG", "en")
+    english = "\n".join(argparse_says(argv, capsys) for argv in (["gaps", "--help"], ["import", "x.csv"]))
+    assert "usage:" in english and "options:" in english and "uso:" not in english
+    assert "the following arguments are required: --institution" in english

@@ -23,7 +23,7 @@ from ..records.permissions import PermissionDenied
 from ..records.store import LockedPeriodError, Store, StoreError, checksum
 from ..rules.territory import load_territory
 from ..i18n import both
-from .speech import db_help, h, plain, say, shown
+from .speech import argparse_in_language, db_help, h, plain, say, shown
 from .users import command_line_actor
 
 OK, PROBLEMS, UNREADABLE = 0, 1, 2
@@ -73,7 +73,7 @@ def _parser(extra_modules) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m gapsmodel",
         description=h("Brechas de acceso a servicios, Tumbes.", "Service-access gaps, Tumbes."))
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar=h("ORDEN", "COMMAND"))
     institution_help = h("código de la institución", "institution code")
 
     p = sub.add_parser("validate", help=h("Revisa un archivo sin guardarlo", "Check a file without storing it"))
@@ -258,8 +258,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     modules = [importlib.import_module(name) for name in EXTRA_COMMANDS]
-    parser = _parser(modules)
-    args = parser.parse_args(argv)
+    with argparse_in_language():
+        args = _parser(modules).parse_args(argv)
     try:
         if getattr(getattr(args, "command_module", None), "CHECKS_CATALOG", False):
             return args.command_module.run(args, Store.open(getattr(args, "db", None)))

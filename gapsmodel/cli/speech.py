@@ -66,3 +66,52 @@ def db_help() -> str:
 
 def format_help() -> str:
     return h("table (para leer) o csv (para hojas de cálculo)", "table (to read) or csv (for spreadsheets)")
+
+
+# argparse writes a few words of its own through gettext; with no Spanish catalog installed they would stay
+# English on a Spanish terminal, so they are translated here while the command line parses.
+_ARGPARSE_ES = {
+    "usage: ": "uso: ",
+    "options": "opciones",
+    "positional arguments": "argumentos posicionales",
+    "show this help message and exit": "muestra esta ayuda y sale",
+    "the following arguments are required: %s": "faltan argumentos obligatorios: %s",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "opción no válida: %(value)r (elija entre %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "expected one argument": "falta su valor",
+    "expected at least one argument": "se esperaba al menos un valor",
+    "expected at most one argument": "se esperaba como mucho un valor",
+    "ambiguous option: %(option)s could match %(matches)s": "opción ambigua: %(option)s puede ser %(matches)s",
+    "not allowed with argument %s": "no se permite junto con el argumento %s",
+    "one of the arguments %s is required": "hace falta uno de los argumentos %s",
+    "invalid %(type)s value: %(value)r": "valor no válido (%(type)s): %(value)r",
+    "can't open '%(filename)s': %(error)s": "no se puede abrir '%(filename)s': %(error)s",
+    "ignored explicit argument %r": "argumento explícito ignorado: %r",
+}
+
+
+def _argparse_words(message: str) -> str:
+    return _ARGPARSE_ES.get(message, message) if lang() != "en" else message
+
+
+def _argparse_plural(singular: str, plural: str, n: int) -> str:
+    if lang() == "en" or not singular.startswith("expected"):
+        return singular if n == 1 else plural
+    return "se esperaba %s valor" if n == 1 else "se esperaban %s valores"
+
+
+class argparse_in_language:
+    """``with argparse_in_language():`` argparse's own words (usage, options, errors) in the terminal's
+    language; restored afterwards, so nothing else in the process (pytest, for one) is touched."""
+
+    def __enter__(self):
+        import argparse
+        self._saved = argparse._, argparse.ngettext
+        argparse._, argparse.ngettext = _argparse_words, _argparse_plural
+        return self
+
+    def __exit__(self, *exc):
+        import argparse
+        argparse._, argparse.ngettext = self._saved
+        return False
