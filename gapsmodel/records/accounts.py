@@ -215,7 +215,7 @@ def _existing(conn, username: object):
     name = normalise_username(username)
     row = _row(conn, name)
     if row is None:
-        raise AccountError(f"No existe el usuario '{str(username)[:40]}'. / No user '{str(username)[:40]}'.")
+        raise AccountError(f"No existe el usuario '{str(username)[:40]}'. / There is no user '{str(username)[:40]}'.")
     return row
 
 

@@ -32,7 +32,7 @@ def _month(text: str) -> str:
     except PeriodError:
         period = None
     if period is None or period.kind != "month":
-        raise NoteError(f"Mes no válido: '{text}'. Use AAAA-MM. / Invalid month: use YYYY-MM.")
+        raise NoteError(f"Mes no válido: '{text}'. Use AAAA-MM. / Invalid month: '{text}'. Use YYYY-MM.")
     return period.code
 
 
@@ -104,7 +104,7 @@ def update_note(store: Store, note_id: int, *, text: str | None = None, start: s
     with store.engine.begin() as conn:
         row = conn.execute(sa.select(figure_notes).where(figure_notes.c.id == note_id)).mappings().first()
         if row is None:
-            raise NoteError(f"No existe la nota {note_id}. / No note {note_id}.")
+            raise NoteError(f"No existe la nota {note_id}. / There is no note {note_id}.")
         first, last = _span(start or row["start_month"], end or row["end_month"])
         wanted = {"text": _clean(text) if text is not None else None, "start_month": first, "end_month": last,
                   "public": public, "withdrawn": withdrawn}

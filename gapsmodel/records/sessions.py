@@ -155,7 +155,7 @@ def update_agreement(store: Store, agreement_id: int, *, status: str | None = No
     with store.engine.begin() as conn:
         row = conn.execute(sa.select(agreements).where(agreements.c.id == agreement_id)).mappings().first()
         if row is None:
-            raise SessionError(f"No existe el acuerdo {agreement_id}. / No agreement {agreement_id}.")
+            raise SessionError(f"No existe el acuerdo {agreement_id}. / There is no agreement {agreement_id}.")
         wanted = {"status": status, "text": text.strip() if text is not None else None,
                   "institution": institution, "due_date": due, "gap_code": gap_code}
         changes = {k: v for k, v in wanted.items() if v is not None and v != row[k]}

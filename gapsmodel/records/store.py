@@ -371,7 +371,7 @@ class Store:
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
             if row is None:
-                raise StoreError(f"No existe el lote {batch_id}. / No batch {batch_id}.")
+                raise StoreError(f"No existe el lote {batch_id}. / There is no batch {batch_id}.")
             actor.require("revert", row["institution"])
             if row["reverted_at"] is not None:
                 raise StoreError(f"El lote {batch_id} ya fue revertido. / Batch {batch_id} was already reverted.")

@@ -50,7 +50,7 @@ def parse_period(text: str) -> Period:
     if m := _YEAR.match(text):
         return Period("year", text, f"{text}-01", f"{text}-12")
     raise PeriodError(f"Periodo no válido: '{text}'. Use un mes (2022-05), un trimestre (2022-Q2) o un año (2022). "
-                      f"/ Invalid period: use a month, a quarter or a year.")
+                      f"/ Invalid period: '{text}'. Use a month (2022-05), a quarter (2022-Q2) or a year (2022).")
 
 
 def period_of(month: str, kind: str) -> Period:
@@ -119,4 +119,4 @@ def parse_as_of(text: str | date | datetime | None) -> datetime | None:
             return parse_as_of(date.fromisoformat(s))
         return parse_as_of(datetime.fromisoformat(s))
     except ValueError:
-        raise PeriodError(f"Fecha no válida: '{s}'. Use AAAA-MM-DD. / Invalid date: use YYYY-MM-DD.") from None
+        raise PeriodError(f"Fecha no válida: '{s}'. Use AAAA-MM-DD. / Invalid date: '{s}'. Use YYYY-MM-DD.") from None
