@@ -70,11 +70,16 @@ def _date_param(name: str) -> date | None:
         return None
 
 
+def _words(text: str) -> str:
+    """Escaped text whose figures keep their unit on the same line ("33 %" never breaks before "%")."""
+    return html.escape(text).replace(" %", "&nbsp;%")
+
+
 def _text_html(kicker: str, message: str, bullets: list[str]) -> str:
     parts = [f'<p class="slide-kicker">{html.escape(kicker)}</p>',
-             f'<p class="slide-message" role="heading" aria-level="1">{html.escape(message)}</p>']
+             f'<p class="slide-message" role="heading" aria-level="1">{_words(message)}</p>']
     if bullets:
-        parts.append('<ul class="slide-bullets">' + "".join(f"<li>{html.escape(b)}</li>" for b in bullets) + "</ul>")
+        parts.append('<ul class="slide-bullets">' + "".join(f"<li>{_words(b)}</li>" for b in bullets) + "</ul>")
     return f'<div>{"".join(parts)}</div>'
 
 

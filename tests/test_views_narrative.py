@@ -120,3 +120,19 @@ def test_an_unchanged_coverage_says_it_stayed_rather_than_before_and_now_alike(c
     frame = narrative.changes(NOW, NOW)
     assert narrative.sector_sentences(frame, "salud", catalog, territory, Translator("es")) == [
         "Cobertura del SIS en la región Tumbes: la cobertura sigue en 38 %, como en la sesión anterior."]
+
+
+def test_a_published_range_is_never_spoken_as_its_midpoint(catalog, territory):
+    """A protected gap's public unmet is a range (need and supply published as <5 or rounded); its midpoint
+    is nobody's figure, so the sentence does not say "grew from 0 to 5 cases"."""
+    before = gap_rows(("atencion_vbg", "240302", 10, 10, "adecuada")).assign(unmet_min=0.0, unmet_max=0.0)
+    now = gap_rows(("atencion_vbg", "240302", 10, 5, "critica")).assign(
+        severity="alta", coverage=0.5, unmet=5.0, unmet_min=0.0, unmet_max=10.0)
+    frame = narrative.changes(now, before)
+    assert frame.loc[0, "change"] == "worsened" and frame.loc[0, "unmet_now_max"] == 10
+    said = " ".join(narrative.key_sentences(frame, catalog, territory, Translator("es")))
+    assert "creció de 0 a 5" not in said and "0 a 5 casos" not in said
+    assert "cobertura bajó de 100 % a 50 %" in said.replace("\u00a0", " ")
+    exact = narrative.changes(now.assign(unmet_min=5.0, unmet_max=5.0), before)
+    said = " ".join(narrative.key_sentences(exact, catalog, territory, Translator("es")))
+    assert "creció de 0 a 5 casos" in said

@@ -144,6 +144,9 @@ def test_a_sector_slide_with_no_line_says_the_figure_is_protected(catalog, terri
     [note] = [a for a in fig.layout.annotations if a.xref == "paper" and a.yref == "paper" and a.y == 0.5]
     assert note.text == "<br>".join([f"{catalog.label('gaps', 'atencion_vbg', 'es')}: dato protegido",
                                      f"{catalog.label('gaps', 'canales_atencion', 'es')}: sin datos"])
+    # on the projector too: one gap a line, not one run-on sentence
+    [projected] = [a for a in presentation.projector(fig).layout.annotations if a.y == 0.5]
+    assert projected.text == note.text and projected.font.size == presentation.PROJECTOR_FONT
 
 
 def test_the_reporting_slide_draws_each_institution_least_complete_first(catalog):

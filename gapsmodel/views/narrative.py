@@ -60,7 +60,7 @@ def changes(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
 def _carried(frame: pd.DataFrame) -> list[str]:
     """The figures compared, and their suppression flags when the table went through suppression."""
     return [c for c in frame.columns if c in _CARRIED or (c.split("_")[0] in _CARRIED and c.endswith(
-        ("_suppressed", "_complementary")))]
+        ("_suppressed", "_complementary", "_min", "_max")))]
 
 
 def _tag(column: str, when: str) -> str:
@@ -137,6 +137,13 @@ def _pct(t: Translator, value: float) -> str:
     return t.percent(value)
 
 
+def _one_figure(row, when: str) -> bool:
+    """Is the unmet figure one number? A public range (protected gaps: "10–20") has a midpoint that nobody
+    published, so a sentence never states it as a count."""
+    low, high = getattr(row, f"unmet_{when}_min", None), getattr(row, f"unmet_{when}_max", None)
+    return _missing(low) or _missing(high) or low == high
+
+
 def change_sentence(row, catalog: Catalog, territory: Territory, t: Translator) -> str | None:
     """The sentence for one row of :func:`changes`, or None when it has nothing sayable (masked or
     unchanged after rounding)."""
@@ -151,7 +158,7 @@ def change_sentence(row, catalog: Catalog, territory: Territory, t: Translator) 
         return t("narrative.lost_data", **w)
     if row.change not in ("worsened", "improved"):
         return None
-    if not (_missing(un_b) or _missing(un_n)):
+    if not (_missing(un_b) or _missing(un_n)) and _one_figure(row, "before") and _one_figure(row, "now"):
         before, now = round_figure(un_b), round_figure(un_n)
         grew = now > before
         if before != now and grew == (row.change == "worsened"):

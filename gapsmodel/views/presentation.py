@@ -404,6 +404,9 @@ def map_gap(table: pd.DataFrame, worst: pd.DataFrame, catalog: Catalog) -> str |
     return None
 
 
+WITHHELD_NOTE = "withheld"   # the note of a chart without a line: one gap a line, also on the projector
+
+
 def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: str, title: str,
                  session_dates: list[date]) -> go.Figure:
     """Coverage per month of a sector's few gaps at one place, read from the back of the room: each line
@@ -458,7 +461,7 @@ def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: 
                       yaxis=dict(tickformat=".0%", range=[0, max(1.0, top if top == top else 1.0) * 1.1], title=None))
     if unseen:
         alone = len(unseen) == rows["gap_code"].nunique()
-        fig.add_annotation(text="<br>".join(unseen), xref="paper", yref="paper", x=0.5 if alone else 0.01,
+        fig.add_annotation(name=WITHHELD_NOTE, text="<br>".join(unseen), xref="paper", yref="paper", x=0.5 if alone else 0.01,
                            y=0.5 if alone else 0.97, xanchor="center" if alone else "left", showarrow=False,
                            align="left", font=dict(size=18, color=charts.PROTECTED_INK))
     return charts._layout(fig, title, height=520)
@@ -469,7 +472,9 @@ def projector(fig: go.Figure) -> go.Figure:
     fig.update_layout(font=dict(size=PROJECTOR_FONT, color="#111111"),
                       title=dict(font=dict(size=PROJECTOR_FONT + 6)))
     # labels written over bars: one line each on a wide screen (they are wrapped for a phone)
-    fig.for_each_annotation(lambda a: a.update(text=a.text.replace("<br>", " "), font_size=PROJECTOR_FONT, yshift=6))
+    fig.for_each_annotation(lambda a: a.update(text=a.text.replace("<br>", " "), font_size=PROJECTOR_FONT, yshift=6),
+                            selector=lambda a: a.name != WITHHELD_NOTE)
+    fig.for_each_annotation(lambda a: a.update(font_size=PROJECTOR_FONT), selector=dict(name=WITHHELD_NOTE))
     return fig
 
 
