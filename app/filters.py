@@ -172,7 +172,7 @@ def describe(view: View, t: Translator) -> str:
     """One line naming the view: period (or session), sector or gap, place."""
     catalog, territory = cached.catalog(), cached.territory()
     f = view.filters
-    parts = [t("explore.as_of_session", date=t.date(view.session), period=t.period(view.period.code))
+    parts = [t("explore.as_of_session", date=t.date(view.session), period=t.period(view.period.code, in_sentence=True))
              if view.session else t.period(view.period.code)]
     if f.gap:
         parts.append(catalog.label("gaps", f.gap, t.lang))

@@ -89,7 +89,7 @@ def main() -> None:
                             key="heatmap_phone")
         widgets.show_data(per, t, t("explore.heatmap_caption"))
 
-    st.subheader(t("explore.not_reported", period=t.period(view.period.code)))
+    st.subheader(t("explore.not_reported", period=t.period(view.period.code, in_sentence=True)))
     missing = explore.missing_reports(status)
     if missing.empty:
         st.success(t("explore.all_reported"))

@@ -143,7 +143,7 @@ def _preview(result, inst: str, filename: str, digest: str) -> None:
     compared = preview.compare(result.values, _stored(default_url(), cached.version(), history_scope(result.values)))
     n = preview.counts(compared)
     months = sorted(compared["period"].unique())
-    st.write(t("upload.months", months=", ".join(t.period(m) for m in months)))
+    st.write(t("upload.months", months=", ".join(t.period(m, in_sentence=True) for m in months)))
     c1, c2, c3 = st.columns(3)
     c1.metric(t("upload.metric_new"), t.number(n[preview.NEW]), border=True)
     c2.metric(t("upload.metric_replaced"), t.number(n[preview.REPLACES]), border=True)

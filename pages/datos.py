@@ -35,7 +35,7 @@ def _open_data(view, catalog, territory, t) -> None:
     if not opendata.covers(view.snap, view.period):
         return
     st.subheader(t("opendata.title"))
-    st.caption(t("opendata.caption", period=t.period(view.period.code)))
+    st.caption(t("opendata.caption", period=t.period(view.period.code, in_sentence=True)))
     st.download_button(
         t("opendata.download"),
         lambda: opendata.zip_bytes(opendata.files(view.snap, catalog, territory, view.period, utcnow())),

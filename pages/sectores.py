@@ -97,7 +97,7 @@ def main() -> None:
         place = f.place(territory)
         fig = charts.coverage_bars(table, catalog, t, place,
                                    t("explore.title_all_sectors", place=territory.name(place),
-                                     period=t.period(view.period.code)))
+                                     period=t.period(view.period.code, in_sentence=True)))
         rows = table[table["ubigeo"].eq(place)]
         widgets.show_figure(fig, xc.gap_display(rows, catalog, t, territory, catalog.small_cell_threshold), t,
                              t("overview.coverage_caption"), "all_sectors")

@@ -73,7 +73,7 @@ if data.notes.strip():
 if cur.period is None:
     st.info(t("sessions.no_data"))
 else:
-    period_label = t.period(cur.period.code)
+    period_label = t.period(cur.period.code, in_sentence=True)
     st.write(t("sessions.as_of", date=t.date(day, "long"), period=period_label))
     if prev is not None:
         st.markdown(t("sessions.previous", date=t.date(prev.day, "long"), title=presentation.md_escape(prev.title)))
@@ -175,7 +175,7 @@ if actor.can("approve"):
         if st.form_submit_button(t("approvals.approve_button")) and month:
             try:
                 approve_month(cached.store(), month, actor, catalog=cached.catalog())
-                st.success(t("approvals.approved", month=t.period(month)))
+                st.success(t("approvals.approved", month=t.period(month, in_sentence=True)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
                 st.error(widgets.refusal(exc, t))
@@ -188,7 +188,7 @@ if actor.can("approve"):
         if st.form_submit_button(t("approvals.reopen_button")) and month:
             try:
                 reopen_month(cached.store(), month, actor, reason)
-                st.success(t("approvals.reopened", month=t.period(month)))
+                st.success(t("approvals.reopened", month=t.period(month, in_sentence=True)))
                 st.rerun()
             except (ApprovalError, PermissionDenied) as exc:
                 st.error(widgets.refusal(exc, t))

@@ -48,7 +48,7 @@ def _trend(url: str, data_version: tuple, public: bool, place: str, gaps: tuple[
     if len(gaps) == 1 and not first.empty:
         title = t("explore.title_trend_one", gap=catalog.label("gaps", gaps[0], t.lang), place=territory.name(place),
                   start=t.percent(first["coverage"].iloc[0]), end=t.percent(first["coverage"].iloc[-1]),
-                  first=t.period(first["period"].iloc[0]), last=t.period(first["period"].iloc[-1]))
+                  first=t.period(first["period"].iloc[0], in_sentence=True), last=t.period(first["period"].iloc[-1], in_sentence=True))
     else:
         title = t("explore.title_trend", place=territory.name(place))
     fig = xc.trend_chart(rows, catalog, t, title, metric, marks)
@@ -131,8 +131,8 @@ def main() -> None:
         return
     (p1, t1), (p2, t2) = sides
     changed = explore.changes(t1[t1["gap_code"].isin(gaps)], t2[t2["gap_code"].isin(gaps)], place)
-    label1 = t("explore.session_label", date=fmt(s1), period=t.period(p1.code))
-    label2 = t("explore.session_label", date=fmt(s2), period=t.period(p2.code))
+    label1 = t("explore.session_label", date=fmt(s1), period=t.period(p1.code, in_sentence=True))
+    label2 = t("explore.session_label", date=fmt(s2), period=t.period(p2.code, in_sentence=True))
     fig = xc.compare_bars(changed, catalog, t, label1, label2, change_title(t, changed, catalog))
     widgets.show_figure(fig, changes_display(changed, catalog, t), t, t("explore.sessions_caption"), "sessions")
 

@@ -124,7 +124,7 @@ def test_send_reaches_the_local_server_once_per_institution_with_something_missi
 
     recipients, message = got["ACNUR"]
     assert sorted(recipients) == ["datos.acnur@example.org", "tumbes.acnur@example.org"]
-    assert message["Subject"] == "Cifras pendientes de Junio 2024: plazo vencido (ACNUR)"
+    assert message["Subject"] == "Cifras pendientes de junio 2024: plazo vencido (ACNUR)"
     body = message.get_content()
     assert "Personas que requieren alojamiento temporal" in body
     assert "(mensual, periodo junio 2024): plazo 10 de julio de 2024, VENCIDO" in body

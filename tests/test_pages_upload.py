@@ -126,7 +126,7 @@ def test_messy_file_previews_exact_changes_then_lands_and_the_overview_shows_it(
                    and set(df.value["Efecto"]) == {"Reemplaza"})
     pairs = sorted(zip(changed["Guardado ahora"], changed["En el archivo"]))
     assert pairs == [(23.0, 30.0), (727.0, 1234.5)]
-    assert "Meses del archivo: Junio 2024, Julio 2024." in [m.value for m in at.markdown]
+    assert "Meses del archivo: junio 2024, julio 2024." in [m.value for m in at.markdown]
     assert len(at.get("plotly_chart")) == 1
     assert len(store.batches_frame("ACNUR")) == n_batches                    # nothing yet
 

@@ -84,7 +84,7 @@ def test_deck_has_the_presentation_slides_in_order_with_native_charts(corrected,
 
     for slide in deck.slides:   # session, period, as-of instant and version on every slide
         stamp = next(shape.text_frame.text for shape in slide.shapes if shape.name == STAMP)
-        assert "Sesión del 20 jun. 2022" in stamp and "periodo Mayo 2022" in stamp
+        assert "Sesión del 20 jun. 2022" in stamp and "periodo mayo 2022" in stamp
         assert "datos al 2022-06-20 18:59 (hora de Lima)" in stamp and "versión pública" in stamp
 
     first = "\n".join(texts(deck.slides[0]))

@@ -49,7 +49,7 @@ def test_messages_before_the_deadline(catalog):
     assert unreachable == [] and len(found) == 1
     reminder = found[0]
     assert reminder.recipients == ("datos.migraciones@example.org",) and (reminder.missing, reminder.late) == (2, 0)
-    assert reminder.subject == "Recordatorio: cifras de Mayo 2024 para la Mesa (MIGRACIONES)"
+    assert reminder.subject == "Recordatorio: cifras de mayo 2024 para la Mesa (MIGRACIONES)"
     assert "El plazo vence el 10 de junio de 2024." in reminder.body and "VENCIDO" not in reminder.body
     assert "https://brechas.example.org/reportar" in reminder.body
     message = reminder.message("mesa@example.org")

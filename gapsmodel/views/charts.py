@@ -250,16 +250,16 @@ def coverage_finding(gaps: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo
     """A title that states the finding: the gap with the lowest coverage at the place."""
     rows = gaps[gaps["ubigeo"].eq(ubigeo) & gaps["coverage"].notna()]
     if rows.empty:
-        return t("overview.coverage_title", period=t.period(period))
+        return t("overview.coverage_title", period=t.period(period, in_sentence=True))
     worst = rows.sort_values("coverage").iloc[0]
     return t("overview.coverage_finding", gap=catalog.label("gaps", worst["gap_code"], t.lang),
-             coverage=t.percent(worst["coverage"]), period=t.period(period))
+             coverage=t.percent(worst["coverage"]), period=t.period(period, in_sentence=True))
 
 
 def worst_finding(rows: pd.DataFrame, t: Translator, period: str) -> str:
     """A title naming the district gap with the largest share of need left unmet."""
     if rows.empty or rows["gap_share"].isna().all():
-        return t("overview.worst_title", period=t.period(period))
+        return t("overview.worst_title", period=t.period(period, in_sentence=True))
     top = rows.sort_values("gap_share", ascending=False).iloc[0]
     return t("overview.worst_finding", place=top["place"], gap=top["gap"], share=t.percent(top["gap_share"]),
-             period=t.period(period))
+             period=t.period(period, in_sentence=True))

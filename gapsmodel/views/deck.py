@@ -155,7 +155,7 @@ def _add_table(slide, frame: pd.DataFrame, left, top, width, height):
 
 def stamp_text(data: SessionData, t: Translator) -> str:
     cur = data.current
-    period = t.period(cur.period.code) if cur.period else "—"
+    period = t.period(cur.period.code, in_sentence=True) if cur.period else "—"
     return t("deck.stamp", date=t.date(cur.day), period=period, as_of=t.time(cur.as_of),
              version=t("deck.public") if data.public else t("deck.exact"))
 
@@ -165,7 +165,7 @@ def selection_lines(data: SessionData, t: Translator, territory_name: str) -> li
     cur = data.current
     return [
         t("deck.filter_session", date=t.date(cur.day, "long"), title=cur.title),
-        t("deck.filter_period", period=t.period(cur.period.code) if cur.period else "—"),
+        t("deck.filter_period", period=t.period(cur.period.code, in_sentence=True) if cur.period else "—"),
         t("deck.filter_place", place=territory_name),
         t("deck.filter_as_of", as_of=t.time(cur.as_of, seconds=True), month=cur.until,
           version=data.data_version),

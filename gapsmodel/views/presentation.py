@@ -530,7 +530,7 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
     cur, prev = data.current, data.previous
     region = territory.region_ubigeo
     slides: list[Slide] = []
-    period_label = t.period(cur.period.code) if cur.period else "—"
+    period_label = t.period(cur.period.code, in_sentence=True) if cur.period else "—"
     info = [t("presentation.session_line", date=t.date(cur.day, "long")),
             t("presentation.as_of_line", date=t.date(cur.day, "long"), period=period_label)]
     if prev is not None:

@@ -102,7 +102,7 @@ def compose(missing: pd.DataFrame, catalog: Catalog, month: str, *, base_url: st
                  status=t.plural("reminders.late_count", late) if late else t("reminders.before_deadline",
                                                                                 deadline=deadline))
         # the code, not the name: a short subject is not folded (some readers show a folded one badly)
-        subject = t("reminders.subject_late" if late else "reminders.subject", month=t.period(month),
+        subject = t("reminders.subject_late" if late else "reminders.subject", month=t.period(month, in_sentence=True),
                     institution=institution)
         reminders.append(Reminder(institution, tuple(recipients), subject, body, len(rows), late))
     return reminders, unreachable
