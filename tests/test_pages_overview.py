@@ -113,3 +113,15 @@ def test_english_overview_cards_give_units_in_english(app):
     values = [m.value for m in at.metric]
     assert any(v.endswith(" people") for v in values), values
     assert not any("personas" in v or "camas" in v for v in values), values
+
+
+def test_a_public_range_card_shows_no_change_figure(app):
+    """"12–60 personas ↑ +8": the +8 would be a difference of midpoints that nobody published."""
+    at = app(role="public")
+    ranged = [m for m in at.metric if "–" in str(m.value)]
+    assert ranged, "the demo shows at least one protected sector as a range"
+    for card in ranged:
+        assert not card.delta or "–" in str(card.delta), (card.label, card.value, card.delta)
+    sectors = {c.label.split(" ", 1)[1] for c in ranged}      # the label after its severity mark
+    exact = [m for m in app(role="analyst").metric if m.label.split(" ", 1)[-1] in sectors]
+    assert exact and any(m.delta for m in exact)       # members still see how the exact figure moved

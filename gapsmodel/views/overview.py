@@ -60,6 +60,9 @@ def sector_cards(table: pd.DataFrame, catalog: Catalog, region: str,
         then = sector_summary(before, catalog)
         then = then[then["ubigeo"].eq(region)].set_index("sector")
         out["delta"] = out["unmet"] - then["unmet"].where(then["unit"].notna())
+        # a public range ("12–60") has a midpoint nobody published: its change is not a figure either
+        ranged = _ranged_sectors(table, region) | _ranged_sectors(before, region)
+        out.loc[out.index.isin(ranged), "delta"] = float("nan")
     else:
         out["delta"] = float("nan")
     at_region = table[table["ubigeo"].eq(region) & table["severity"].ne(NO_DATA)]
@@ -71,6 +74,15 @@ def sector_cards(table: pd.DataFrame, catalog: Catalog, region: str,
     out["parts"] = [p if isinstance(p, list) else [] for p in out["parts"]]
     out["rank"] = out["severity"].map(SEVERITY_ORDER)
     return out.reset_index(names="sector").sort_values(["rank", "sector"], kind="stable").drop(columns="rank")
+
+
+def _ranged_sectors(table: pd.DataFrame, region: str) -> set[str]:
+    """Sectors whose unmet need at the region is shown as a range in this (public) table."""
+    if "unmet_min" not in table or "unmet_max" not in table:
+        return set()
+    rows = table[table["ubigeo"].eq(region)]
+    low, high = pd.to_numeric(rows["unmet_min"], errors="coerce"), pd.to_numeric(rows["unmet_max"], errors="coerce")
+    return set(rows.loc[low.notna() & high.notna() & low.ne(high), "sector"])
 
 
 def region_only_gaps(table: pd.DataFrame, region: str) -> list[str]:
