@@ -63,7 +63,7 @@ def test_key_sentences_in_spanish(catalog, territory):
     sentences = narrative.key_sentences(frame, catalog, territory, Translator("es"), completeness=0.8,
                                         completeness_before=0.75)
     assert sentences == [
-        "1 de 3 brechas regionales están en situación crítica.",
+        "1 de 3 brechas regionales está en situación crítica.",
         "Camas de albergue en la región Tumbes pasó a situación crítica: la cobertura bajó de 75 % a 29 %.",
         "La brecha de camas de albergue en Aguas Verdes creció de 40 a 70 camas desde la sesión anterior.",
         "La brecha de atención de casos de VBG en la región Tumbes se redujo de 40 a 20 casos desde la sesión "
@@ -78,13 +78,16 @@ def test_key_sentences_in_english(catalog, territory):
     assert sentences[2] == ("The gap in shelter beds in Aguas Verdes grew from 40 to 70 beds since the previous "
                             "session.")
     assert sentences[1] == "Shelter beds in the Tumbes region became critical: coverage fell from 75 % to 29 %."
+    assert sentences[0] == "1 of 3 regional gaps is critical."        # the plural rule: one, then several
+    two = narrative.changes(NOW.assign(severity="critica"), BEFORE)
+    assert narrative.key_sentences(two, catalog, territory, Translator("en"))[0] == "3 of 3 regional gaps are critical."
 
 
 def test_first_session_and_sector_sentences(catalog, territory):
     t = Translator("es")
     first = narrative.changes(NOW, None)
     assert narrative.key_sentences(first, catalog, territory, t, completeness=0.5) == [
-        "1 de 3 brechas regionales están en situación crítica.",
+        "1 de 3 brechas regionales está en situación crítica.",
         "Es la primera sesión registrada: no hay una sesión anterior con la cual comparar.",
         "Se recibió el 50 % de los reportes esperados.",
     ]

@@ -190,7 +190,7 @@ def key_sentences(frame: pd.DataFrame, catalog: Catalog, territory: Territory, t
     at_region = frame[frame["ubigeo"].eq(region)]
     if not at_region.empty:
         critical = int(at_region["severity_now"].eq("critica").sum())
-        out.append(t("narrative.critical_count", n=critical, total=len(at_region)))
+        out.append(t.plural("narrative.critical_count", critical, total=t.number(len(at_region))))
     if not has_previous:
         out.append(t("narrative.first_session"))
     else:

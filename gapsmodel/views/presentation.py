@@ -559,7 +559,7 @@ def build_slides(data: SessionData, catalog: Catalog, territory: Territory, t: T
     bars = charts.coverage_bars(cur.gaps, catalog, t, region, t("overview.coverage_title", period=period_label))
     slides.append(Slide(
         "sectors", t("presentation.sectors", period=period_label),
-        t("presentation.sectors_message", n=int(at_region["severity"].eq("critica").sum()), total=len(at_region),
+        t.plural("presentation.sectors_message", int(at_region["severity"].eq("critica").sum()), total=len(at_region),
           nodata=int(at_region["severity"].eq(NO_DATA).sum())),
         figure=projector(bars), tables=[(t("presentation.sectors_table"),
                                          gaps_table(charts.coverage_bars_frame(cur.gaps, catalog, t, region),
