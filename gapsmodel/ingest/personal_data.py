@@ -35,14 +35,19 @@ import re
 
 import pandas as pd
 
+from ..i18n import both
 from ..rules.catalog import fold
 from .columns import norm_header, parse_hxl
 from .problems import Problem
+from .values import inline
 
+#: Why personal data is refused, (Spanish, English): each half closes its own side of a message.
 WHY = ("El tablero solo recibe cifras agregadas (conteos), nunca datos de personas, porque guarda "
        "información sobre sobrevivientes de trata y de violencia. Quite esa columna o esos datos; el archivo no "
-       "se guardó. / The dashboard only takes aggregated counts, never data about individual people; the file "
-       "was not stored.")
+       "se guardó.",
+       "The dashboard only takes aggregated figures (counts), never data about people, because it holds "
+       "information about survivors of trafficking and violence. Remove that column or that data; the file was "
+       "not stored.")
 #: Rows listed by number in a column's problem (the rest are counted).
 ROWS_SHOWN = 12
 
@@ -240,14 +245,18 @@ def _looks_like_a_name_cell(text: str) -> bool:
     return not any(w in _NOT_NAME_WORDS or w in NOT_A_PERSON_WORDS for w in words)
 
 
+#: What a cell or column was found to hold, (Spanish, English).
 _KIND_LABEL = {
-    "email": "un correo electrónico / an e-mail",
-    "phone": "un número de teléfono / a phone number",
-    "dni": "un número de documento (DNI, cédula, pasaporte o carné de extranjería) / an ID number",
-    "passport": "un número de documento (pasaporte o carné de extranjería, DNI, cédula) / a passport or CE number",
-    "address": "una dirección / a street address",
-    "birth": "una fecha de nacimiento / a birth date",
-    "name": "el nombre de una persona / a person's name",
+    "email": ("un correo electrónico", "an e-mail address"),
+    "phone": ("un número de teléfono", "a phone number"),
+    "dni": ("un número de documento (DNI, cédula, pasaporte o carné de extranjería)",
+            "an identity document number (DNI, cédula, passport or foreigner's card, «carné de extranjería»)"),
+    "passport": ("un número de documento (pasaporte o carné de extranjería, DNI, cédula)",
+                 "an identity document number (passport or foreigner's card, «carné de extranjería», DNI, "
+                 "cédula)"),
+    "address": ("una dirección", "a street address"),
+    "birth": ("una fecha de nacimiento", "a date of birth"),
+    "name": ("el nombre de una persona", "a person's name"),
 }
 
 
@@ -335,10 +344,12 @@ def _text_cells(column: pd.Series, role: str | None, native: bool) -> pd.Series:
     return text[text.str.strip().ne("")]
 
 
-def _rows_text(rows: list[int]) -> str:
+def _rows_text(rows: list[int], lang: str = "es") -> str:
     shown = ", ".join(map(str, rows[:ROWS_SHOWN]))
     more = len(rows) - ROWS_SHOWN
-    return shown + (f" y {more} más" if more > 0 else "")
+    if more <= 0:
+        return shown
+    return shown + (f" and {more} more" if lang == "en" else f" y {more} más")
 
 
 def find_personal_data(body: pd.DataFrame, names: dict[int, str], roles: dict[int, str | None],
@@ -368,13 +379,18 @@ def find_personal_data(body: pd.DataFrame, names: dict[int, str], roles: dict[in
         hits = text[text.isin(list(bad))]
         if kind is not None:
             rows = sorted({int(r) for r in hits.index})
-            labels = sorted({_KIND_LABEL[k].split(" / ")[0] for k in bad.values()})
-            problems.append(Problem(header_row, name, name, (
-                f"La columna «{name}» trae datos de personas ({', '.join(labels)}) en las filas "
-                f"{_rows_text(rows)}. Quite esa columna del archivo. {WHY}")))
+            labels = sorted({_KIND_LABEL[k] for k in bad.values()})     # in the Spanish order on both sides
+            problems.append(Problem(header_row, name, name, both(
+                f"La columna «{inline(name)}» trae datos de personas ({', '.join(es for es, _ in labels)}) en las "
+                f"filas {_rows_text(rows)}. Quite esa columna del archivo. {WHY[0]}",
+                f"The column «{inline(name)}» holds data about people ({', '.join(en for _, en in labels)}) in "
+                f"rows {_rows_text(rows, 'en')}. Remove that column from the file. {WHY[1]}")))
             continue
         for row, value in hits.items():
-            problems.append(Problem(int(row), name, mask(value), (
-                f"Parece {_KIND_LABEL[bad[value]].split(' / ')[0]}: aquí no caben datos personales; borre el "
-                f"contenido de esta celda (columna «{name}», fila {int(row)}). {WHY}")))
+            es, en = _KIND_LABEL[bad[value]]
+            problems.append(Problem(int(row), name, mask(value), both(
+                f"Parece {es}: aquí no caben datos personales; borre el contenido de esta celda (columna "
+                f"«{inline(name)}», fila {int(row)}). {WHY[0]}",
+                f"This looks like {en}: personal data does not belong here; delete the content of this cell "
+                f"(column «{inline(name)}», row {int(row)}). {WHY[1]}")))
     return problems

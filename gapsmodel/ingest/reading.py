@@ -28,7 +28,9 @@ from datetime import date, datetime, time
 
 import pandas as pd
 
+from ..i18n import both
 from .problems import UnreadableFile
+from .values import inline
 
 SEPARATORS = ("\t", ";", ",")
 SEPARATOR_NAMES = {"\t": "tab", ";": ";", ",": ","}
@@ -59,7 +61,8 @@ _SIGNATURES = [
     (b"Rar!", "un archivo comprimido (RAR)", "a RAR archive"),
     (b"7z\xbc\xaf", "un archivo comprimido (7z)", "a 7z archive"),
 ]
-_FIX = ("Guárdelo como Excel (.xlsx) o como CSV e inténtelo de nuevo. / Save it as .xlsx or CSV and try again.")
+#: The fix for a file that is not a table, (Spanish, English): each half closes its own side of a message.
+_FIX = ("Guárdelo como Excel (.xlsx) o como CSV e inténtelo de nuevo.", "Save it as Excel (.xlsx) or as CSV and try again.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -68,6 +71,16 @@ class RawGrid:
     cells: pd.DataFrame                  # object cells; index = row number as in Excel (1-based)
     detected: dict = field(default_factory=dict)
     native_numbers: bool = False         # True for .xlsx: numbers are real numbers, not text
+
+
+def _unreadable(spanish: str, english: str) -> UnreadableFile:
+    """A file that cannot be read, told in both languages, each side ending with its half of ``_FIX``."""
+    return UnreadableFile(both(f"{spanish} {_FIX[0]}", f"{english} {_FIX[1]}"))
+
+
+def _dotted(n: int) -> str:
+    """1234567 → '1.234.567', the thousands mark of the Spanish side of these messages."""
+    return f"{n:,}".replace(",", ".")
 
 
 def limits_from(settings: dict | None) -> dict:
@@ -79,21 +92,22 @@ def limits_from(settings: dict | None) -> dict:
 def read_grid(data: bytes, filename: str, limits: dict) -> RawGrid:
     """Read ``data`` as a CSV or ``.xlsx`` grid; raise UnreadableFile with one clear sentence otherwise."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise UnreadableFile("El archivo no llegó como bytes. / The file did not arrive as bytes.")
+        raise UnreadableFile(both("El archivo no llegó como bytes.", "The file did not arrive as bytes."))
     data = bytes(data)
     if len(data) > limits["max_file_bytes"]:
         mb = limits["max_file_bytes"] / 1_000_000
-        raise UnreadableFile(f"El archivo pesa {len(data) / 1_000_000:.1f} MB y el máximo es {mb:.0f} MB; "
-                             f"divídalo en varios archivos (por ejemplo, uno por mes). / The file is larger than "
-                             f"the {mb:.0f} MB limit; split it.")
+        raise UnreadableFile(both(
+            f"El archivo pesa {len(data) / 1_000_000:.1f} MB y el máximo es {mb:.0f} MB; divídalo en varios "
+            f"archivos (por ejemplo, uno por mes).",
+            f"The file is {len(data) / 1_000_000:.1f} MB and the limit is {mb:.0f} MB; split it into several "
+            f"files (for example, one per month)."))
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise UnreadableFile("El archivo está vacío. / The file is empty.")
+        raise UnreadableFile(both("El archivo está vacío.", "The file is empty."))
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _read_xlsx(data, limits)
     for signature, es, en in _SIGNATURES:
         if data.startswith(signature):
-            raise UnreadableFile(f"El archivo es {es}, no una tabla. {_FIX.split(' / ')[0]} / "
-                                 f"The file is {en}, not a table. {_FIX.split(' / ')[1]}")
+            raise _unreadable(f"El archivo es {es}, no una tabla.", f"The file is {en}, not a table.")
     text, encoding = _decode(data)
     _refuse_other_text_formats(text, filename)
     return _read_text(text, encoding, limits)
@@ -115,9 +129,8 @@ def _refuse_other_text_formats(text: str, filename: str) -> None:
     elif head[:1] == "<" and re.match(r"<(\?xml|!doctype|html|[a-z][\w:-]*[\s>])", head, re.IGNORECASE):
         kind = ("XML o HTML (una página web)", "XML or HTML (a web page)")
     if kind:
-        raise UnreadableFile(f"El archivo es {kind[0]}, no una tabla: este formato no se reconoce. "
-                             f"{_FIX.split(' / ')[0]} / The file is {kind[1]}, an unknown format here, not a "
-                             f"table. {_FIX.split(' / ')[1]}")
+        raise _unreadable(f"El archivo es {kind[0]}, no una tabla: este formato no se reconoce.",
+                          f"The file is {kind[1]}, not a table: this format is not recognised.")
 
 
 # --- text ------------------------------------------------------------------------------------------------
@@ -133,8 +146,7 @@ def _decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     if b"\x00" in data[:4096]:
-        raise UnreadableFile("El archivo parece binario (no es texto ni un libro de Excel). " + _FIX.replace(
-            " / ", " / The file looks binary. "))
+        raise _binary()
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -143,6 +155,11 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def _binary() -> UnreadableFile:
+    return _unreadable("El archivo parece binario (no es texto ni un libro de Excel).",
+                       "The file looks binary (it is neither text nor an Excel workbook).")
 
 
 def _looks_binary(text: str) -> bool:
@@ -172,8 +189,7 @@ def _sniff(lines: list[str]) -> str | None:
 
 def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
     if _looks_binary(text):
-        raise UnreadableFile("El archivo parece binario (no es texto ni un libro de Excel). " + _FIX.replace(
-            " / ", " / The file looks binary. "))
+        raise _binary()
     n_lines = text.count("\n") + 1
     if n_lines > limits["max_rows"] + HEADER_SCAN_ROWS:
         raise _too_many_rows(n_lines, limits)
@@ -181,8 +197,10 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
     head = [line for line in lines[:SNIFF_LINES * 3] if line.strip()][:SNIFF_LINES]
     sep = _sniff(head)
     if sep is None:
-        raise UnreadableFile("El archivo no parece una tabla: no se encontraron columnas separadas por coma, "
-                             "punto y coma ni tabulador. " + _FIX.replace(" / ", " / Not a table: no columns found. "))
+        raise _unreadable("El archivo no parece una tabla: no se encontraron columnas separadas por coma, "
+                          "punto y coma ni tabulador.",
+                          "The file does not look like a table: no columns separated by commas, semicolons or "
+                          "tabs were found.")
     widest = max(map(lambda line: line.count(sep), lines)) + 1
     del lines
     if widest > max(limits["max_columns"] * 5, 1_000):
@@ -200,8 +218,8 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
         except csv.Error:
             raise _unclosed_quote(len(rows) + 1) from None
         except Exception:  # noqa: BLE001
-            raise UnreadableFile("No se pudo leer el archivo como tabla. " + _FIX.replace(
-                " / ", " / Could not parse the file as a table. ")) from None
+            raise _unreadable("No se pudo leer el archivo como tabla.",
+                              "The file could not be read as a table.") from None
         width = max((len(r) for r in rows), default=0)
         # ragged rows padded explicitly (pandas stops padding them in a future version)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
@@ -215,10 +233,12 @@ def _read_text(text: str, encoding: str, limits: dict) -> RawGrid:
 
 
 def _unclosed_quote(row: int) -> UnreadableFile:
-    return UnreadableFile(
+    return UnreadableFile(both(
         f"Comillas sin cerrar en la fila {row}: una comilla (\") abre un texto que nunca se cierra, y las filas "
-        f"siguientes quedarían dentro de ese texto. Cierre la comilla o bórrela y vuelva a subir el archivo. "
-        f"/ Unclosed quote in row {row}: the rows after it would be swallowed into one cell.")
+        f"siguientes quedarían dentro de ese texto. Cierre la comilla o bórrela y vuelva a subir el archivo.",
+        f"Unclosed quote in row {row}: a quotation mark (\") opens a text that is never closed, and the rows "
+        f"after it would end up inside that text. Close the quotation mark or delete it, and upload the file "
+        f"again."))
 
 
 def _check_swallowed_rows(frame: pd.DataFrame, sep: str) -> None:
@@ -266,7 +286,8 @@ def _filled(cell) -> bool:
 
 def _check_shape(frame: pd.DataFrame, limits: dict) -> None:
     if frame.empty:
-        raise UnreadableFile("El archivo no tiene datos (no hay ninguna celda con contenido). / The file has no data.")
+        raise UnreadableFile(both("El archivo no tiene datos (no hay ninguna celda con contenido).",
+                                  "The file has no data (no cell has any content)."))
     if frame.shape[1] > limits["max_columns"]:
         raise _too_many_columns(frame.shape[1], limits)
     if frame.shape[0] > limits["max_rows"] + HEADER_SCAN_ROWS:
@@ -274,15 +295,19 @@ def _check_shape(frame: pd.DataFrame, limits: dict) -> None:
 
 
 def _too_many_rows(n: int, limits: dict) -> UnreadableFile:
-    return UnreadableFile(f"El archivo tiene más de {limits['max_rows']:,} filas; divídalo en varios archivos "
-                          f"(por ejemplo, uno por mes). / More than {limits['max_rows']:,} rows; split the file."
-                          .replace(",", "."))
+    return UnreadableFile(both(
+        f"El archivo tiene más de {_dotted(limits['max_rows'])} filas; divídalo en varios archivos (por ejemplo, "
+        f"uno por mes).",
+        f"The file has more than {limits['max_rows']:,} rows; split it into several files (for example, one per "
+        f"month)."))
 
 
 def _too_many_columns(n: int, limits: dict) -> UnreadableFile:
-    return UnreadableFile(f"El archivo tiene {n:,} columnas y el máximo es {limits['max_columns']}; use la "
-                          f"plantilla (una fila por valor). / {n:,} columns, the limit is {limits['max_columns']}; "
-                          f"use the template.".replace(",", "."))
+    return UnreadableFile(both(
+        f"El archivo tiene {_dotted(n)} columnas y el máximo es {limits['max_columns']}; use la plantilla (una "
+        f"fila por valor).",
+        f"The file has {n:,} columns and the limit is {limits['max_columns']}; use the template (one row per "
+        f"value)."))
 
 
 # --- xlsx ------------------------------------------------------------------------------------------------
@@ -291,23 +316,25 @@ def _check_zip(data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except Exception:  # noqa: BLE001
-        raise UnreadableFile("El archivo parece un Excel (.xlsx) pero está dañado o incompleto. " + _FIX.replace(
-            " / ", " / The .xlsx file is damaged. ")) from None
+        raise _unreadable("El archivo parece un Excel (.xlsx) pero está dañado o incompleto.",
+                          "The file looks like an Excel file (.xlsx) but it is damaged or incomplete.") from None
     if len(infos) > XLSX_MAX_MEMBERS:
-        raise UnreadableFile("El libro de Excel tiene demasiadas partes internas; no se abrió por seguridad. "
-                             "/ The workbook has too many parts; not opened, for safety.")
+        raise UnreadableFile(both("El libro de Excel tiene demasiadas partes internas; no se abrió por seguridad.",
+                                  "The Excel workbook has too many internal parts; it was not opened, for safety."))
     total = sum(max(i.file_size, 0) for i in infos)
     cap = min(XLSX_MAX_UNCOMPRESSED, max(len(data) * XLSX_MAX_RATIO, 50_000_000))
     if total > cap:
-        raise UnreadableFile(f"El libro de Excel ocuparía {total / 1_000_000:,.0f} MB al descomprimirse (máximo "
-                             f"{cap / 1_000_000:,.0f} MB); no se abrió por seguridad. Guárdelo como CSV o "
-                             f"divídalo. / The workbook would expand to {total / 1_000_000:,.0f} MB; refused "
-                             f"for safety (possible zip bomb).")
+        raise UnreadableFile(both(
+            f"El libro de Excel ocuparía {total / 1_000_000:,.0f} MB al descomprimirse (máximo "
+            f"{cap / 1_000_000:,.0f} MB); no se abrió por seguridad. Guárdelo como CSV o divídalo.",
+            f"The Excel workbook would take {total / 1_000_000:,.0f} MB once decompressed (limit "
+            f"{cap / 1_000_000:,.0f} MB); it was not opened, for safety. Save it as CSV or split it."))
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
-        kind = "una hoja de cálculo OpenDocument (.ods)" if "content.xml" in names else "un archivo comprimido (.zip)"
-        raise UnreadableFile(f"El archivo es {kind}, no un libro de Excel (.xlsx). " + _FIX.replace(
-            " / ", " / Not an .xlsx workbook. "))
+        kind, kind_en = (("una hoja de cálculo OpenDocument (.ods)", "an OpenDocument spreadsheet (.ods)")
+                         if "content.xml" in names else ("un archivo comprimido (.zip)", "a compressed archive (.zip)"))
+        raise _unreadable(f"El archivo es {kind}, no un libro de Excel (.xlsx).",
+                          f"The file is {kind_en}, not an Excel workbook (.xlsx).")
 
 
 def _cell(value):
@@ -345,12 +372,14 @@ def _read_book(data: bytes, limits: dict, load_workbook, header_score) -> RawGri
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001
-        raise UnreadableFile("No se pudo abrir el libro de Excel (¿está dañado o protegido con contraseña?). "
-                             + _FIX.replace(" / ", " / Could not open the workbook. ")) from None
+        raise _unreadable("No se pudo abrir el libro de Excel (¿está dañado o protegido con contraseña?).",
+                          "The Excel workbook could not be opened (is it damaged or protected by a password?).") \
+            from None
     try:
         sheets = [ws for ws in book.worksheets if hasattr(ws, "iter_rows")]
         if not sheets:
-            raise UnreadableFile("El libro de Excel no tiene hojas con datos. / The workbook has no sheets.")
+            raise UnreadableFile(both("El libro de Excel no tiene hojas con datos.",
+                                      "The Excel workbook has no sheets with data."))
         from ..rules.catalog import fold
         named = [ws for ws in sheets if fold(ws.title) in ("datos", "data", "valores", "values")]
         # the sheet is chosen on its first rows only (read-only mode streams them), then only it is read
@@ -370,7 +399,8 @@ def _read_book(data: bytes, limits: dict, load_workbook, header_score) -> RawGri
         chosen = chosen or fallback
         grid = _sheet_grid(chosen, limits, started=started) if chosen is not None else None
         if grid is None:
-            raise UnreadableFile("El libro de Excel está vacío (ninguna hoja tiene datos). / The workbook is empty.")
+            raise UnreadableFile(both("El libro de Excel está vacío (ninguna hoja tiene datos).",
+                                      "The Excel workbook is empty (no sheet has data)."))
         return RawGrid(grid, {"format": "xlsx", "encoding": "xlsx", "separator": None, "sheet": chosen.title},
                        native_numbers=True)
     finally:
@@ -378,10 +408,12 @@ def _read_book(data: bytes, limits: dict, load_workbook, header_score) -> RawGri
 
 
 def _too_slow() -> UnreadableFile:
-    return UnreadableFile(f"El libro de Excel es demasiado grande para revisarlo en el tiempo de una carga (más de "
-                          f"{XLSX_MAX_SECONDS} s). Guarde la hoja de datos como CSV, o quite las hojas y filas que "
-                          f"no son datos, y vuelva a subirlo. / The workbook would take too long to check; save the "
-                          f"data sheet as CSV or remove what is not data.")
+    return UnreadableFile(both(
+        f"El libro de Excel es demasiado grande para revisarlo en el tiempo de una carga (más de "
+        f"{XLSX_MAX_SECONDS} s). Guarde la hoja de datos como CSV, o quite las hojas y filas que no son datos, y "
+        f"vuelva a subirlo.",
+        f"The Excel workbook is too large to check in the time of one upload (more than {XLSX_MAX_SECONDS} s). "
+        f"Save the data sheet as CSV, or remove the sheets and rows that are not data, and upload it again."))
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -500,9 +532,11 @@ def _sheet_grid(ws, limits: dict, max_rows: int | None = None, started: float | 
                 raise _too_many_columns(len(row), limits)
             cells += len(row)
             if cells > budget:
-                raise UnreadableFile(f"La hoja '{ws.title}' tiene más de {budget:,} celdas con datos; guárdela "
-                                     f"como CSV o divídala. / The sheet has too many cells; save it as CSV or "
-                                     f"split it.".replace(",", "."))
+                raise UnreadableFile(both(
+                    f"La hoja '{inline(ws.title)}' tiene más de {_dotted(budget)} celdas con datos; guárdela como "
+                    f"CSV o divídala.",
+                    f"The sheet '{inline(ws.title)}' has more than {budget:,} cells with data; save it as CSV or "
+                    f"split it."))
             rows.append(row)
             if row:
                 last_filled = len(rows)
@@ -511,8 +545,8 @@ def _sheet_grid(ws, limits: dict, max_rows: int | None = None, started: float | 
     except UnreadableFile:
         raise
     except Exception:  # noqa: BLE001
-        raise UnreadableFile(f"No se pudo leer la hoja '{ws.title}' del libro de Excel. / Could not read sheet "
-                             f"'{ws.title}'.") from None
+        raise UnreadableFile(both(f"No se pudo leer la hoja '{inline(ws.title)}' del libro de Excel.",
+                                  f"The sheet '{inline(ws.title)}' of the Excel workbook could not be read.")) from None
     rows = rows[:last_filled]
     if not rows:
         return None

@@ -37,12 +37,23 @@ INSTRUCTIONS_ES = [
 INSTRUCTIONS_EN = [
     "Instructions (English)",
     "",
-    "Fill in the 'datos' sheet, one row per value; keep the header and the HXL hashtag row.",
-    "periodo: month YYYY-MM. institucion: your institution's code (optional: your account's institution is used).",
-    "indicador: indicator code (sheet 'indicadores'). ubigeo: district code (sheet 'distritos') or 24 for the "
-    "whole region; or the district name in 'distrito'.",
-    "sexo, edad, nacionalidad: optional (empty = total). valor: a number, 0 or more. nota: optional free text.",
-    "Aggregated counts only: never names, ID, passport or phone numbers, e-mails or addresses of people.",
+    "1. Fill in the «datos» sheet: one row per value. Do not change the header row or the row of HXL tags (#).",
+    "2. periodo: the month, as YYYY-MM (2022-05). A date (31/05/2022) or «May 2022» is accepted too.",
+    "3. institucion: your institution's code (see the institution codes above). If you remove it, your account's "
+    "institution is used.",
+    "4. indicador: the indicator code (sheet «indicadores»).",
+    "5. ubigeo: the district code (sheet «distritos»), or 24 for the whole region. You can use the distrito "
+    "column with the name instead; if you fill in both, they must match.",
+    "6. sexo (mujer, hombre, total), edad (0-17, 18-59, 60+, total) and nacionalidad are optional: empty = total.",
+    "7. valor: a number from 0 up, without units. Use a single decimal style in the whole file.",
+    "8. nota: optional free text.",
+    "",
+    "IMPORTANT: aggregated figures (counts) only. Never names, DNI, passport or foreigner's card (carné de",
+    "extranjería) numbers, phone numbers, e-mails or addresses of people: the dashboard holds information about",
+    "survivors of trafficking and violence. A file with personal data is refused and not stored.",
+    "",
+    "If there are problems, the dashboard lists them all at once, with their row and column; nothing is stored",
+    "until the file is correct. Months approved by the technical secretariat can no longer be changed.",
 ]
 
 

@@ -25,7 +25,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from ..i18n import both
+from ..i18n import both, one_language
 from ..rules.catalog import fold
 from ..rules.periods import add_months, month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS, Scope
@@ -36,15 +36,16 @@ from .personal_data import find_personal_data, mask
 from .problems import PROBLEM_COLUMNS, Problem, UnreadableFile
 from .reading import HEADER_SCAN_ROWS, RawGrid, limits_from, read_grid
 from .values import (AGES, AMBIGUOUS_HELP, NUMBER_HELP, SEXES, clean_numbers, decide_decimal, did_you_mean,
-                     number_kinds, parse_age, parse_month, parse_numbers, parse_sex, suggest)
+                     inline, number_kinds, parse_age, parse_month, parse_numbers, parse_sex, suggest)
 
 log = logging.getLogger(__name__)
 
 OUTLIER_FACTOR = 3.0
 OUTLIER_WINDOW = 12
 OUTLIER_MIN_MONTHS = 4
-LOCKED_MESSAGE = ("Mes aprobado y cerrado por la secretaría técnica; pida a un administrador que lo reabra. "
-                  "/ Month approved and locked; ask an administrator to reopen it.")
+LOCKED_MESSAGE = both("Mes aprobado y cerrado por la secretaría técnica; pida a un administrador que lo reabra.",
+                      "This month was approved and locked by the technical secretariat; ask an administrator to "
+                      "reopen it.")
 TOTAL_WORDS = {"total", "todos", "todas", "all", "total general"}
 NATIONALITY_CODE = r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9_+\-]{0,29}"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -157,8 +158,8 @@ def read_upload(data: bytes, filename: str, catalog, territory, *, institution: 
     except UnreadableFile:
         raise
     except (MemoryError, RecursionError):
-        raise UnreadableFile("El archivo es demasiado grande o complejo para leerlo. / The file is too large "
-                             "or complex to read.") from None
+        raise UnreadableFile(both("El archivo es demasiado grande o complejo para leerlo.",
+                                  "The file is too large or too complex to read.")) from None
     if institution is not None:
         institution = catalog.resolve_institution(institution) or institution
     try:
@@ -168,9 +169,11 @@ def read_upload(data: bytes, filename: str, catalog, territory, *, institution: 
         raise
     except Exception:  # noqa: BLE001 - a safety net: a user never sees a traceback; the log keeps it
         log.exception("unexpected failure checking upload %r", filename)
-        raise UnreadableFile("No se pudo revisar el archivo por un error interno; se registró para corregirlo. "
-                             "Pruebe con la plantilla o avise a la secretaría técnica. / Internal error while "
-                             "checking the file; it was logged.") from None
+        raise UnreadableFile(both(
+            "No se pudo revisar el archivo por un error interno; se registró para corregirlo. Pruebe con la "
+            "plantilla o avise a la secretaría técnica.",
+            "The file could not be checked because of an internal error; it was logged so that it can be fixed. "
+            "Try the template or tell the technical secretariat.")) from None
 
 
 def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months, history, today) -> UploadResult:
@@ -183,20 +186,25 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         plain = _plain_header(grid.cells)
         if plain is not None:
             row, found, missing_roles = plain
-            names = "; ".join(f"«{TEMPLATE_NAMES[r]}» (se acepta: {_accepted(r)})" for r in missing_roles)
-            problems.insert(0, Problem(row, "", "", (
+            names = "; ".join(f"{_label(r)} (se acepta: {_accepted(r)})" for r in missing_roles)
+            names_en = "; ".join(f"{_label(r, 'en')} (accepted: {_accepted(r)})" for r in missing_roles)
+            seen = inline(", ".join(found))
+            problems.insert(0, Problem(row, "", "", both(
                 f"La fila {row} parece la fila de títulos, pero le faltan columnas obligatorias: {names}. "
-                + (f"Se reconocieron: {', '.join(found)}. " if found else "Ningún título coincide con los "
-                   "esperados. ")
-                + "Cambie esos títulos o use la plantilla. / The header row lacks required columns: "
-                + ", ".join(TEMPLATE_NAMES[r] for r in missing_roles) + ".")))
+                + (f"Se reconocieron: {seen}. " if found else "Ningún título coincide con los esperados. ")
+                + "Cambie esos títulos o use la plantilla.",
+                f"Row {row} looks like the header row, but it lacks required columns: {names_en}. "
+                + (f"Recognised: {seen}. " if found else "No header matches the expected ones. ")
+                + "Change those headers or use the template.")))
             detected.update(header_row=row, layout=None, hxl=False, decimal=None)
             return UploadResult(_EMPTY_VALUES.copy(), problems, institution, detected)
-        problems.insert(0, Problem(None, "", "", (
+        problems.insert(0, Problem(None, "", "", both(
             "No se encontró la fila de títulos (cabecera). La primera fila con datos debe nombrar las columnas: "
             "periodo, institucion, indicador, ubigeo o distrito, valor (sexo, edad, nacionalidad y nota son "
-            "opcionales). Descargue la plantilla para ver un ejemplo. / No header row found: name the columns "
-            "periodo, institucion, indicador, ubigeo or distrito, valor; see the template.")))
+            "opcionales). Descargue la plantilla para ver un ejemplo.",
+            "No header row was found. The first row with data must name the columns: periodo, institucion, "
+            "indicador, ubigeo or distrito, valor (sexo, edad, nacionalidad and nota are optional). Download "
+            "the template to see an example.")))
         detected.update(header_row=None, layout=None, hxl=False, decimal=None)
         return UploadResult(_EMPTY_VALUES.copy(), problems, institution, detected)
 
@@ -226,28 +234,34 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     # --- columns ----------------------------------------------------------------------------------------
     missing = []
     if "period" not in cmap.roles:
-        missing.append(("periodo", "period"))
+        missing.append("period")
     if cmap.layout == "long" and "indicator" not in cmap.roles:
-        missing.append(("indicador", "indicator"))
+        missing.append("indicator")
     if "ubigeo" not in cmap.roles and "district" not in cmap.roles:
-        missing.append(("ubigeo o distrito", "place"))
+        missing.append("place")
     if cmap.layout == "long" and "value" not in cmap.roles:
-        missing.append(("valor", "value"))
+        missing.append("value")
     if missing:
-        names = "; ".join(f"«{es}» (se acepta: {_accepted(role)}"
+        names = "; ".join(f"{_label(role)} (se acepta: {_accepted(role)}"
                           + (", o una columna por código de indicador" if role == "indicator" else "") + ")"
-                          for es, role in missing)
-        problems.insert(0, Problem(None, "", "", (
-            f"Faltan columnas obligatorias: {names}. Revise la fila de títulos o use la plantilla. / Missing "
-            f"required columns: {', '.join(es for es, _ in missing)}.")))
+                          for role in missing)
+        names_en = "; ".join(f"{_label(role, 'en')} (accepted: {_accepted(role)}"
+                             + (", or one column per indicator code" if role == "indicator" else "") + ")"
+                             for role in missing)
+        problems.insert(0, Problem(None, "", "", both(
+            f"Faltan columnas obligatorias: {names}. Revise la fila de títulos o use la plantilla.",
+            f"Required columns are missing: {names_en}. Check the header row or use the template.")))
     if "institution" not in cmap.roles and institution is None:
-        problems.insert(0, Problem(None, "", "", (
+        problems.insert(0, Problem(None, "", "", both(
             f"Falta la institución: añada una columna «institucion» (se acepta: {_accepted('institution')}) o "
-            f"indique la institución al subir el archivo. / Missing institution column.")))
+            f"indique la institución al subir el archivo.",
+            f"The institution is missing: add an «institucion» column (accepted: {_accepted('institution')}) "
+            f"or choose the institution when you upload the file.")))
     for pos, role in cmap.repeated.items():
-        problems.append(Problem(cmap.header_row, cmap.names[pos], "", (
-            f"Columna repetida: ya se usa «{cmap.names[cmap.roles[role]]}» para lo mismo; esta se ignoró. "
-            f"/ Repeated column; ignored."), "warning"))
+        used = inline(cmap.names[cmap.roles[role]])
+        problems.append(Problem(cmap.header_row, cmap.names[pos], "", both(
+            f"Columna repetida: ya se usa «{used}» para lo mismo; esta se ignoró.",
+            f"Repeated column: «{used}» is already used for the same thing; this one was ignored."), "warning"))
     indicator_choices = _indicator_choices(catalog)
     for pos in cmap.unknown:
         name = cmap.names[pos]
@@ -255,30 +269,34 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
             continue
         close = suggest(name, indicator_choices, n=2) if cmap.layout == "wide" else []
         if close:
-            problems.append(Problem(cmap.header_row, name, name, (
+            problems.append(Problem(cmap.header_row, name, name, both(
                 f"Indicador desconocido en la fila de títulos.{did_you_mean(close)} Use los códigos de la hoja "
-                f"«indicadores» de la plantilla. / Unknown indicator column.{did_you_mean(close, 'en')} Use the "
-                f"codes of the template's «indicadores» sheet.")))
+                f"«indicadores» de la plantilla.",
+                f"Unknown indicator in the header row.{did_you_mean(close, 'en')} Use the codes of the "
+                f"«indicadores» sheet of the template.")))
         else:
-            problems.append(Problem(cmap.header_row, name, "", (
-                "Columna no reconocida; se ignoró. / Unrecognised column; ignored."), "warning"))
+            problems.append(Problem(cmap.header_row, name, "", both(
+                "Columna no reconocida; se ignoró.", "Column not recognised; it was ignored."), "warning"))
     if missing:
         return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
     footer = _footer_total_rows(body, cmap)
     for row in footer:
-        problems.append(Problem(int(row), "", "TOTAL", (
+        problems.append(Problem(int(row), "", "TOTAL", both(
             "Fila de total al pie del archivo (suma la columna de arriba): se omitió, porque el tablero suma por "
-            "su cuenta. / Total footer row: skipped."), "warning"))
+            "su cuenta.",
+            "Total row at the foot of the file (it adds up the column above): it was skipped, because the "
+            "dashboard does its own sums."), "warning"))
     body = body.drop(index=footer)
     if body.empty:
-        problems.insert(0, Problem(None, "", "", "El archivo no trae filas de datos bajo la fila de títulos. "
-                                                 "/ No data rows under the header."))
+        problems.insert(0, Problem(None, "", "", both("El archivo no trae filas de datos bajo la fila de títulos.",
+                                                      "The file has no data rows under the header row.")))
         return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
 
     rows = _Rows(_long_form(body, cmap, grid.native_numbers))
     frame = rows.frame
     if frame.empty:
-        problems.insert(0, Problem(None, "", "", "El archivo no trae ningún valor. / The file has no values."))
+        problems.insert(0, Problem(None, "", "", both("El archivo no trae ningún valor.",
+                                                      "The file has no values.")))
         return UploadResult(_EMPTY_VALUES.copy(), _sorted(problems), institution, detected)
 
     out = pd.DataFrame(index=frame.index)
@@ -309,9 +327,11 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     if institution is None:
         seen = sorted(set(out["institution"].dropna()))
         if len(seen) > 1:
-            problems.insert(0, Problem(None, cmap.name("institution"), ", ".join(seen), (
+            problems.insert(0, Problem(None, cmap.name("institution"), ", ".join(seen), both(
                 f"El archivo trae datos de varias instituciones ({', '.join(seen)}); suba un archivo por "
-                f"institución. / One institution per file.")))
+                f"institución.",
+                f"The file holds data of several institutions ({', '.join(seen)}); upload one file per "
+                f"institution.")))
         elif seen:
             result_institution = seen[0]
     if found:
@@ -398,6 +418,14 @@ TEMPLATE_NAMES = {"period": "periodo", "indicator": "indicador", "place": "ubige
                   "institution": "institucion"}
 
 
+def _label(role: str, lang: str = "es") -> str:
+    """A required column as a message names it: «periodo»; the place is «ubigeo o distrito» in Spanish and
+    «ubigeo» or «distrito» in English (the headers stay Spanish: they are what the file must say)."""
+    if role == "place" and lang == "en":
+        return "«ubigeo» or «distrito»"
+    return f"«{TEMPLATE_NAMES[role]}»"
+
+
 def _plain_header(cells: pd.DataFrame) -> tuple[int, list[str], list[str]] | None:
     """(row, recognised headers, missing required roles) when the first filled row is plainly a header
     (three or more cells, all text, none a number or a date) that names too few known columns."""
@@ -480,8 +508,9 @@ def _check_period(rows: _Rows, out, cmap, locked_months, today) -> None:
     rows.flag(err.notna(), name, raw, err)
     current = month_of(today)
     future = month.notna() & (month > current)
-    rows.flag(future, name, raw, f"Mes futuro: solo se aceptan meses hasta el actual ({current}). Revise la fecha. "
-                                 f"/ Future month.")
+    rows.flag(future, name, raw, both(f"Mes futuro: solo se aceptan meses hasta el actual ({current}). Revise la fecha.",
+                                      f"Future month: only months up to the current one ({current}) are accepted. "
+                                      f"Check the date."))
     locked = month.isin(set(locked_months))
     rows.flag(locked, name, raw, LOCKED_MESSAGE)
     out["period"] = month.where(~future & ~locked)
@@ -505,21 +534,23 @@ def _check_institution(rows: _Rows, out, cmap, catalog, institution) -> None:
         if _is_empty(cell):
             if institution:
                 return institution, None
-            return None, "Falta la institución en esta fila. / Missing institution."
+            return None, both("Falta la institución en esta fila.", "The institution is missing in this row.")
         code = catalog.resolve_institution(_text(cell))
         if code:
             return code, None
         close = suggest(_text(cell), choices)
-        return None, (f"Institución desconocida.{did_you_mean(close)} Use el código del "
-                      f"catálogo ({', '.join(catalog.institutions.index)}). / Unknown institution."
-                      f"{did_you_mean(close, 'en')} Use the catalog code ({', '.join(catalog.institutions.index)}).")
+        codes = ", ".join(catalog.institutions.index)
+        return None, both(f"Institución desconocida.{did_you_mean(close)} Use el código del catálogo ({codes}).",
+                          f"Unknown institution.{did_you_mean(close, 'en')} Use the catalog code ({codes}).")
     code, err = _map_unique(raw, resolve)
     rows.flag(err.notna(), name, raw, err)
     if institution:
         other = code.notna() & (code != institution)
-        rows.flag(other, name, raw, code[other].map(lambda c: (
+        rows.flag(other, name, raw, code[other].map(lambda c: both(
             f"Su cuenta es de {institution}; este archivo trae datos de {c}. Solo puede subir datos de su "
-            f"propia institución. / Your account is {institution}; this row is for {c}.")).reindex(code.index))
+            f"propia institución.",
+            f"Your account belongs to {institution}; this file holds data of {c}. You can only upload data of "
+            f"your own institution.")).reindex(code.index))
         code = code.where(~other)
     out["institution"] = code
 
@@ -533,14 +564,15 @@ def _check_indicator(rows: _Rows, out, cmap, indicators, choices) -> None:
     def resolve(cell):
         text = _text(cell).strip()
         if not text:
-            return None, "Falta el indicador. / Missing indicator."
+            return None, both("Falta el indicador.", "The indicator is missing.")
         code = indicators.get(norm_header(text))
         if code:
             return code, None
         close = suggest(text, choices, n=2)
-        return None, (f"Indicador desconocido.{did_you_mean(close)} Use los códigos de la hoja "
-                      f"«indicadores» de la plantilla. / Unknown indicator.{did_you_mean(close, 'en')} Use the codes "
-                      f"of the template's «indicadores» sheet.")
+        return None, both(f"Indicador desconocido.{did_you_mean(close)} Use los códigos de la hoja "
+                          f"«indicadores» de la plantilla.",
+                          f"Unknown indicator.{did_you_mean(close, 'en')} Use the codes of the «indicadores» "
+                          f"sheet of the template.")
     code, err = _map_unique(raw, resolve)
     rows.flag(err.notna(), cmap.name("indicator"), raw, err)
     out["indicator"] = code
@@ -563,6 +595,7 @@ def _check_place(rows: _Rows, out, cmap, territory) -> None:
     ub_name, di_name = cmap.name("ubigeo"), cmap.name("district")
     listing = ", ".join(f"{c} ({territory.name(c)})" for c in territory.district_codes)
 
+    # code_of and name_of give their problem as (Spanish, English): resolve adds to each side, then joins
     def code_of(cell):
         text = _text(cell).strip().lstrip("'")
         if text.endswith(".0") and text[:-2].isdigit():
@@ -575,9 +608,12 @@ def _check_place(rows: _Rows, out, cmap, territory) -> None:
             return text, None
         if text in provinces:
             return None, (f"Este UBIGEO es de una provincia ({territory.name(text)}); use el del distrito o "
-                          f"{region} para toda la región. / Province code: use a district or {region}.")
+                          f"{region} para toda la región.",
+                          f"This UBIGEO is a province's ({territory.name(text)}); use the district's code, or "
+                          f"{region} for the whole region.")
         return None, (f"UBIGEO desconocido. Use el código de un distrito ({listing}) o {region} para toda la "
-                      f"región. / Unknown UBIGEO.")
+                      f"región.",
+                      f"Unknown UBIGEO. Use the code of a district ({listing}) or {region} for the whole region.")
 
     def name_of(cell):
         text = fold(_text(cell))
@@ -591,8 +627,8 @@ def _check_place(rows: _Rows, out, cmap, territory) -> None:
             return code, None
         close = suggest(text, {k: territory.name(v) for k, v in names.items()})
         return None, (f"Distrito desconocido.{did_you_mean(close)} Escriba el nombre de un distrito de "
-                      f"{territory.region_name} o «Región {territory.region_name}» para toda la región. "
-                      f"/ Unknown district.{did_you_mean(close, 'en')} Write the name of a district of "
+                      f"{territory.region_name} o «Región {territory.region_name}» para toda la región.",
+                      f"Unknown district.{did_you_mean(close, 'en')} Write the name of a district of "
                       f"{territory.region_name}, or «Región {territory.region_name}» for the whole region.")
 
     def resolve(pair):
@@ -600,25 +636,35 @@ def _check_place(rows: _Rows, out, cmap, territory) -> None:
         code, err = code_of(ub)
         by_name, name_err = name_of(di)
         if err:
-            hint = f" El distrito de esta fila, {territory.name(by_name)}, es {by_name}." if by_name else ""
-            return None, ("ubigeo", err + hint)
+            es, en = err
+            if by_name:
+                es += f" El distrito de esta fila, {territory.name(by_name)}, es {by_name}."
+                en += f" The district of this row, {territory.name(by_name)}, is {by_name}."
+            return None, ("ubigeo", both(es, en))
+        written = inline(_text(di))
         if code and by_name and code != by_name:
-            return None, ("ubigeo", f"El UBIGEO {code} ({territory.name(code)}) no corresponde al distrito "
-                                    f"«{_text(di)}» ({by_name}). Corrija uno de los dos. / UBIGEO and district "
-                                    f"name disagree.")
+            return None, ("ubigeo", both(
+                f"El UBIGEO {code} ({territory.name(code)}) no corresponde al distrito «{written}» ({by_name}). "
+                f"Corrija uno de los dos.",
+                f"UBIGEO {code} ({territory.name(code)}) does not match the district «{written}» ({by_name}). "
+                f"Correct one of the two."))
         if code and name_err:
             if suggest(_text(di), {fold(territory.name(code)): code}):
-                return code, ("district-warning", f"Nombre de distrito no reconocido; se usó el UBIGEO {code} "
-                                                  f"({territory.name(code)}). / District name not recognised.")
-            return None, ("district", f"El distrito «{_text(di)}» no corresponde al UBIGEO {code} "
-                                      f"({territory.name(code)}). Corrija uno de los dos. / UBIGEO and district "
-                                      f"name disagree.")
+                return code, ("district-warning", both(
+                    f"Nombre de distrito no reconocido; se usó el UBIGEO {code} ({territory.name(code)}).",
+                    f"District name not recognised; UBIGEO {code} ({territory.name(code)}) was used."))
+            return None, ("district", both(
+                f"El distrito «{written}» no corresponde al UBIGEO {code} ({territory.name(code)}). Corrija uno "
+                f"de los dos.",
+                f"The district «{written}» does not match UBIGEO {code} ({territory.name(code)}). Correct one "
+                f"of the two."))
         if code or by_name:
             return code or by_name, None
         if name_err:
-            return None, ("district", name_err)
-        return None, ("ubigeo" if ub_name else "district", "Falta el distrito (UBIGEO o nombre). Use "
-                      f"{region} para toda la región. / Missing district.")
+            return None, ("district", both(*name_err))
+        return None, ("ubigeo" if ub_name else "district", both(
+            f"Falta el distrito (UBIGEO o nombre). Use {region} para toda la región.",
+            f"The district is missing (UBIGEO or name). Use {region} for the whole region."))
 
     pairs = rows.frame["ubigeo"].astype(str) + "\x1f" + rows.frame["district"].astype(str)
     code, err = _map_unique(pairs, resolve)
@@ -641,14 +687,14 @@ def _check_categories(rows: _Rows, out, cmap) -> None:
     for role, parse, allowed in (("sex", parse_sex, SEXES), ("age", parse_age, AGES)):
         raw = rows.frame[role]
         label = "Sexo" if role == "sex" else "Grupo de edad"
-        english = "sex" if role == "sex" else "age group"
+        english = "Sex" if role == "sex" else "Age group"
 
         def resolve(cell, parse=parse, label=label, allowed=allowed, english=english):
             found = parse(_text(cell))
             if found:
                 return found, None
-            return None, (f"{label} no reconocido. Valores aceptados: {', '.join(allowed)}. / Unknown "
-                          f"{english}; allowed: {', '.join(allowed)}.")
+            return None, both(f"{label} no reconocido. Valores aceptados: {', '.join(allowed)}.",
+                              f"{english} not recognised. Accepted values: {', '.join(allowed)}.")
         value, err = _map_unique(raw, resolve)
         rows.flag(err.notna(), cmap.name(role), raw, err)
         out[role] = value
@@ -660,9 +706,11 @@ def _check_categories(rows: _Rows, out, cmap) -> None:
     distinct = pd.Series(text[~is_total].unique(), dtype=object)
     good = set(distinct[distinct.str.fullmatch(NATIONALITY_CODE)]) if not distinct.empty else set()
     wrong = ~is_total & ~text.isin(good)
-    rows.flag(wrong, cmap.name("nationality"), raw, (
+    rows.flag(wrong, cmap.name("nationality"), raw, both(
         "Nacionalidad no reconocida: escriba un código sin espacios (por ejemplo VEN, PER, COL, otra) o total; "
-        "aquí no cabe texto libre. / Nationality must be a code (VEN, PER, COL, otra) or total."))
+        "aquí no cabe texto libre.",
+        "Nationality not recognised: write a code without spaces (for example VEN, PER, COL, otra) or total; "
+        "free text is not accepted here."))
     out["nationality"] = text.where(~is_total, "total").where(~wrong).astype(object)
 
 
@@ -671,9 +719,11 @@ def _check_note(rows: _Rows, cmap) -> None:
     raw = rows.frame["note"]
     text = raw.map(_text).astype(str) if raw.dtype == object else raw.astype(str)
     bad = text.str.contains(CONTROL_CHARACTERS, regex=True)
-    rows.flag(bad, cmap.name("note"), raw.map(lambda v: CONTROL_CHARACTERS.sub("", _text(v))), (
+    rows.flag(bad, cmap.name("note"), raw.map(lambda v: CONTROL_CHARACTERS.sub("", _text(v))), both(
         "La nota tiene caracteres de control invisibles (por ejemplo un byte nulo); bórrelos o escriba la nota "
-        "de nuevo. / The note holds control characters (e.g. a NUL byte)."))
+        "de nuevo.",
+        "The note holds invisible control characters (for example a null byte); delete them or write the note "
+        "again."))
 
 
 def _check_value(rows: _Rows, out, cmap, grid: RawGrid, detected: dict) -> Problem | None:
@@ -698,9 +748,16 @@ def _check_value(rows: _Rows, out, cmap, grid: RawGrid, detected: dict) -> Probl
         risky = kinds.isin(["dot", "comma", "amb_dot", "amb_comma"])
         examples = frame.loc[risky[risky].index, "row"].head(5).tolist()
         example = unsigned[risky].iloc[0] if risky.any() else ""
-        text = AMBIGUOUS_HELP.format(example=example) if problem == "ambiguous" else problem
-        file_problem = Problem(None, column[risky].iloc[0] if risky.any() else "", example,
-                               f"{text} (filas {', '.join(map(str, examples))}…)" if examples else text)
+        if problem == "ambiguous":
+            es, en = (side.format(example=example) for side in AMBIGUOUS_HELP)
+        else:
+            es, en = one_language(problem, "es"), one_language(problem, "en")
+        if examples:
+            listed = ", ".join(map(str, examples))
+            es, en = f"{es} (filas {listed}…)", f"{en} (rows {listed}…)"
+        # ``risky`` covers the text cells only (not the empty ones): the first risky row by its label
+        first_column = column.loc[risky[risky].index[0]] if risky.any() else ""
+        file_problem = Problem(None, first_column, example, both(es, en))
         undecided = risky.reindex(frame.index, fill_value=False)
         parsed = parse_numbers(unsigned.where(~risky, ""), None)
     else:
@@ -709,12 +766,15 @@ def _check_value(rows: _Rows, out, cmap, grid: RawGrid, detected: dict) -> Probl
     negative = negative.reindex(frame.index, fill_value=False)
     not_number = is_text & value.isna() & ~undecided
     rows.bad |= undecided
-    rows.flag(empty, column, raw, "Falta el valor: escriba un número (0 si no hubo casos). / Missing value.")
-    rows.flag(not_number, column, raw, f"No es un número. {NUMBER_HELP}")
+    rows.flag(empty, column, raw, both("Falta el valor: escriba un número (0 si no hubo casos).",
+                                       "The value is missing: write a number (0 if there were no cases)."))
+    not_a_number = both(f"No es un número. {NUMBER_HELP[0]}", f"This is not a number. {NUMBER_HELP[1]}")
+    rows.flag(not_number, column, raw, not_a_number)
     bad_native = native & ~(value.abs() < float("inf"))
-    rows.flag(bad_native, column, raw, f"No es un número. {NUMBER_HELP}")
+    rows.flag(bad_native, column, raw, not_a_number)
     neg = (negative & value.notna()) | (native & (value < 0))
-    rows.flag(neg, column, raw, "Valor negativo: los conteos no pueden ser menores que 0. / Negative value.")
+    rows.flag(neg, column, raw, both("Valor negativo: los conteos no pueden ser menores que 0.",
+                                     "Negative value: counts cannot be less than 0."))
     out["value"] = value.where(~neg & ~bad_native & ~empty)
     return file_problem
 
@@ -732,9 +792,11 @@ def _check_duplicates(rows: _Rows, out, key_ok, cmap) -> None:
     mask = pd.Series(False, index=rows.frame.index)
     mask[later.index] = True
     message = pd.Series("", index=rows.frame.index, dtype=object)
-    message[later.index] = [
+    message[later.index] = [both(
         f"Dato repetido: las filas {f} y {r} tienen el mismo periodo, institución, indicador, lugar, sexo, edad y "
-        f"nacionalidad. Deje una sola. / Rows {f} and {r} repeat the same key."
+        f"nacionalidad. Deje una sola.",
+        f"Repeated figure: rows {f} and {r} have the same period, institution, indicator, place, sex, age and "
+        f"nationality. Keep only one.")
         for f, r in zip(later, keyed.loc[later.index, "row"])]
     rows.flag(mask, rows.frame["value_column"], rows.frame["value"], message)
 
@@ -777,20 +839,22 @@ def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None, *, fact
     names = valid.set_index("row")["value_column"]
     out = []
     for row, s in odd.iterrows():
-        out.append(Problem(int(row), str(names.get(row, "")), f"{s['value']:g}", (
+        out.append(Problem(int(row), str(names.get(row, "")), f"{s['value']:g}", both(
             f"Valor muy distinto de lo habitual: la mediana de sus últimos {history_months} meses para este "
-            f"indicador y lugar es {s['median']:g}. Revíselo; si es correcto, puede subirlo igual. / Far from "
-            f"your own history (median {s['median']:g})."), "warning"))
+            f"indicador y lugar es {s['median']:g}. Revíselo; si es correcto, puede subirlo igual.",
+            f"Value very different from the usual: the median of your last {history_months} months for this "
+            f"indicator and place is {s['median']:g}. Check it; if it is correct, you can upload it anyway."),
+            "warning"))
     return out
 
 
 def _total_warnings(valid: pd.DataFrame, cmap: ColumnMap) -> list[Problem]:
     base = ["institution", "indicator", "ubigeo", "period"]
-    checks = (("sex", ("age", "nationality"), {"mujer", "hombre"}, "sexo"),
-              ("age", ("sex", "nationality"), {"0-17", "18-59", "60+"}, "edad"),
-              ("nationality", ("sex", "age"), None, "nacionalidad"))
+    checks = (("sex", ("age", "nationality"), {"mujer", "hombre"}, ("sexo", "sex")),
+              ("age", ("sex", "nationality"), {"0-17", "18-59", "60+"}, ("edad", "age")),
+              ("nationality", ("sex", "age"), None, ("nacionalidad", "nationality")))
     out = []
-    for dim, others, closed, label in checks:
+    for dim, others, closed, (label, label_en) in checks:
         sub = valid[(valid[list(others)] == "total").all(axis=1)]
         totals = sub[sub[dim] == "total"]
         parts = sub[sub[dim] != "total"]
@@ -803,8 +867,9 @@ def _total_warnings(valid: pd.DataFrame, cmap: ColumnMap) -> list[Problem]:
         complete = (merged["n"] == len(closed)) & ((merged["parts_sum"] - merged["value"]).abs() > tol) \
             if closed else pd.Series(False, index=merged.index)
         for _, r in merged[over | complete].iterrows():
-            out.append(Problem(int(r["row"]), cmap.name(dim) or cmap.name("value"), f"{r['value']:g}", (
+            out.append(Problem(int(r["row"]), cmap.name(dim) or cmap.name("value"), f"{r['value']:g}", both(
                 f"El total ({r['value']:g}) no coincide con la suma de sus partes por {label} "
-                f"({r['parts_sum']:g}); se usará el total. / The total differs from the sum of its parts."),
-                "warning"))
+                f"({r['parts_sum']:g}); se usará el total.",
+                f"The total ({r['value']:g}) does not match the sum of its parts by {label_en} "
+                f"({r['parts_sum']:g}); the total will be used."), "warning"))
     return out

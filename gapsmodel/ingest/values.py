@@ -25,6 +25,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from ..i18n import both
 from ..rules.catalog import fold
 
 # --- months ----------------------------------------------------------------------------------------------
@@ -43,7 +44,9 @@ MONTH_NAMES = {
     "diciembre": 12, "dic": 12, "december": 12, "dec": 12,
 }
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-PERIOD_HELP = "Use el mes como AAAA-MM (p. ej. 2022-05) o una fecha como 31/05/2022 o «mayo 2022»."
+#: How to write a month, (Spanish, English): messages put each half on its own side of ``both``.
+PERIOD_HELP = ("Use el mes como AAAA-MM (p. ej. 2022-05) o una fecha como 31/05/2022 o «mayo 2022».",
+               "Write the month as YYYY-MM (e.g. 2022-05) or as a date such as 31/05/2022 or «May 2022».")
 _TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _Y_M = re.compile(r"(\d{4})[-/.](\d{1,2})")
 _Y_M_D = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME)
@@ -61,27 +64,34 @@ def _days_in(year: int, month: int) -> int:
     return (datetime(year, month + 1, 1) - datetime(year, month, 1)).days
 
 
+def _period_problem(spanish: str, english: str) -> str:
+    """A period message in both languages, each side followed by its own half of PERIOD_HELP."""
+    return both(f"{spanish} {PERIOD_HELP[0]}", f"{english} {PERIOD_HELP[1]}")
+
+
 def _month(year: int, month: int, day: int | None = None) -> tuple[str | None, str | None]:
     if year < 100:
         year += 2000
     if not 1 <= month <= 12:
-        return None, f"Mes imposible ({month}): el mes va de 1 a 12. {PERIOD_HELP} / Impossible month."
+        return None, _period_problem(f"Mes imposible ({month}): el mes va de 1 a 12.",
+                                     f"Impossible month ({month}): the month goes from 1 to 12.")
     if day is not None and not 1 <= day <= _days_in(year, month):
-        return None, f"Fecha imposible: el día {day} no existe en ese mes. {PERIOD_HELP} / Impossible date."
+        return None, _period_problem(f"Fecha imposible: el día {day} no existe en ese mes.",
+                                     f"Impossible date: day {day} does not exist in that month.")
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        return None, f"Año fuera de rango ({year}). {PERIOD_HELP} / Year out of range."
+        return None, _period_problem(f"Año fuera de rango ({year}).", f"Year out of range ({year}).")
     return f"{year:04d}-{month:02d}", None
 
 
 def parse_month(cell) -> tuple[str | None, str | None]:
-    """A month ``YYYY-MM`` from a cell, or (None, Spanish message)."""
+    """A month ``YYYY-MM`` from a cell, or (None, message in both languages)."""
     if isinstance(cell, datetime):
         return _month(cell.year, cell.month)
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     s = fold(cell).strip()
     if not s:
-        return None, f"Falta el periodo. {PERIOD_HELP} / Missing period."
+        return None, _period_problem("Falta el periodo.", "The period (month) is missing.")
     if m := _Y_M_D.fullmatch(s):
         return _month(int(m[1]), int(m[2]), int(m[3]))
     if m := _Y_M.fullmatch(s):
@@ -104,7 +114,7 @@ def parse_month(cell) -> tuple[str | None, str | None]:
     if m := _Y_NAME.fullmatch(s):
         if m[2] in MONTH_NAMES:
             return _month(int(m[1]), MONTH_NAMES[m[2]])
-    return None, f"Periodo no reconocido. {PERIOD_HELP} / Unrecognised period: use YYYY-MM."
+    return None, _period_problem("Periodo no reconocido.", "Period not recognised.")
 
 
 # --- numbers ---------------------------------------------------------------------------------------------
@@ -124,12 +134,20 @@ _VALID = {
     ".": re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
     ",": re.compile(r"\d+(?:,\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
 }
-NUMBER_HELP = ("Escriba un número sin unidades ni texto (p. ej. 1234 o 1234,5). / Write a plain number.")
+#: How to write a number, (Spanish, English).
+NUMBER_HELP = ("Escriba un número sin unidades ni texto (p. ej. 1234 o 1234,5).",
+               "Write a plain number, without units or text (e.g. 1234 or 1234.5).")
+#: Numbers whose mark cannot be decided, (Spanish, English); both sides take ``.format(example=...)``.
 AMBIGUOUS_HELP = (
     "No se puede saber si el punto o la coma de números como «{example}» separa miles o decimales, y el "
     "archivo no trae otros números que lo aclaren. Escriba los números sin separador de miles (1234 en vez de "
-    "1.234 o 1,234) y use un solo signo para los decimales. / Ambiguous numbers like '{example}': thousands or "
-    "decimals? Write numbers without thousands separators.")
+    "1.234 o 1,234) y use un solo signo para los decimales.",
+    "It cannot be told whether the point or the comma in numbers like «{example}» separates thousands or "
+    "decimals, and the file has no other numbers that settle it. Write the numbers without a thousands "
+    "separator (1234 instead of 1.234 or 1,234) and use a single mark for decimals.")
+#: A file that writes numbers both ways, (Spanish, English).
+MIXED_HELP = ("El archivo mezcla los dos estilos de números (1,234.5 y 1.234,5). Use uno solo en todo el archivo.",
+              "The file mixes both number styles (1,234.5 and 1.234,5). Use only one in the whole file.")
 
 
 def clean_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -158,8 +176,7 @@ def decide_decimal(kinds: pd.Series, separator: str | None) -> tuple[str | None,
     if separator == ";" and "amb_comma" in present:
         comma = True
     if dot and comma:
-        return None, ("El archivo mezcla los dos estilos de números (1,234.5 y 1.234,5). Use uno solo en todo "
-                      "el archivo. / The file mixes both number styles; use one.")
+        return None, both(*MIXED_HELP)
     if dot:
         return ".", None
     if comma:
@@ -236,6 +253,12 @@ def suggest(text: object, choices: dict[str, str], n: int = 1) -> list[str]:
         if choices[k] not in out:
             out.append(choices[k])
     return out[:n]
+
+
+def inline(text: object) -> str:
+    """User text (a header, a cell) quoted inside a two-language message: a " / " of its own would be taken
+    for the separator between the Spanish and the English side, so it is written "/" there."""
+    return str(text).replace(" / ", "/")
 
 
 def did_you_mean(suggestions: list[str], lang: str = "es") -> str:
