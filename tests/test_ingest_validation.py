@@ -507,6 +507,22 @@ def test_total_that_disagrees_with_its_parts_is_a_warning(read):
     assert len(result.values) == 7
 
 
+
+def test_parts_above_their_total_are_told_once_by_the_catalog_rule(read):
+    """The file's own total check and the rule partes_sexo_total see the same figures: one message, the
+    rule's (its level is the catalog's to choose). Age parts have no rule, so the total check still speaks."""
+    text = ("periodo,institucion,indicador,ubigeo,sexo,edad,valor\n"
+            "2022-05,MIMP,casos_vbg_atendidos,240101,total,total,10\n"
+            "2022-05,MIMP,casos_vbg_atendidos,240101,mujer,total,8\n"
+            "2022-05,MIMP,casos_vbg_atendidos,240101,hombre,total,5\n"
+            "2022-05,MIMP,casos_vbg_atendidos,240101,total,0-17,11\n")
+    result = read(text)
+    assert result.ok
+    sex = [p for p in result.warnings if "13" in p.message]
+    assert len(sex) == 1 and "partes_sexo_total" in sex[0].message, [p.message for p in result.warnings]
+    age = [p for p in result.warnings if "por edad" in p.message]
+    assert [(p.row, p.value) for p in age] == [(2, "10")]
+
 # --- personal data -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("header, cell", [
     ("Nombres", "Ana"), ("Apellidos", "Pérez Ríos"), ("DNI", "45678912"), ("N° de documento", "001234567"),

@@ -29,6 +29,7 @@ from ..i18n import both, one_language
 from ..rules.catalog import fold
 from ..rules.periods import add_months, month_index, month_of
 from ..records.store import KEY, VALUE_COLUMNS, Scope
+from ..rules.validation_rules import WILDCARD, parse_side
 from ..rules.validation_rules import evaluate as evaluate_rules
 from .columns import (HEADER_NAMES, PAIR_POSITION, YEAR_HEADERS, ColumnMap, header_role, indicator_lookup,
                       map_columns, norm_header)
@@ -338,8 +339,9 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
         if callable(history):
             history = history(history_scope(valid, catalog.outlier_settings["history_months"]))
         problems += _history_warnings(valid, history, **catalog.outlier_settings)
-        problems += _total_warnings(valid, cmap)
-        problems += _rule_problems(valid, catalog, territory)
+        rule_problems, said = _rule_problems(valid, catalog, territory)
+        problems += _total_warnings(valid, cmap, already_said=said)
+        problems += rule_problems
 
     values = valid[VALUE_COLUMNS].reset_index(drop=True)
     values["value"] = values["value"].astype(float)
@@ -348,19 +350,33 @@ def check_grid(grid: RawGrid, catalog, territory, *, institution, locked_months,
     return UploadResult(values, _sorted(problems), result_institution, detected)
 
 
-def _rule_problems(valid: pd.DataFrame, catalog, territory) -> list[Problem]:
+def _parts_dimensions(rule) -> set[str]:
+    """The dimensions whose parts a '*' rule compares with the indicator's own total
+    (``*[sex=mujer] + *[sex=hombre] <= *`` -> {'sex'}); empty for any other rule."""
+    left, right = parse_side(rule.left), parse_side(rule.right)
+    if all(t.indicator == WILDCARD and t.part for t in left) and len(right) == 1 \
+            and right[0].indicator == WILDCARD and right[0].part is None:
+        return {t.part[0] for t in left}
+    return set()
+
+
+def _rule_problems(valid: pd.DataFrame, catalog, territory) -> tuple[list[Problem], set[tuple]]:
     """The catalog's checks between indicators (rules.csv) over this one institution's rows.
 
     Rules across institutions need the other institutions' figures: they are checked on *Calidad de datos*.
     A failure points at the first row of the figures it compares, with both sums, so the fix is plain.
+    Also returns what a parts-against-total rule already said, as (institution, indicator, ubigeo, period,
+    dimension), so the file's own total check does not say it again.
     """
     rules = getattr(catalog, "rules", None)
     if rules is None or rules.empty:
-        return []
+        return [], set()
     within = rules[rules["scope"].eq("institucion")]
     failures = evaluate_rules(within, valid)
-    problems = []
+    dimensions = {r.code: _parts_dimensions(r) for r in within.itertuples()}
+    problems, said = [], set()
     for f in failures.itertuples():
+        said |= {(f.institution, f.indicator, f.ubigeo, f.period, dim) for dim in dimensions.get(f.rule, ())}
         where = valid["ubigeo"].astype(str).eq(f.ubigeo) & valid["period"].astype(str).eq(f.period) & \
             valid["institution"].astype(str).eq(f.institution)
         if f.indicator in set(valid["indicator"]):
@@ -372,7 +388,7 @@ def _rule_problems(valid: pd.DataFrame, catalog, territory) -> list[Problem]:
             f"corrija la cifra que esté mal (regla {f.rule}).",
             f"{f.message_en} {place}, {f.period}: {f.left_value:g} against {f.right_value:g}; "
             f"correct the wrong figure (rule {f.rule})."), level=f.level))
-    return problems
+    return problems, said
 
 
 FOOTER_WORDS = {"total", "totales", "total general", "suma", "suma total", "grand total", "sum", "total:"}
@@ -848,7 +864,7 @@ def _history_warnings(valid: pd.DataFrame, history: pd.DataFrame | None, *, fact
     return out
 
 
-def _total_warnings(valid: pd.DataFrame, cmap: ColumnMap) -> list[Problem]:
+def _total_warnings(valid: pd.DataFrame, cmap: ColumnMap, already_said: set[tuple] = frozenset()) -> list[Problem]:
     base = ["institution", "indicator", "ubigeo", "period"]
     checks = (("sex", ("age", "nationality"), {"mujer", "hombre"}, ("sexo", "sex")),
               ("age", ("sex", "nationality"), {"0-17", "18-59", "60+"}, ("edad", "age")),
@@ -867,6 +883,8 @@ def _total_warnings(valid: pd.DataFrame, cmap: ColumnMap) -> list[Problem]:
         complete = (merged["n"] == len(closed)) & ((merged["parts_sum"] - merged["value"]).abs() > tol) \
             if closed else pd.Series(False, index=merged.index)
         for _, r in merged[over | complete].iterrows():
+            if tuple(str(r[k]) for k in base) + (dim,) in already_said:
+                continue
             out.append(Problem(int(r["row"]), cmap.name(dim) or cmap.name("value"), f"{r['value']:g}", both(
                 f"El total ({r['value']:g}) no coincide con la suma de sus partes por {label} "
                 f"({r['parts_sum']:g}); se usará el total.",
