@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = ("es", "en")
@@ -137,6 +138,10 @@ class Translator:
         form = _plural_form(self.locale, n)
         text = self._messages.get(f"{key}_{form}") or self._messages.get(f"{key}_other") or key
         return text.format(n=self.number(n), **kwargs)
+
+    def listing(self, items: list[str]) -> str:
+        """'a y b', 'a, b y c' / 'a and b', 'a, b, and c' (Babel's list patterns)."""
+        return format_list(list(items), locale=self.locale) if items else ""
 
     def time(self, moment, seconds: bool = False) -> str:
         """A stored (UTC) moment as read in Peru: "2024-07-10 09:30"; empty when there is none."""

@@ -15,7 +15,8 @@ def gap_rows(*rows) -> pd.DataFrame:
     for gap, ubigeo, need, supply, severity in rows:
         level = "region" if ubigeo == "24" else "district"
         cov = supply / need if need else np.nan
-        sector = {"camas_albergue": "alojamiento", "cobertura_sis": "salud", "atencion_vbg": "vbg"}[gap]
+        sector = {"camas_albergue": "alojamiento", "cobertura_sis": "salud", "atencion_vbg": "vbg",
+                  "canales_atencion": "vbg"}[gap]
         out.append(dict(gap_code=gap, sector=sector, period="2023-05", ubigeo=ubigeo, level=level, need=need,
                         supply=supply, coverage=cov, unmet=max(need - supply, 0), gap_share=max(need - supply, 0) / need,
                         severity=severity))
@@ -118,6 +119,18 @@ def test_a_severity_without_coverage_is_written_in_lower_case_inside_the_sentenc
     en = narrative.sector_sentences(frame, "vbg", catalog, territory, Translator("en"))
     assert en[0].endswith(": severity undetermined.")
 
+
+def test_gaps_of_a_sector_with_the_same_severity_and_no_figure_are_said_in_one_sentence(catalog, territory):
+    """A slide title said "…: severidad no determinable. …: severidad no determinable." for the two GBV gaps."""
+    gbv = [g for g in catalog.gaps.index if catalog.gaps.at[g, "sector"] == "vbg"]
+    assert len(gbv) == 2
+    withheld = gap_rows(*[(g, "24", 80, 60, "indeterminada") for g in gbv]).assign(coverage=np.nan)
+    frame = narrative.changes(withheld, None)
+    first, second = (catalog.label("gaps", g, "es") for g in sorted(gbv))
+    assert narrative.sector_sentences(frame, "vbg", catalog, territory, Translator("es")) == [
+        f"{first} y {narrative.lower_first(second)} en la región Tumbes: severidad no determinable."]
+    en = narrative.sector_sentences(frame, "vbg", catalog, territory, Translator("en"))
+    assert len(en) == 1 and " and " in en[0] and en[0].endswith(": severity undetermined.")
 
 def test_an_unchanged_coverage_says_it_stayed_rather_than_before_and_now_alike(catalog, territory):
     frame = narrative.changes(NOW, NOW)

@@ -220,12 +220,11 @@ def sector_sentences(frame: pd.DataFrame, sector: str, catalog: Catalog, territo
     """One sentence per gap of ``sector`` at the region: where its coverage stands (and stood)."""
     rows = frame[frame["sector"].eq(sector) & frame["ubigeo"].eq(territory.region_ubigeo)]
     out = []
+    without_figure: dict[str, list[str]] = {}   # severity -> gaps: "A y b en la región: sin datos", said once
     for row in rows.sort_values("gap_code").itertuples():
         w = _words(row, catalog, territory, t)
-        if row.severity_now == NO_DATA:
-            out.append(t("narrative.no_data", **w))
-        elif _missing(row.coverage_now):
-            out.append(t("narrative.severity_only", severity=lower_first(t.severity(row.severity_now)), **w))
+        if row.severity_now == NO_DATA or _missing(row.coverage_now):
+            without_figure.setdefault(row.severity_now, []).append(w["gap"])
         elif _missing(row.coverage_before):
             out.append(t("narrative.coverage_level", now=_pct(t, row.coverage_now), **w))
         elif _pct(t, row.coverage_now) == _pct(t, row.coverage_before):
@@ -234,4 +233,12 @@ def sector_sentences(frame: pd.DataFrame, sector: str, catalog: Catalog, territo
         else:
             out.append(t("narrative.coverage_level_before", now=_pct(t, row.coverage_now),
                          before=_pct(t, row.coverage_before), **w))
+    place = _place(t, territory, territory.region_ubigeo)
+    for severity, gaps in without_figure.items():
+        gap = t.listing([gaps[0]] + [lower_first(g) for g in gaps[1:]])
+        if severity == NO_DATA:
+            out.append(t("narrative.no_data", gap=gap, place=place))
+        else:
+            out.append(t("narrative.severity_only", gap=gap, place=place,
+                         severity=lower_first(t.severity(severity))))
     return out
