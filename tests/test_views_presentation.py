@@ -10,7 +10,7 @@ import pytest
 from gapsmodel.i18n import Translator
 from gapsmodel.records.permissions import Actor
 from gapsmodel.records.sessions import add_agreement, add_session
-from gapsmodel.views import deck, presentation
+from gapsmodel.views import charts, deck, presentation
 
 ES, EN = Translator("es"), Translator("en")
 ADMIN = Actor("ana", "admin")
@@ -134,6 +134,25 @@ def test_a_sector_slide_trend_is_named_at_its_end_with_light_session_ticks(catal
     assert fig.layout.yaxis.range == (0, pytest.approx(1.1))                 # ends near the 100 % target
     assert list(fig.layout.xaxis.ticktext) == ["2023", "2024"]
 
+
+def test_line_end_labels_keep_off_their_own_line_and_off_each_other(catalog, territory):
+    """A label above the end of a line that falls into it sits on the line; it goes below instead. Two
+    lines ending close together are named one above, one below."""
+    def series(gap, values):
+        return pd.DataFrame({"ubigeo": territory.region_ubigeo, "sector": "vbg", "gap_code": gap,
+                             "period": ["2023-11", "2023-12", "2024-01"], "coverage": values, "severity": "alta"})
+    apart = pd.concat([series("atencion_vbg", [0.9, 0.8, 0.7]), series("canales_atencion", [0.1, 0.2, 0.3])])
+    fig = presentation.sector_trend(apart, catalog, ES, territory.region_ubigeo, "t", [])
+    assert {d.name: d.textposition for d in fig.data} == {
+        catalog.label("gaps", "atencion_vbg", "es"): "bottom left",       # falls into its end
+        catalog.label("gaps", "canales_atencion", "es"): "top left"}      # rises into it
+    close = pd.concat([series("atencion_vbg", [0.9, 0.8, 0.5]), series("canales_atencion", [0.3, 0.4, 0.45])])
+    fig = presentation.sector_trend(close, catalog, ES, territory.region_ubigeo, "t", [])
+    assert {d.name: d.textposition for d in fig.data} == {
+        catalog.label("gaps", "atencion_vbg", "es"): "top left",
+        catalog.label("gaps", "canales_atencion", "es"): "bottom left"}
+    panels = charts.coverage_trend(apart, catalog, ES, territory.region_ubigeo, "t")
+    assert [d.textposition for d in panels.data] == ["bottom left", "top left"]
 
 def test_a_sector_slide_with_no_line_says_the_figure_is_protected(catalog, territory):
     series = pd.DataFrame({"ubigeo": territory.region_ubigeo, "sector": "vbg",

@@ -143,6 +143,13 @@ def line_colour(severity: str) -> str:
     return "#B8A700" if severity == "moderada" else SEVERITY_COLORS.get(severity, SEVERITY_COLORS[NO_DATA])
 
 
+def end_label_position(values) -> str:
+    """Where a line's end label goes so that it does not sit on its own line: a line falling into its
+    last point comes from the upper left, so the label goes below; otherwise above."""
+    y = [v for v in pd.to_numeric(pd.Series(list(values)), errors="coerce") if v == v]
+    return "bottom left" if len(y) >= 2 and y[-1] < y[-2] else "top left"
+
+
 def small_multiples(panels: list[dict], title: str, categories: list[str], *, tickformat: str, top: float,
                     target: float | None = None, session_labels: list[str] = ()) -> go.Figure:
     """One small panel per series, two columns, shared scales: instead of many lines on one chart that
@@ -158,7 +165,8 @@ def small_multiples(panels: list[dict], title: str, categories: list[str], *, ti
     shapes, notes = [], []
     for i, panel in enumerate(panels):
         fig.add_trace(go.Scatter(x=panel["x"], y=panel["y"], mode="lines+markers+text", text=panel["text"],
-                                 textposition="top left", line=dict(color=panel["colour"], width=2.5),
+                                 textposition=end_label_position(panel["y"]),
+                                 line=dict(color=panel["colour"], width=2.5),
                                  marker=dict(size=4), showlegend=False, cliponaxis=False, name=panel["title"],
                                  textfont=dict(size=13, color="#222"), customdata=panel.get("customdata"),
                                  hovertemplate=panel["hovertemplate"]), row=i // 2 + 1, col=i % 2 + 1)

@@ -417,10 +417,15 @@ def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: 
     months = sorted(rows["period"].unique())
     labels = {m: t.month(m) for m in months}
     several = rows["gap_code"].nunique() > 1
-    # the line ending highest is named above its end, the others below theirs, so that names do not collide
+    # a line's name goes above its end unless the line falls into it (then below, off the line); of two
+    # lines ending close together, the higher is named above and the lower below, so names do not collide
     last = {gap: pd.to_numeric(part.sort_values("period")["coverage"], errors="coerce").dropna()
             for gap, part in rows.groupby("gap_code")}
-    highest = max(last, key=lambda g: last[g].iloc[-1] if len(last[g]) else -1) if last else None
+    position = {gap: charts.end_label_position(values) for gap, values in last.items()}
+    ends = sorted((values.iloc[-1], gap) for gap, values in last.items() if len(values))
+    for (low, lower), (high, higher) in zip(ends, ends[1:]):
+        if high - low < 0.15:
+            position[lower], position[higher] = "bottom left", "top left"
     fig = go.Figure()
     unseen = []     # gaps with no line: the slide says why instead of showing bare axes
     for i, (gap, part) in enumerate(rows.groupby("gap_code", sort=True)):
@@ -437,7 +442,7 @@ def sector_trend(series: pd.DataFrame, catalog: Catalog, t: Translator, ubigeo: 
             text[valid[-1]] = f"{gap_label}: {value}" if several else value
         fig.add_trace(go.Scatter(
             x=[labels[p] for p in part["period"]], y=y, name=gap_label, mode="lines+markers+text", text=text,
-            textposition="top left" if gap == highest else "bottom left", cliponaxis=False, showlegend=False,
+            textposition=position.get(gap, "top left"), cliponaxis=False, showlegend=False,
             textfont=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)]),
             line=dict(color=charts.SECTOR_COLORS[i % len(charts.SECTOR_COLORS)], width=4), marker=dict(size=7),
             hovertemplate=f"{gap_label}<br>%{{x}}: %{{y:.0%}}<extra></extra>"))
