@@ -59,6 +59,13 @@ def save(t, name: str, frame: pd.DataFrame, editor_key: str) -> None:
         st.rerun()
 
 
+def column_labels(t, columns) -> dict:
+    """Each column under its name in the user's language; the CSV's field name (needed to replace the
+    table with a file) is in the column's help."""
+    return {c: st.column_config.Column(t(f"catalog_columns.{c}"), help=t("catalog_columns.csv_column", name=c))
+            for c in columns if t(f"catalog_columns.{c}") != f"catalog_columns.{c}"}
+
+
 def main() -> None:
     t = viewer.translator()
     st.title(t("catalog_admin.title"))
@@ -77,7 +84,8 @@ def main() -> None:
         st.caption(t("reminders.catalog_contacts_note"))
     table = read_table(name)
     editor_key = f"catalog_editor_{name}"
-    edited = st.data_editor(table, num_rows="dynamic", hide_index=True, width="stretch", key=editor_key)
+    edited = st.data_editor(table, num_rows="dynamic", hide_index=True, width="stretch", key=editor_key,
+                            column_config=column_labels(t, table.columns))
     left, right = st.columns(2)
     if left.button(t("catalog_admin.save"), type="primary", key="catalog_save"):
         save(t, name, edited, editor_key)

@@ -48,6 +48,21 @@ def test_every_table_has_a_title_and_a_help_line_in_both_languages():
             assert known.get(f"catalog_admin.table_{stem}") and known.get(f"catalog_admin.help_{stem}"), (lang, name)
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_editor_names_every_column_in_the_users_language_and_keeps_the_csv_name_in_its_help(app, lang):
+    import json
+    known = messages(lang)
+    for name in TABLE_KEYS:
+        at = app(role="admin", page=PAGE, lang=lang, run=False)
+        at.session_state["catalog_table"] = name
+        at.run()
+        [editor] = [e for e in at.main if type(e).__name__ == "Dataframe"][:1]
+        config = json.loads(editor.proto.columns)
+        for column in read_table(name).columns:
+            assert config[column]["label"] == known[f"catalog_columns.{column}"], (name, column)
+            assert f"«{column}»" in config[column]["help"]
+    assert known["catalog_columns.supply"] == {"es": "Indicador de oferta", "en": "Supply indicator"}[lang]
+
 def test_a_wrong_table_is_refused_with_every_problem_and_nothing_written(app, folder):
     original = (folder / "gaps.csv").read_bytes()
     gaps = read_table("gaps.csv", folder)
