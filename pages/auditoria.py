@@ -32,9 +32,9 @@ def filtered(frame: pd.DataFrame, actions: list[str], actors: list[str], start, 
 
 
 def action_label(t, action: str) -> str:
-    """An audit action in the reader's words, its code beside it; an action with no words yet, as its code."""
+    """An audit action in the reader's words; an action with no words yet, as its code."""
     words = t(f"audit_actions.{action}")
-    return action if words == f"audit_actions.{action}" else f"{words} ({action})"
+    return action if words == f"audit_actions.{action}" else words
 
 
 def main() -> None:
@@ -61,8 +61,9 @@ def main() -> None:
     start, end = (tuple(span) + (None, None))[:2] if isinstance(span, (tuple, list)) else (span, span)
     rows = filtered(frame.assign(at=pd.to_datetime(shown_at)), actions, actors, start, end)
     st.caption(t("accounts.audit_rows", n=len(rows), total=len(frame)))
-    # on screen the action in words; the downloads keep its code (for scripts and filters elsewhere)
-    st.dataframe(rows.assign(action=[action_label(t, a) for a in rows["action"]]), hide_index=True,
+    # on screen the action and its detail in words; the downloads keep code and JSON (for scripts)
+    st.dataframe(rows.assign(action=[action_label(t, a) for a in rows["action"]],
+                             detail=[exports.readable_detail(d, t) for d in rows["detail"]]), hide_index=True,
                  width="stretch", column_config={
         "at": st.column_config.DatetimeColumn(t("accounts.audit_col_at"), format="YYYY-MM-DD HH:mm:ss"),
         "actor": st.column_config.TextColumn(t("accounts.audit_col_actor")),

@@ -407,12 +407,15 @@ def test_audit_page_shows_logins_filters_and_exports(app, demo_url):
     at.switch_page(AUDIT).run()
     ok(at)
     rows = at.dataframe[0].value
-    assert {"Ingreso (login)", "Ingreso fallido (login_failed)", "Cuenta creada (user_add)",
-            "Carga de datos (upload)"} <= set(rows["action"])
+    assert {"Ingreso", "Ingreso fallido", "Cuenta creada", "Carga de datos"} <= set(rows["action"])
+    login = rows[rows["action"].eq("Ingreso")].iloc[0]
+    assert login["detail"] == "rol: admin · institución: —"        # words, not the stored JSON
+    upload = rows[rows["action"].eq("Carga de datos")].iloc[0]["detail"]
+    assert upload.startswith("carga: ") and "archivo: " in upload and "{" not in upload
     at.multiselect(key="audit_actions").set_value(["login", "login_failed"]).run()
     ok(at)
     rows = at.dataframe[0].value
-    assert list(rows["action"]) == ["Ingreso (login)", "Ingreso fallido (login_failed)"]
+    assert list(rows["action"]) == ["Ingreso", "Ingreso fallido"]
     assert set(rows["actor"]) == {"admin.mesa"}
     at.multiselect(key="audit_actors").set_value(["línea de comandos"]).run()
     assert at.dataframe[0].value.empty

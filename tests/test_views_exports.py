@@ -131,3 +131,14 @@ def test_issue12_text_cells_are_quoted_so_a_semicolon_spreadsheet_sees_no_formul
     # read with ';' as the separator, as a Spanish-locale spreadsheet does: no cell starts a formula
     for row in csv.reader(io.StringIO(text), delimiter=";"):
         assert not any(cell.startswith(("=", "+", "@")) for cell in row), row
+
+
+def test_an_audit_detail_reads_as_words_in_each_language():
+    from gapsmodel.i18n import Translator
+    detail = '{"id": 8, "before": {"status": "pendiente"}, "periods": ["2023-03", "2023-04"], "public": true, ' \
+             '"institution": null, "odd_key": "x"}'
+    assert exports.readable_detail(detail, Translator("es")) == (
+        "n.º: 8 · antes: estado=pendiente · periodos: 2023-03, 2023-04 · pública: sí · institución: — · odd_key: x")
+    assert exports.readable_detail(detail, Translator("en")).startswith("no.: 8 · before: status=pendiente")
+    assert exports.readable_detail("texto libre {", Translator("es")) == "texto libre {"
+    assert exports.readable_detail(None, Translator("es")) == ""

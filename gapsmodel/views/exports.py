@@ -62,6 +62,34 @@ def audit_frame_for_export(store: Store, *, actor: Actor) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def readable_detail(detail: object, t) -> str:
+    """An audit detail as a person reads it: 'rol: admin · institución: —' instead of JSON. Keys with words
+    in the locale's ``audit_detail`` section are translated, others stay as written; values are as stored
+    (codes, names, months). Text that is not a JSON object is returned as it is."""
+    try:
+        parsed = json.loads(detail) if isinstance(detail, str) else detail
+    except ValueError:
+        return "" if detail is None else str(detail)
+    if not isinstance(parsed, dict):
+        return "" if detail is None else str(detail)
+
+    def key(name: str) -> str:
+        words = t(f"audit_detail.{name}")
+        return name if words == f"audit_detail.{name}" else words
+
+    def value(v) -> str:
+        if v is None or v == "":
+            return "—"
+        if isinstance(v, bool):
+            return t("downloads.yes") if v else t("downloads.no")
+        if isinstance(v, dict):
+            return ", ".join(f"{key(str(k))}={value(x)}" for k, x in v.items()) or "—"
+        if isinstance(v, (list, tuple)):
+            return ", ".join(value(x) for x in v) or "—"
+        return str(v)
+    return " · ".join(f"{key(str(k))}: {value(v)}" for k, v in parsed.items())
+
+
 def download_values(store: Store, *, actor: Actor, as_of: datetime | None = None) -> pd.DataFrame:
     """Exact values in force (per institution, unsuppressed) for download. Needs ``download``."""
     actor.require("download")
