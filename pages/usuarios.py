@@ -17,15 +17,15 @@ NO_INSTITUTION = ""
 
 
 def users_display(frame: pd.DataFrame, t) -> pd.DataFrame:
-    """The account list as shown: translated headers and roles, yes/no flags, dates in the user's language."""
+    """The account list as shown: translated headers and roles, yes/no flags, dates in the user's language;
+    an empty cell says what it means ("no", "—", "(ninguna)") instead of looking like missing data."""
     out = frame.copy()
-    when = t.time
     out["role"] = [widgets.role_label(t, r) for r in out["role"]]
-    out["institution"] = out["institution"].fillna("")
+    out["institution"] = out["institution"].fillna("").replace("", t("accounts.no_institution"))
     for col in ("disabled", "locked"):
-        out[col] = [t("accounts.yes") if v else "" for v in out[col]]
+        out[col] = [t("accounts.yes") if v else t("downloads.no") for v in out[col]]
     for col in ("locked_until", "created_at", "last_login"):
-        out[col] = [when(v) for v in out[col]]
+        out[col] = [t.time(v) or "—" for v in out[col]]
     out = out.drop(columns=["failed_attempts"])
     return out.rename(columns={c: t(f"accounts.col_{c}") for c in out.columns})
 

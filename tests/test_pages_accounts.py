@@ -344,6 +344,9 @@ def test_admin_adds_a_user_through_the_form_and_manages_it(app, demo_url):
     ok(at)
     table = at.dataframe[0].value
     assert list(table["Usuario"]) == ["admin.mesa"]
+    # no blank cell that reads as missing data: each says what it means
+    assert table.iloc[0][["Institución", "Desactivada", "Bloqueada"]].tolist() == ["(ninguna)", "no", "no"]
+    assert table.iloc[0]["Bloqueada hasta (hora de Lima)"] == "—"
     at.text_input(key="add_username").set_value("ines.oim")
     at.selectbox(key="add_role").set_value("partner")
     at.selectbox(key="add_institution").set_value("OIM")
