@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import cached, entry, viewer, widgets
+from app import cached, entry, signin, viewer, widgets
 from gapsmodel.records.permissions import PermissionDenied
 from gapsmodel.views.presentation import md_escape
 from gapsmodel.records.store import LockedPeriodError, StoreError
@@ -102,6 +102,8 @@ def main() -> None:
     st.title(t("upload_history.title"))
     if not actor.can("download"):
         st.info(t("upload.need_partner"))
+        if not signin.signed_in():
+            st.page_link("pages/ingresar.py", label=t("upload.login_link"), icon=":material/login:")
         return
     inst = _institution()
     if inst is not None:

@@ -292,7 +292,9 @@ def test_both_languages(app, lang, title, new):
 
 
 def test_history_page_is_for_signed_in_users_and_revert_only_for_the_owner(app):
-    assert not app(role="public", page=HISTORY).dataframe
+    visitor = app(role="public", page=HISTORY)
+    assert not visitor.dataframe
+    assert [link.proto.label for link in visitor.get("page_link")] == ["Ingresar con la cuenta de su institución"]
     analyst = app(role="analyst", page=HISTORY, query={"institucion": "ACNUR"})
     assert any("Lote" in df.value.columns for df in analyst.dataframe)
     assert not [b for b in analyst.button if b.key == "revert_start"]
