@@ -55,6 +55,11 @@ GLOBAL_STYLE = """<style>
   .st-key-wide_only {display: none !important;}
 }
 @media (min-width: 641px) {.st-key-narrow_only {display: none !important;}}
+/* on a touch screen a table's toolbar (search, full screen…) is always shown, 44 px above the table: give it
+   that room, or it covers the caption, card or expander title above */
+@media (hover: none) {
+  [data-testid="stElementContainer"]:has([data-testid="stElementToolbar"]) {padding-top: 44px;}
+}
 </style>"""
 
 

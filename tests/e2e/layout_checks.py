@@ -70,6 +70,25 @@ MODEBAR_OVER_TITLE = "() => {" + _HELPERS + """
   return out;
 }"""
 
+# an element's toolbar (a table's search, full screen…; always shown on a touch screen) drawn over the text
+# of another element: a caption, a card, an expander's title
+TOOLBAR_OVER_TEXT = "() => {" + _HELPERS + """
+  const out = [];
+  for (const bar of document.querySelectorAll('[data-testid="stElementToolbar"]')) {
+    if (!visible(bar) || parseFloat(getComputedStyle(bar).opacity) === 0 || bar.closest('details:not([open])')) continue;
+    const own = bar.closest('[data-testid="stElementContainer"]'); const b = bar.getBoundingClientRect();
+    for (const e of document.querySelectorAll('[data-testid="stMain"] p, [data-testid="stMain"] span, '
+        + '[data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3, [data-testid="stMain"] summary')) {
+      if ((own && own.contains(e)) || e.contains(bar) || bar.contains(e) || !visible(e)) continue;
+      if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+      const r = e.getBoundingClientRect();
+      if (r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom) {
+        out.push(describe(e)); break; }
+    }
+  }
+  return out.slice(0, 20);
+}"""
+
 SLIDE_FITS = """() => {
   const slide = document.querySelector('.st-key-slide'); const bar = document.querySelector('.st-key-slidebar');
   const out = [];
@@ -105,7 +124,8 @@ def problems(page) -> dict[str, list[str]]:
     found = {"wider than the screen": page.evaluate(WIDER_THAN_VIEWPORT),
              "SVG text outside its chart": page.evaluate(SVG_TEXT_OUTSIDE),
              "text cut with an ellipsis": page.evaluate(ELLIPSIS_CUT),
-             "mode bar over a chart title": page.evaluate(MODEBAR_OVER_TITLE)}
+             "mode bar over a chart title": page.evaluate(MODEBAR_OVER_TITLE),
+             "toolbar over text": page.evaluate(TOOLBAR_OVER_TEXT)}
     return {k: v for k, v in found.items() if v}
 
 
