@@ -138,7 +138,7 @@ def test_an_audit_detail_reads_as_words_in_each_language():
     detail = '{"id": 8, "before": {"status": "pendiente"}, "periods": ["2023-03", "2023-04"], "public": true, ' \
              '"institution": null, "odd_key": "x"}'
     assert exports.readable_detail(detail, Translator("es")) == (
-        "n.º: 8 · antes: estado=pendiente · periodos: 2023-03, 2023-04 · pública: sí · institución: — · odd_key: x")
-    assert exports.readable_detail(detail, Translator("en")).startswith("no.: 8 · before: status=pendiente")
+        "n.º: 8 · antes: estado=Pendiente · periodos: 2023-03, 2023-04 · pública: sí · institución: — · odd_key: x")
+    assert exports.readable_detail(detail, Translator("en")).startswith("no.: 8 · before: status=Pending")
     assert exports.readable_detail("texto libre {", Translator("es")) == "texto libre {"
     assert exports.readable_detail(None, Translator("es")) == ""

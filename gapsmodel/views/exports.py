@@ -77,17 +77,20 @@ def readable_detail(detail: object, t) -> str:
         words = t(f"audit_detail.{name}")
         return name if words == f"audit_detail.{name}" else words
 
-    def value(v) -> str:
+    def value(v, name: str = "") -> str:
         if v is None or v == "":
             return "—"
         if isinstance(v, bool):
             return t("downloads.yes") if v else t("downloads.no")
         if isinstance(v, dict):
-            return ", ".join(f"{key(str(k))}={value(x)}" for k, x in v.items()) or "—"
+            return ", ".join(f"{key(str(k))}={value(x, str(k))}" for k, x in v.items()) or "—"
         if isinstance(v, (list, tuple)):
             return ", ".join(value(x) for x in v) or "—"
+        if name == "status":     # an agreement's status code, in the words of the agreements page
+            words = t(f"agreements.status_{v}")
+            return str(v) if words == f"agreements.status_{v}" else words.lstrip("○◐✓⚠ ")
         return str(v)
-    return " · ".join(f"{key(str(k))}: {value(v)}" for k, v in parsed.items())
+    return " · ".join(f"{key(str(k))}: {value(v, str(k))}" for k, v in parsed.items())
 
 
 def download_values(store: Store, *, actor: Actor, as_of: datetime | None = None) -> pd.DataFrame:
