@@ -65,7 +65,8 @@ def audit_frame_for_export(store: Store, *, actor: Actor) -> pd.DataFrame:
 def readable_detail(detail: object, t) -> str:
     """An audit detail as a person reads it: 'rol: admin · institución: —' instead of JSON. Keys with words
     in the locale's ``audit_detail`` section are translated, others stay as written; values are as stored
-    (codes, names, months). Text that is not a JSON object is returned as it is."""
+    (codes, names, months), except an agreement's status, given in words. Text that is not a JSON object
+    is returned as it is."""
     try:
         parsed = json.loads(detail) if isinstance(detail, str) else detail
     except ValueError:

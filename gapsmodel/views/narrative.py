@@ -217,7 +217,8 @@ def key_sentences(frame: pd.DataFrame, catalog: Catalog, territory: Territory, t
 
 def sector_sentences(frame: pd.DataFrame, sector: str, catalog: Catalog, territory: Territory,
                      t: Translator) -> list[str]:
-    """One sentence per gap of ``sector`` at the region: where its coverage stands (and stood)."""
+    """One sentence per gap of ``sector`` at the region: where its coverage stands (and stood). Gaps with no
+    coverage to state and the same severity share one sentence ("A y b en la región Tumbes: …")."""
     rows = frame[frame["sector"].eq(sector) & frame["ubigeo"].eq(territory.region_ubigeo)]
     out = []
     without_figure: dict[str, list[str]] = {}   # severity -> gaps: "A y b en la región: sin datos", said once
