@@ -15,11 +15,12 @@ import streamlit as st
 from app import cached, entry, viewer
 from gapsmodel.records.demo import is_demo
 from gapsmodel.views.deck import PdfUnavailable, office_program, pdf_from_pptx, render_pptx
-from gapsmodel.views.presentation import md_escape, on_slide
+from gapsmodel.views.presentation import LARGE_SCREEN_SCALE, md_escape, on_slide
 
 entry.require_entry_point(__file__)
 
 BAR_HEIGHT = 56  # px: the control bar at the bottom of the screen
+LARGE_SCREEN_PX = 1600  # from this window width on, the slide's chart is drawn with larger text
 # static page style only (no user text). Sizes grow with the window width and never go below 28 px at
 # 1280 px wide, so a projected slide reads from the back of the room.
 STYLE = f"""<style>
@@ -60,6 +61,8 @@ table.slide-list tr.overdue td:first-child {{font-weight: 700;}}
 .st-key-slide_demo_tag p {{font-size: 14px; background: #FFF3C4; color: #5A4500; border: 1px solid #E6C200;
   border-radius: 4px; padding: 2px 8px; margin: 0;}}
 .st-key-slide_page_keys {{display: none;}}
+@media (min-width: {LARGE_SCREEN_PX}px) {{.st-key-slide [class*="st-key-slide_fig_"] {{display: none !important;}}}}
+@media (max-width: {LARGE_SCREEN_PX - 0.02}px) {{.st-key-slide [class*="st-key-slide_bigfig_"] {{display: none !important;}}}}
 </style>"""
 
 
@@ -159,8 +162,12 @@ with st.container(key="slide", height=560, border=False):
     if slide.listing is not None and not slide.listing.empty:
         st.markdown(_agreements_html(slide.listing, t), unsafe_allow_html=True)
     if slide.figure is not None:
+        # Plotly sizes text in pixels: a large screen gets a copy with larger text, and the style shows
+        # the one that fits the window (a 1920 px screen shows no more than a 1280 px one)
         st.plotly_chart(on_slide(slide.figure), theme=None, width="stretch", height="stretch",
                         key=f"slide_fig_{slide.key}", config={"displayModeBar": False})
+        st.plotly_chart(on_slide(slide.figure, LARGE_SCREEN_SCALE), theme=None, width="stretch",
+                        height="stretch", key=f"slide_bigfig_{slide.key}", config={"displayModeBar": False})
     if slide.note:
         st.markdown(f'<div><p class="slide-note">{html.escape(slide.note)}</p></div>', unsafe_allow_html=True)
 

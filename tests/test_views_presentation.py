@@ -88,6 +88,18 @@ def test_a_slide_figure_loses_its_title_and_fixed_height_for_the_slide_view():
     assert fig.layout.title.text == "Título" and fig.layout.height == 900      # the report keeps its own
 
 
+def test_a_slide_figure_for_a_large_screen_has_every_text_size_scaled():
+    import plotly.graph_objects as go
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[1, 2], mode="text", text=["a", "b"], textfont=dict(size=[10, 14])))
+    fig.add_annotation(text="nota", x=1, y=1, font=dict(size=20), yshift=6)
+    fig.update_layout(font=dict(size=20), xaxis=dict(tickfont=dict(size=16)), legend=dict(font=dict(size=12)))
+    big = presentation.on_slide(fig, 1.5)
+    assert big.layout.font.size == 30 and big.layout.xaxis.tickfont.size == 24 and big.layout.legend.font.size == 18
+    assert big.layout.annotations[0].font.size == 30 and big.layout.annotations[0].yshift == 9
+    assert list(big.data[0].textfont.size) == [15, 21]
+    assert presentation.on_slide(fig).layout.font.size == 20 and fig.data[0].textfont.size == (10, 14)
+
+
 def test_a_protected_coverage_is_a_grey_hatched_band_with_the_word_not_a_zero_bar(catalog):
     from gapsmodel.views import charts
     gaps = pd.DataFrame({

@@ -483,12 +483,41 @@ def projector(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def on_slide(fig: go.Figure) -> go.Figure:
+LARGE_SCREEN_SCALE = 1.5   # a 1920×1080 screen is 1.5 times a 1280×720 one, in both directions
+
+
+def _scaled_size(size, factor: float):
+    if size is None:
+        return None
+    if isinstance(size, (list, tuple)):
+        return [_scaled_size(s, factor) for s in size]
+    return round(size * factor, 1)
+
+
+def on_slide(fig: go.Figure, scale: float = 1.0) -> go.Figure:
     """A copy of a slide's figure for the full-screen slide view: the slide's heading says what the
     chart's title said, so the title goes and the chart keeps the height; no fixed height (it fills
-    what the slide leaves)."""
+    what the slide leaves). ``scale``: every text size multiplied by it, for a screen larger than
+    1280×720 (Plotly sizes text in pixels, so it does not grow with the window as the slide's text does);
+    the chart's layout in data units (map labels, bar gaps) keeps its proportions, as the chart grows by
+    the same factor."""
     fig = go.Figure(fig)
     fig.update_layout(title=None, height=None, margin=dict(t=10, b=10, l=10, r=20), autosize=True)
+    if scale != 1.0:
+        fig.update_layout(font_size=_scaled_size(fig.layout.font.size or 12, scale),
+                          margin=dict(t=10 * scale, b=10 * scale, l=10 * scale, r=20 * scale))
+        if fig.layout.hoverlabel.font.size:
+            fig.update_layout(hoverlabel_font_size=_scaled_size(fig.layout.hoverlabel.font.size, scale))
+        if fig.layout.legend.font.size:
+            fig.update_layout(legend_font_size=_scaled_size(fig.layout.legend.font.size, scale))
+        fig.for_each_annotation(lambda a: a.update(font_size=_scaled_size(a.font.size, scale),
+                                                   yshift=(a.yshift or 0) * scale))
+        fig.for_each_trace(lambda tr: tr.update(textfont_size=_scaled_size(tr.textfont.size, scale))
+                           if "textfont" in tr and tr.textfont.size is not None else None)
+        for axis in (name for name in fig.layout if name.startswith(("xaxis", "yaxis"))):
+            tick = fig.layout[axis].tickfont.size
+            if tick:
+                fig.layout[axis].tickfont.size = _scaled_size(tick, scale)
     return fig
 
 

@@ -118,6 +118,16 @@ SLIDE_TEXT_MIN_PX = """() => {
   return sizes.length ? Math.min(...sizes) : null;
 }"""
 
+# the typical (median) text size of the slide's visible chart, and how many charts are visible (one)
+SLIDE_CHART_TEXT_PX = """() => {
+  const shown = [...document.querySelectorAll('.st-key-slide [data-testid="stPlotlyChart"]')]
+    .filter(c => c.getBoundingClientRect().height > 0);
+  const sizes = shown.flatMap(c => [...c.querySelectorAll('svg text')])
+    .filter(t => t.getBoundingClientRect().width > 0 && t.textContent.trim())
+    .map(t => parseFloat(getComputedStyle(t).fontSize)).sort((a, b) => a - b);
+  return {charts: shown.length, median: sizes.length ? sizes[Math.floor(sizes.length / 2)] : null};
+}"""
+
 
 def problems(page) -> dict[str, list[str]]:
     """The page checks at once, keyed by what they look for; only non-empty lists."""
@@ -136,6 +146,18 @@ def settled(page, script: str, tries: int = 12) -> list[str]:
     for _ in range(tries):
         if not found:
             return found
+        page.wait_for_timeout(250)
+        found = page.evaluate(script)
+    return found
+
+
+def settled_value(page, script: str, done, tries: int = 16):
+    """A script's answer once ``done(answer)`` holds (a chart redrawn after the window changed size), or
+    the last answer after ``tries`` quarter seconds."""
+    found = page.evaluate(script)
+    for _ in range(tries):
+        if done(found):
+            break
         page.wait_for_timeout(250)
         found = page.evaluate(script)
     return found

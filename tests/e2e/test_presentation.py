@@ -80,6 +80,18 @@ def test_every_slide_fits_the_screen_with_large_text(browser, app_server, width,
                 expect(counter(page)).to_have_text(re.compile(rf"^\s*{n}\s*/\s*{total}\s*$"))
             assert layout.settled(page, layout.SLIDE_FITS) == [], f"slide {n} at {width}x{height}"
             assert page.evaluate(layout.SLIDE_TEXT_MIN_PX) >= 28, f"slide {n}: text under 28 px"
+            chart = page.evaluate(layout.SLIDE_CHART_TEXT_PX)
+            if chart["median"] is not None:
+                assert chart["charts"] == 1, f"slide {n}: {chart['charts']} charts shown"
+            if chart["median"] is not None and width > 1280:
+                # the chart's text grows with the screen as the slide's own text does: against the same
+                # slide at 1280×720, in proportion to the width
+                page.set_viewport_size({"width": 1280, "height": 720})
+                small = layout.settled_value(page, layout.SLIDE_CHART_TEXT_PX,
+                                             lambda c: c["charts"] == 1 and c["median"] is not None)
+                page.set_viewport_size({"width": width, "height": height})
+                layout.settled_value(page, layout.SLIDE_CHART_TEXT_PX, lambda c: c["median"] == chart["median"])
+                assert chart["median"] >= small["median"] * width / 1280 * 0.95, f"slide {n}: {chart} {small}"
             assert layout.problems(page) == {}, f"slide {n} at {width}x{height}"
             page.screenshot(path=str(ARTIFACTS / f"slide_{lang}_{width}x{height}_{n:02d}.png"))
         assert page.locator(".slide-list td").count() > 0      # the last slide lists the agreements
