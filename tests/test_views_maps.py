@@ -193,8 +193,15 @@ def test_presentation_map_rows_use_peoples_units_and_the_worst_gap(catalog, terr
 
 def test_on_a_phone_the_key_goes_below_the_map_and_every_label_stays_in_the_drawn_range(territory):
     from gapsmodel.views import explore_charts as xc
-    fig = xc.choropleth(rows_frame(), territory, ES, "camas", "Mayor brecha", "personas", value_label="Camas",
-                        phone=True)
+    # a title as long as the map page's (three lines on a phone)
+    title = "Aguas Verdes es el distrito con la mayor brecha de camas de albergue: 984 personas"
+    # every district with figures, most of them with a long icon (▲▲▲), as in a bad month
+    codes = territory.district_codes
+    severities = ["critica", "alta", "critica", "moderada", "adecuada"]
+    rows = pd.DataFrame({"ubigeo": codes, "place": [territory.name(u) for u in codes],
+                         "severity": [severities[i % 5] for i in range(len(codes))],
+                         "need": 100.0, "supply": 50.0, "unmet": 50.0, "coverage": 0.5})
+    fig = xc.choropleth(rows, territory, ES, "camas", title, "personas", value_label="Camas", phone=True)
     shapes = maps.district_shapes(territory)
     bottom_of_map = min(np.nanmin(sh.y) for sh in shapes.values())
     key = [d for d in fig.data if d.meta and d.meta.get("legend")]
@@ -213,6 +220,12 @@ def test_on_a_phone_the_key_goes_below_the_map_and_every_label_stays_in_the_draw
     boxes = [maps._box(x, y, text, scale, 10) for x, y, text in zip(trace.x, trace.y, trace.text)]
     assert not any(maps._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert all(x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1 for b in boxes)
+    # the long names take two short lines, so the outlines keep most of the phone's width
+    outlines_px = (max(np.nanmax(sh.x) for sh in shapes.values()) - min(np.nanmin(sh.x) for sh in shapes.values()))
+    assert outlines_px / lon_per_px >= 0.7 * width_px, outlines_px / lon_per_px      # 0.58 with one-line names
+    assert any("<br>" in text for text in trace.text)
+    # and the figure is as tall as what it draws: no empty band to scroll past
+    assert (y1 - y0) / scale[1] >= 0.95 * height_px
 
 
 def test_the_computer_map_keeps_its_key_beside_the_map(territory):

@@ -129,6 +129,7 @@ def district_bars(frame: pd.DataFrame, t: Translator, unit: str, title: str, thr
 
 
 PHONE_WIDTH = 350   # px a chart gets on a 390 px phone (Streamlit's page padding taken off)
+PHONE_MAP_HEIGHT = 900   # px at most: the map is as large as the phone's width allows, and no taller
 
 
 def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: str,
@@ -146,8 +147,8 @@ def choropleth(frame: pd.DataFrame, geojson, t: Translator, unit: str, title: st
     """
     rows = frame.assign(unit=unit, need_unit=need_unit or unit)
     if phone:
-        return district_map(rows, geojson, t, title, value_label=value_label, height=height, threshold=threshold,
-                            width_hint=PHONE_WIDTH, key_below=True, label_size=10)
+        return district_map(rows, geojson, t, title, value_label=value_label, height=PHONE_MAP_HEIGHT,
+                            threshold=threshold, width_hint=PHONE_WIDTH, key_below=True, label_size=10)
     return district_map(rows, geojson, t, title, value_label=value_label, height=height, threshold=threshold,
                         width_hint=width_hint)
 

@@ -349,6 +349,7 @@ def place_labels(shapes: dict[str, DistrictShape], texts: dict[str, str], scale:
     return out
 
 
+PHONE_LABEL_CHARS = 11   # a long district name takes two short lines on a phone, so the map can be larger
 KEY_PX = 200   # room the key takes beside the map, in pixels
 KEY_ROW_PX = 32   # one row of the key (swatch and word) when it is drawn below the map
 
@@ -444,9 +445,9 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
         severity = row["severity"]
         place = row.get("place")
         names[code] = str(place) if isinstance(place, str) and place else shape.name
-        # below the map (a phone) the label is the name and the icon on one line: two lines per district
-        # do not fit a 350 px map; the word is in the key beside the same colour, pattern and icon
-        texts[code] = (f"<b>{names[code]}</b> {SEVERITY_ICONS[severity]}" if key_below
+        # key below the map (a phone): the name, wrapped when long, and the icon; the word is in the key
+        # beside the same colour, pattern and icon. Short lines leave the map more of a 350 px width
+        texts[code] = (f"<b>{_wrap(names[code], PHONE_LABEL_CHARS)}</b> {SEVERITY_ICONS[severity]}" if key_below
                        else f"<b>{names[code]}</b><br>{severity_word(t, severity)}")
         hovers[code] = hover_text(t, row, names[code], value_label, threshold)
         traces.append(dict(
@@ -530,9 +531,14 @@ def district_map(rows: pd.DataFrame, territory, t: Translator, title: str, *, va
     x1 = max(key_right, right) + 10 * scale[0]
     y0 = (ky - (len(classes) - 1) * row_h - side_y if key_below else bottom) - 10 * scale[1]
     y1 = (top if key_below else max(top, ky + side_y)) + 24 * scale[1]
+    top_margin = max(70, title_margin(title))
+    if key_below and width_hint:
+        # as tall as what is drawn at the hinted width, no taller: a phone scrolls past no empty band
+        drawn = (y1 - y0) / scale[1] * min(1.0, (width_hint - 20) / ((x1 - x0) / scale[0]))
+        height = min(height, math.ceil(top_margin + 10 + drawn + 8))
     layout = dict(
         title=dict(text=wrap(title, TITLE_WRAP), x=0, xanchor="left", **TITLE_AT_TOP), font=FONT, height=height,
-        margin=dict(l=10, r=10, t=max(70, title_margin(title)), b=10), paper_bgcolor="white", plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=top_margin, b=10), paper_bgcolor="white", plot_bgcolor="white",
         hovermode="closest", hoverlabel=dict(font=dict(size=14), bgcolor="white"), showlegend=False,
         xaxis=dict(visible=False, range=[x0, x1], constrain="domain"),
         yaxis=dict(visible=False, range=[y0, y1], scaleanchor="x", scaleratio=ratio, constrain="domain"))
