@@ -228,12 +228,13 @@ def _write_demo(store: Store, values: pd.DataFrame, actor: Actor) -> int:
     # a correction uploaded later: ACNUR revises its shelter beds in Aguas Verdes for March 2023
     fix = values[(values["institution"] == "ACNUR") & (values["indicator"] == "camas_albergue")
                  & (values["period"] == "2023-03") & (values["ubigeo"] == "240302")]
-    store.add_batch(fix.assign(value=fix["value"] + 25, note="corrección / correction")[VALUE_COLUMNS],
+    store.add_batch(fix.assign(value=fix["value"] + 25, note="corrección")[VALUE_COLUMNS],
                     institution="ACNUR", actor=actor, filename="demo_acnur_correccion_2023-03.csv",
                     uploaded_at=datetime(2023, 5, 20, 10), kind="demo")
+    # what a table writes is in its own language, Spanish: pages do not translate users' text
     for n, day in enumerate(session_dates(), start=1):
         title = "Sesión de reactivación" if n == 1 else f"Sesión ordinaria N.º {n - 1}"
-        add_session(store, day, title, notes="Datos sintéticos de demostración / synthetic demo data", actor=actor)
+        add_session(store, day, title, notes="Datos sintéticos de demostración.", actor=actor)
     _demo_agreements(store, session_dates(), actor)
     return len(values) + len(fix)
 
