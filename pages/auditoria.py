@@ -54,15 +54,17 @@ def main() -> None:
                                key="audit_actions", placeholder=t("accounts.audit_all"),
                                format_func=lambda a: action_label(t, a))
     actors = c[1].multiselect(t("accounts.audit_actor"), sorted(frame["actor"].dropna().unique()),
-                              key="audit_actors", placeholder=t("accounts.audit_all"))
+                              key="audit_actors", placeholder=t("accounts.audit_all"),
+                              format_func=lambda a: exports.actor_name(a, t))
     first, last = min(shown_at).date(), max(shown_at).date()
     span = c[2].date_input(t("accounts.audit_dates"), value=(first, last), min_value=first, max_value=last,
                            key="audit_dates", format="YYYY-MM-DD")
     start, end = (tuple(span) + (None, None))[:2] if isinstance(span, (tuple, list)) else (span, span)
     rows = filtered(frame.assign(at=pd.to_datetime(shown_at)), actions, actors, start, end)
     st.caption(t("accounts.audit_rows", n=len(rows), total=len(frame)))
-    # on screen the action and its detail in words; the downloads keep code and JSON (for scripts)
-    st.dataframe(rows.assign(action=[action_label(t, a) for a in rows["action"]],
+    # on screen who, the action and its detail in words; the downloads keep codes and JSON (for scripts)
+    st.dataframe(rows.assign(actor=[exports.actor_name(a, t) for a in rows["actor"]],
+                             action=[action_label(t, a) for a in rows["action"]],
                              detail=[exports.readable_detail(d, t) for d in rows["detail"]]), hide_index=True,
                  width="stretch", column_config={
         "at": st.column_config.DatetimeColumn(t("accounts.audit_col_at"), format="YYYY-MM-DD HH:mm:ss"),

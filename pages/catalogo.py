@@ -30,7 +30,7 @@ def recent_changes(t) -> pd.DataFrame:
     details = [json.loads(d) for d in audit["detail"]]
     return pd.DataFrame({
         t("accounts.audit_col_at"): [t.time(m) for m in audit["at"]],
-        t("accounts.audit_col_actor"): audit["actor"],
+        t("accounts.audit_col_actor"): [exports.actor_name(a, t) for a in audit["actor"]],
         t("catalog_admin.table"): [d.get("table", "") for d in details],
         t("catalog_admin.change_counts"): [t("catalog_admin.counts", added=a, removed=r, changed=c)
                                            for a, r, c in (d.get("counts", [0, 0, 0]) for d in details)],

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app import cached, entry, signin, viewer, widgets
 from gapsmodel.records.permissions import PermissionDenied
+from gapsmodel.views import exports
 from gapsmodel.views.presentation import md_escape
 from gapsmodel.records.store import LockedPeriodError, StoreError
 
@@ -43,12 +44,12 @@ def _history(inst: str) -> None:
         return t.time(moment)
 
     state = [t("upload.state_active") if pd.isna(at) else
-             t("upload.state_reverted", user=by or "", date=when(at), reason=why or "")
+             t("upload.state_reverted", user=exports.actor_name(by, t), date=when(at), reason=why or "")
              for at, by, why in zip(batches["reverted_at"], batches["reverted_by"], batches["revert_reason"])]
     st.dataframe(pd.DataFrame({
         t("upload.col_batch"): batches["id"].astype(int).to_numpy(),
         t("upload.col_date"): [when(m) for m in batches["uploaded_at"]],
-        t("upload.col_user"): batches["uploaded_by"].to_numpy(),
+        t("upload.col_user"): [exports.actor_name(by, t) for by in batches["uploaded_by"]],
         t("upload.col_file"): batches["filename"].to_numpy(),
         t("upload.col_values"): batches["n_values"].astype(int).to_numpy(),
         t("upload.col_state"): state,

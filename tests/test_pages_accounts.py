@@ -413,7 +413,9 @@ def test_audit_page_shows_logins_filters_and_exports(app, demo_url):
     assert {"Ingreso", "Ingreso fallido", "Cuenta creada", "Carga de datos"} <= set(rows["action"])
     login = rows[rows["action"].eq("Ingreso")].iloc[0]
     assert login["detail"] == "rol: admin · institución: —"        # words, not the stored JSON
-    upload = rows[rows["action"].eq("Carga de datos")].iloc[0]["detail"]
+    upload = rows[rows["action"].eq("Carga de datos")].iloc[0]
+    assert upload["actor"] == "datos de demostración"             # the program's name, in the page's language
+    upload = upload["detail"]
     assert upload.startswith("carga: ") and "archivo: " in upload and "{" not in upload
     at.multiselect(key="audit_actions").set_value(["login", "login_failed"]).run()
     ok(at)

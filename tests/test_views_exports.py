@@ -142,3 +142,15 @@ def test_an_audit_detail_reads_as_words_in_each_language():
     assert exports.readable_detail(detail, Translator("en")).startswith("no.: 8 · before: status=Pending")
     assert exports.readable_detail("texto libre {", Translator("es")) == "texto libre {"
     assert exports.readable_detail(None, Translator("es")) == ""
+
+
+def test_the_programs_own_names_are_said_in_the_readers_language_and_users_names_as_they_are():
+    from gapsmodel.i18n import Translator
+    from gapsmodel.records.demo import DEMO_ACTOR
+    from gapsmodel.records.permissions import COMMAND_LINE
+    en, es = Translator("en"), Translator("es")
+    assert exports.actor_name(COMMAND_LINE.username, en) == "command line"
+    assert exports.actor_name(DEMO_ACTOR.username, en) == "demo data"
+    assert exports.actor_name("demostración / demo", es) == "datos de demostración"    # signed by older versions
+    assert exports.actor_name("línea de comandos", es) == "línea de comandos"
+    assert exports.actor_name("admin.mesa", en) == "admin.mesa" and exports.actor_name(None, en) == ""

@@ -26,7 +26,7 @@ from ..rules.territory import Territory
 
 log = logging.getLogger(__name__)
 DEMO_ENV_VAR = "GAPSMODEL_DEMO"
-DEMO_ACTOR = Actor("demostración / demo", "admin")
+DEMO_ACTOR = Actor("datos de demostración", "admin")   # a space: no account can take the name
 FIRST_MONTH, LAST_MONTH = "2022-01", "2024-06"
 SEED = 2022
 # share of the migrant population per district (border districts first)

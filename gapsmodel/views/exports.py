@@ -16,7 +16,8 @@ import pandas as pd
 from ..rules.catalog import fold
 from ..spreadsheet import (CSV_ENCODING, FORMULA_PREFIXES, neutralise, neutralise_frame,  # noqa: F401 (the files of an export)
                            to_csv_bytes, to_xlsx_bytes)
-from ..records.permissions import Actor
+from ..records.demo import DEMO_ACTOR
+from ..records.permissions import COMMAND_LINE, Actor
 from ..records.store import Store
 
 AUDIT_COLUMNS = ["at", "actor", "action", "detail"]
@@ -60,6 +61,20 @@ def audit_frame_for_export(store: Store, *, actor: Actor) -> pd.DataFrame:
     frame["at"] = pd.to_datetime(frame["at"])
     frame["detail"] = frame["detail"].map(redact_detail)
     return frame.reset_index(drop=True)
+
+
+# the names the program itself acts under, stored in Spanish, said in the reader's language on screen
+# ("demostración / demo" is how demo data of earlier versions was signed)
+SYSTEM_ACTOR_WORDS = {COMMAND_LINE.username: "accounts.actor_command_line", DEMO_ACTOR.username: "accounts.actor_demo",
+                      "demostración / demo": "accounts.actor_demo"}
+
+
+def actor_name(name: object, t) -> str:
+    """Who did something, as a person reads it: a user's name as it is, the program's own names
+    (command line, demo data) in the reader's language."""
+    if name is None or (isinstance(name, float) and pd.isna(name)):
+        return ""
+    return t(SYSTEM_ACTOR_WORDS[name]) if name in SYSTEM_ACTOR_WORDS else str(name)
 
 
 def readable_detail(detail: object, t) -> str:
