@@ -303,7 +303,8 @@ def reporting_bars(status: pd.DataFrame, catalog: Catalog, t: Translator) -> go.
                            marker=dict(color=colours, line=dict(color="#333", width=1)),
                            hovertemplate="%{y}<br>%{text}<extra></extra>"))
     fig.update_xaxes(tickformat=".0%", range=[0, 1.3], tickvals=[0, 0.25, 0.5, 0.75, 1], title=None)
-    fig.update_yaxes(autorange="reversed")
+    # room between a name and its bar: a bar of 0 % has its count right at the axis
+    fig.update_yaxes(autorange="reversed", ticklabelstandoff=12)
     return charts._layout(fig, "", height=max(320, 44 * len(labels) + 80))
 
 
