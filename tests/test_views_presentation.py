@@ -197,3 +197,17 @@ def test_the_demo_reporting_slide_has_its_chart(demo_store, catalog, territory):
     data = presentation.session_data(demo_store, catalog, territory, day)
     slide = next(s for s in presentation.build_slides(data, catalog, territory, ES) if s.key == "reporting")
     assert slide.figure is not None and len(slide.figure.data[0].y) == data.current.status["institution"].nunique()
+
+
+def test_an_agreements_history_names_who_recorded_it_in_the_readers_language_for_members_only():
+    from gapsmodel.i18n import Translator
+    from gapsmodel.records.demo import DEMO_ACTOR
+    history = pd.DataFrame({"recorded_at": ["2024-01-10 15:00:00", "2024-02-01 15:00:00"],
+                            "status": ["pendiente", "en_curso"], "due_date": [date(2024, 3, 1)] * 2,
+                            "text": ["Jornada", "Jornada"], "recorded_by": [DEMO_ACTOR.username, "admin.mesa"]})
+    table = presentation.agreement_history_table(history, Translator("en"), with_author=True)
+    assert list(table.iloc[:, -1]) == ["demo data", "admin.mesa"]
+    assert list(table.iloc[:, 1]) == [Translator("en")("agreements.status_pendiente"),
+                                      Translator("en")("agreements.status_en_curso")]
+    hidden = presentation.agreement_history_table(history, Translator("en"), with_author=False)
+    assert "admin.mesa" not in hidden.to_string() and len(hidden.columns) == len(table.columns) - 1

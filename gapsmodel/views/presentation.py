@@ -25,6 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import charts, maps, narrative
+from .exports import actor_name
 from .. import model
 from ..rules.catalog import NO_DATA, Catalog
 from ..rules.publication import count_text as published_count_text
@@ -337,7 +338,7 @@ def agreement_history_table(history: pd.DataFrame, t: Translator, *, with_author
         t("agreements.text"): list(history["text"]),
     })
     if with_author:
-        table[t("agreements.recorded_by")] = list(history["recorded_by"])
+        table[t("agreements.recorded_by")] = [actor_name(who, t) for who in history["recorded_by"]]
     return table
 
 
@@ -356,7 +357,7 @@ def note_lines(notes: pd.DataFrame, catalog: Catalog, territory: Territory, t: T
                  place=_place(territory, str(note.ubigeo), t), months=note_months(t, note.start_month, note.end_month),
                  text=note.text)
         if with_author:
-            line += " " + t("notes.by", author=note.author, date=t.date(pd.Timestamp(note.created_at).date()))
+            line += " " + t("notes.by", author=actor_name(note.author, t), date=t.date(pd.Timestamp(note.created_at).date()))
         lines.append(line)
     return lines
 
