@@ -62,7 +62,8 @@ table.slide-list tr.overdue td:first-child {{font-weight: 700;}}
   border-radius: 4px; padding: 2px 8px; margin: 0;}}
 .st-key-slide_page_keys {{display: none;}}
 @media (min-width: {LARGE_SCREEN_PX}px) {{.st-key-slide [class*="st-key-slide_fig_"] {{display: none !important;}}}}
-@media (max-width: {LARGE_SCREEN_PX - 0.02}px) {{.st-key-slide [class*="st-key-slide_bigfig_"] {{display: none !important;}}}}
+@media (max-width: {LARGE_SCREEN_PX - 0.02}px) {{
+  .st-key-slide [class*="st-key-slide_bigfig_"] {{display: none !important;}}}}
 </style>"""
 
 

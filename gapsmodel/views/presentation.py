@@ -357,7 +357,8 @@ def note_lines(notes: pd.DataFrame, catalog: Catalog, territory: Territory, t: T
                  place=_place(territory, str(note.ubigeo), t), months=note_months(t, note.start_month, note.end_month),
                  text=note.text)
         if with_author:
-            line += " " + t("notes.by", author=actor_name(note.author, t), date=t.date(pd.Timestamp(note.created_at).date()))
+            line += " " + t("notes.by", author=actor_name(note.author, t),
+                            date=t.date(pd.Timestamp(note.created_at).date()))
         lines.append(line)
     return lines
 
