@@ -130,12 +130,14 @@ SLIDE_CHART_TEXT_PX = """() => {
 
 
 def problems(page) -> dict[str, list[str]]:
-    """The page checks at once, keyed by what they look for; only non-empty lists."""
-    found = {"wider than the screen": page.evaluate(WIDER_THAN_VIEWPORT),
-             "SVG text outside its chart": page.evaluate(SVG_TEXT_OUTSIDE),
-             "text cut with an ellipsis": page.evaluate(ELLIPSIS_CUT),
-             "mode bar over a chart title": page.evaluate(MODEBAR_OVER_TITLE),
-             "toolbar over text": page.evaluate(TOOLBAR_OVER_TEXT)}
+    """The page checks, keyed by what they look for; only non-empty lists. Each finding must outlast
+    :func:`settled`'s wait: a chart or table not yet sized to its box (its toolbar still at the screen's
+    edge) is a moment of drawing, not what the user reads."""
+    found = {"wider than the screen": settled(page, WIDER_THAN_VIEWPORT),
+             "SVG text outside its chart": settled(page, SVG_TEXT_OUTSIDE),
+             "text cut with an ellipsis": settled(page, ELLIPSIS_CUT),
+             "mode bar over a chart title": settled(page, MODEBAR_OVER_TITLE),
+             "toolbar over text": settled(page, TOOLBAR_OVER_TEXT)}
     return {k: v for k, v in found.items() if v}
 
 
